@@ -1,0 +1,39 @@
+import { UsageError } from '../errors.js';
+import { findDefaultConfig, loadDrizzleConfig, type DrizzleConfig } from '../schema/load-config.js';
+
+export interface InputOptions {
+  schema?: string | string[];
+  config?: string;
+  databaseUrl?: string;
+  cwd?: string;
+}
+
+export interface ResolvedInputs {
+  schema: string | string[];
+  databaseUrl: string | undefined;
+  schemaFilter: string[];
+  config: DrizzleConfig | null;
+}
+
+/**
+ * Where the schema and the database come from, as drizzle-kit would find them: --schema, else the
+ * `schema` of --config (or of a drizzle.config.* in the current folder); --database-url, else
+ * DATABASE_URL, else the config's dbCredentials.
+ */
+export async function resolveInputs(options: InputOptions): Promise<ResolvedInputs> {
+  const cwd = options.cwd ?? process.cwd();
+  const configFile = options.config ?? (options.schema ? undefined : findDefaultConfig(cwd));
+  const config = configFile ? await loadDrizzleConfig(configFile) : null;
+  const schema = options.schema ?? config?.schema;
+  if (!schema || (Array.isArray(schema) && schema.length === 0)) {
+    throw new UsageError(config
+      ? `The config file ${config.file} has no schema entry; add one or pass --schema.`
+      : 'No Drizzle schema: pass --schema <file or folder> or --config <drizzle.config.ts>.');
+  }
+  return {
+    schema,
+    databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL ?? config?.databaseUrl,
+    schemaFilter: config?.schemaFilter ?? [],
+    config,
+  };
+}

@@ -1,0 +1,125 @@
+import type { Sql } from '../db/connect.js';
+import type {
+  CatalogSnapshot, CheckModel, ColumnModel, ForeignKeyModel, FkAction, IndexModel, KeyConstraint, TableModel, ViewModel,
+} from '../model/types.js';
+import { tableKey } from '../model/types.js';
+import { readSqlFile } from './sql-files.js';
+
+type Row = Record<string, unknown>;
+
+const FK_ACTIONS: Record<string, FkAction> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
+const FK_MATCH: Record<string, ForeignKeyModel['match']> = { s: 'simple', f: 'full', p: 'partial' };
+
+export interface ReadCatalogOptions {
+  /** Only these schemas (drizzle-kit's `schemaFilter`); all user schemas when empty. */
+  schemas?: string[];
+}
+
+/**
+ * Read the live catalog into the model, in one read-only transaction (one consistent snapshot) with
+ * search_path = pg_catalog so every definition PostgreSQL prints for us is schema-qualified.
+ */
+export async function readCatalog(sql: Sql, options: ReadCatalogOptions = {}): Promise<CatalogSnapshot> {
+  const run = (tx: Sql, name: string) => tx.unsafe<Row[]>(readSqlFile(`catalog/${name}`));
+  const results = await sql.begin('read only', async (tx) => {
+    await tx.unsafe('SET LOCAL search_path = pg_catalog');
+    const out: Record<string, Row[]> = {};
+    for (const name of ['server', 'tables', 'columns', 'constraints', 'indexes', 'views', 'view_dependencies']) {
+      out[name] = await run(tx as unknown as Sql, name);
+    }
+    return out;
+  });
+  return buildSnapshot(results, options);
+}
+
+function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): CatalogSnapshot {
+  const wanted = (schema: string) => !options.schemas?.length || options.schemas.includes(schema);
+  const server = r.server![0]!;
+  const tables = new Map<string, TableModel>();
+  for (const row of r.tables!) {
+    if (!wanted(String(row.schema))) continue;
+    const t: TableModel = {
+      schema: String(row.schema), name: String(row.name), kind: row.kind === 'p' ? 'partitioned' : 'table',
+      columns: [], primaryKey: null, uniques: [], foreignKeys: [], indexes: [], checks: [],
+      rowEstimate: row.row_estimate === null ? null : Number(row.row_estimate),
+    };
+    tables.set(tableKey(t), t);
+  }
+  const tableOf = (row: Row) => tables.get(`${row.schema}.${row.table}`);
+  for (const row of r.columns!) tableOf(row)?.columns.push(toColumn(row));
+  for (const row of r.constraints!) {
+    const t = tableOf(row);
+    if (!t) continue;
+    const key: KeyConstraint = { name: String(row.name), columns: row.columns as string[], definition: String(row.definition) };
+    if (row.type === 'p') t.primaryKey = key;
+    else if (row.type === 'u') t.uniques.push(key);
+    else if (row.type === 'c') t.checks.push({ name: key.name, columns: key.columns, definition: key.definition! } satisfies CheckModel);
+    else if (row.type === 'f') t.foreignKeys.push(toForeignKey(row));
+  }
+  const views = new Map<string, ViewModel>();
+  for (const row of r.views!) {
+    if (!wanted(String(row.schema))) continue;
+    const v: ViewModel = {
+      schema: String(row.schema), name: String(row.name), kind: row.kind === 'm' ? 'materialized' : 'view',
+      definition: String(row.definition), uses: [], indexes: [],
+    };
+    views.set(tableKey(v), v);
+  }
+  for (const row of r.indexes!) {
+    const index = toIndex(row);
+    const owner = tableOf(row) ?? views.get(`${row.schema}.${row.table}`);
+    owner?.indexes.push(index);
+  }
+  for (const row of r.view_dependencies!) {
+    views.get(`${row.view_schema}.${row.view_name}`)?.uses.push({
+      schema: String(row.schema), name: String(row.table), column: String(row.column),
+    });
+  }
+  return {
+    serverVersion: String(server.server_version),
+    serverVersionNum: Number(server.server_version_num),
+    database: String(server.database),
+    tables: [...tables.values()],
+    views: [...views.values()],
+  };
+}
+
+function toColumn(row: Row): ColumnModel {
+  return {
+    name: String(row.name),
+    type: String(row.type),
+    notNull: Boolean(row.not_null),
+    default: row.default === null ? null : String(row.default),
+    identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : null,
+    generated: Boolean(row.generated),
+    ownedSequence: row.owned_sequence === null ? null : String(row.owned_sequence),
+  };
+}
+
+function toForeignKey(row: Row): ForeignKeyModel {
+  return {
+    name: String(row.name),
+    columns: row.columns as string[],
+    refSchema: String(row.ref_schema),
+    refTable: String(row.ref_table),
+    refColumns: row.ref_columns as string[],
+    onDelete: FK_ACTIONS[String(row.on_delete)] ?? 'no action',
+    onUpdate: FK_ACTIONS[String(row.on_update)] ?? 'no action',
+    deferrable: Boolean(row.deferrable),
+    initiallyDeferred: Boolean(row.initially_deferred),
+    match: FK_MATCH[String(row.match)] ?? 'simple',
+    validated: Boolean(row.validated),
+    definition: String(row.definition),
+  };
+}
+
+function toIndex(row: Row): IndexModel {
+  return {
+    name: String(row.name),
+    columns: row.columns as string[],
+    unique: Boolean(row.unique),
+    definition: String(row.definition),
+    predicate: row.predicate === null ? null : String(row.predicate),
+    backsConstraint: Boolean(row.backs_constraint),
+  };
+}

@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { UsageError } from '../errors.js';
+import { processIo, reportError, type CliIo } from './io.js';
+import { registerPlan } from './plan-command.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('uuidmig')
+    .description('Move PostgreSQL databases managed with Drizzle ORM from integer keys to uuid keys without losing a row or a relationship.')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: () => {} })
+    .showSuggestionAfterError(false);
+  registerPlan(program, io);
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: () => {} });
+  return program;
+}
+
+/** Run the CLI with `argv` (without node and script); returns the exit code. */
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0; // --help, --version
+      return reportError(new UsageError(`${commanderSentence(error)}; see uuidmig --help.`), io, verbose, argv);
+    }
+    return reportError(error, io, verbose, argv);
+  }
+}
+
+function commanderSentence(error: CommanderError): string {
+  return error.message.replace(/^error: /, '').replace(/\.$/, '').replace(/^./, (c) => c.toUpperCase());
+}

@@ -1,0 +1,107 @@
+import postgres from 'postgres';
+import { DatabaseError, UsageError } from '../errors.js';
+import { maskUrl } from './mask.js';
+
+export type Sql = postgres.Sql;
+
+export interface ConnectOptions {
+  /** Seconds to wait for the server before giving up. */
+  connectTimeout?: number;
+  max?: number;
+  /** Name shown in pg_stat_activity, so a DBA can see who we are. */
+  applicationName?: string;
+}
+
+/** Parse and validate a database URL; a malformed one is a usage error, not a connection error. */
+export function parseDatabaseUrl(url: string | undefined): URL {
+  if (!url) {
+    throw new UsageError('No database URL: pass --database-url or set DATABASE_URL.');
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`The database URL ${maskUrl(url)} is not a valid URL (expected postgres://user:password@host:port/database).`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new UsageError(`The database URL ${maskUrl(url)} must start with postgres:// or postgresql://.`);
+  }
+  return parsed;
+}
+
+/**
+ * Open a connection pool and prove it works with one round trip, so that an unreachable server,
+ * a wrong password or a missing database fails here with exit code 3 and a plain sentence.
+ */
+export async function connect(url: string | undefined, options: ConnectOptions = {}): Promise<Sql> {
+  parseDatabaseUrl(url);
+  const sql = postgres(url as string, {
+    max: options.max ?? 4,
+    connect_timeout: options.connectTimeout ?? 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'uuidmig' },
+    // Row data stays as PostgreSQL sends it: bigint ids must not lose precision in JavaScript.
+    types: { bigint: postgres.BigInt },
+  });
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw describeDatabaseError(error, url as string);
+  }
+  return sql;
+}
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+  errno?: string;
+}
+
+/** Turn a driver or server error into the contract's exit code 3 with a sentence a person can act on. */
+export function describeDatabaseError(error: unknown, url: string): DatabaseError {
+  const e = (error ?? {}) as PgLikeError;
+  const target = describeTarget(url);
+  const code = e.code ?? e.errno;
+  const detail = (e.message ?? String(error)).replace(/\s+/g, ' ').trim();
+  let message: string;
+  switch (code) {
+    case 'ECONNREFUSED':
+      message = `Could not reach the database server at ${target.server}: connection refused; check that PostgreSQL is running and the host and port are right.`;
+      break;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      message = `Could not reach the database server at ${target.server}: the host name does not resolve.`;
+      break;
+    case 'ETIMEDOUT':
+    case 'CONNECT_TIMEOUT':
+      message = `Could not reach the database server at ${target.server}: the connection timed out.`;
+      break;
+    case '28P01':
+    case '28000':
+      message = `The server at ${target.server} refused the login for user "${target.user}": ${detail}; check the user name and password.`;
+      break;
+    case '3D000':
+      message = `The database "${target.database}" does not exist on ${target.server}; create it or fix the URL.`;
+      break;
+    case '42501':
+      message = `The database refused us: ${detail}; grant the missing privilege to "${target.user}" or connect as a user who has it.`;
+      break;
+    default:
+      message = `The database at ${target.server} failed: ${detail}.`;
+  }
+  return new DatabaseError(message.replace(/\.\.$/, '.'), { cause: error });
+}
+
+function describeTarget(url: string): { server: string; user: string; database: string } {
+  try {
+    const u = new URL(url);
+    return {
+      server: `${u.hostname || 'localhost'}:${u.port || '5432'}`,
+      user: decodeURIComponent(u.username || process.env.PGUSER || process.env.USER || ''),
+      database: decodeURIComponent(u.pathname.replace(/^\//, '') || u.username),
+    };
+  } catch {
+    return { server: maskUrl(url), user: '', database: '' };
+  }
+}

@@ -1,0 +1,37 @@
+import type { TableRef } from './types.js';
+import { displayTable, tableKey } from './types.js';
+import type { Component } from './work.js';
+
+/**
+ * Connected components of the key graph: tables linked by a reference must swap together, in one
+ * transaction. Each group given is a set of tables that belong together. Sorted, so plans are stable.
+ */
+export function findComponents(groups: TableRef[][]): Component[] {
+  const parent = new Map<string, string>();
+  const tables = new Map<string, TableRef>();
+  const find = (k: string): string => {
+    let root = k;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(k, root);
+    return root;
+  };
+  for (const group of groups) {
+    for (const t of group) {
+      const k = tableKey(t);
+      if (!parent.has(k)) (parent.set(k, k), tables.set(k, { schema: t.schema, name: t.name }));
+    }
+    for (const t of group.slice(1)) {
+      const a = find(tableKey(group[0]!));
+      const b = find(tableKey(t));
+      if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+    }
+  }
+  const members = new Map<string, TableRef[]>();
+  for (const k of [...parent.keys()].sort()) {
+    const root = find(k);
+    members.set(root, [...(members.get(root) ?? []), tables.get(k)!]);
+  }
+  return [...members.values()]
+    .map((ts) => ({ id: displayTable(ts[0]!), tables: ts }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}

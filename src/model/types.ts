@@ -1,0 +1,148 @@
+/**
+ * The model both sides produce: the live catalog (src/catalog) and the Drizzle schema (src/schema).
+ * Plain values, so the comparison in find-work.ts and the planner stay pure.
+ */
+
+export interface TableRef {
+  schema: string;
+  name: string;
+}
+
+export type FkAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
+
+export interface ColumnModel {
+  name: string;
+  /** As format_type() prints it (catalog) or getSQLType() (Drizzle): integer, bigint, uuid, text, ... */
+  type: string;
+  notNull: boolean;
+  /** Default expression as SQL text, or null. */
+  default: string | null;
+  identity: 'always' | 'by default' | null;
+  generated: boolean;
+  /** Sequence owned by this column (serial or identity), schema-qualified, or null. */
+  ownedSequence: string | null;
+}
+
+export interface KeyConstraint {
+  name: string;
+  columns: string[];
+  /** pg_get_constraintdef() text, when read from the catalog. */
+  definition?: string;
+}
+
+export interface ForeignKeyModel {
+  name: string;
+  columns: string[];
+  refSchema: string;
+  refTable: string;
+  refColumns: string[];
+  onDelete: FkAction;
+  onUpdate: FkAction;
+  deferrable: boolean;
+  initiallyDeferred: boolean;
+  match: 'simple' | 'full' | 'partial';
+  validated: boolean;
+  definition?: string;
+}
+
+export interface IndexModel {
+  name: string;
+  /** Every column the index uses: key columns, INCLUDE columns, expressions and predicate. */
+  columns: string[];
+  unique: boolean;
+  definition: string;
+  predicate: string | null;
+  /** True when the index belongs to a primary key, unique or exclusion constraint. */
+  backsConstraint: boolean;
+}
+
+export interface CheckModel {
+  name: string;
+  columns: string[];
+  definition: string;
+}
+
+export interface TableModel extends TableRef {
+  kind: 'table' | 'partitioned';
+  columns: ColumnModel[];
+  primaryKey: KeyConstraint | null;
+  uniques: KeyConstraint[];
+  foreignKeys: ForeignKeyModel[];
+  indexes: IndexModel[];
+  checks: CheckModel[];
+  /** pg_class.reltuples; null when the table was never analyzed. */
+  rowEstimate: number | null;
+}
+
+export interface ColumnRef extends TableRef {
+  column: string;
+}
+
+export interface ViewModel extends TableRef {
+  kind: 'view' | 'materialized';
+  definition: string;
+  /** Columns of tables and other views this view reads. */
+  uses: ColumnRef[];
+  indexes: IndexModel[];
+}
+
+export interface CatalogSnapshot {
+  serverVersion: string;
+  serverVersionNum: number;
+  database: string;
+  tables: TableModel[];
+  views: ViewModel[];
+}
+
+/** A reference the Drizzle schema declares without (or beside) a database constraint. */
+export interface DrizzleReference {
+  columns: string[];
+  refSchema: string;
+  refTable: string;
+  refColumns: string[];
+  source: 'drizzle-reference' | 'drizzle-relation';
+  /** For `.references()` / `foreignKey()`: the name drizzle-kit would give the constraint. */
+  name?: string;
+  onDelete?: FkAction;
+  onUpdate?: FkAction;
+}
+
+export interface DrizzleTableModel extends TableRef {
+  columns: ColumnModel[];
+  primaryKey: string[];
+  references: DrizzleReference[];
+  indexes: string[];
+}
+
+export interface DrizzleEnumModel {
+  schema: string;
+  name: string;
+  values: string[];
+}
+
+export interface DrizzleSchemaModel {
+  /** Absolute paths of the files that were imported. */
+  files: string[];
+  tables: DrizzleTableModel[];
+  enums: DrizzleEnumModel[];
+}
+
+export const tableKey = (t: TableRef): string => `${t.schema}.${t.name}`;
+export const columnKey = (t: TableRef, column: string): string => `${t.schema}.${t.name}.${column}`;
+
+const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint', 'smallserial', 'serial', 'bigserial', 'int2', 'int4', 'int8']);
+
+export const isIntegerType = (type: string): boolean => INTEGER_TYPES.has(type.toLowerCase());
+export const isUuidType = (type: string): boolean => type.toLowerCase() === 'uuid';
+
+/** `"schema"."table"` written for people, without quoting noise when it is not needed. */
+export function displayTable(t: TableRef): string {
+  const part = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : `"${s.replaceAll('"', '""')}"`);
+  return `${part(t.schema)}.${part(t.name)}`;
+}
+
+export function displayColumn(t: TableRef, column: string | string[]): string {
+  const part = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : `"${s.replaceAll('"', '""')}"`);
+  const cols = Array.isArray(column) ? column : [column];
+  return cols.length === 1 ? `${displayTable(t)}.${part(cols[0]!)}` : `${displayTable(t)}(${cols.map(part).join(', ')})`;
+}

@@ -1,0 +1,108 @@
+import type { CatalogSnapshot, ColumnModel, TableModel, ViewModel } from '../model/types.js';
+import { columnKey, tableKey } from '../model/types.js';
+import type { Component, KeyConversion, ReferenceWork } from '../model/work.js';
+import type { OrphanPolicy } from './plan-schema.js';
+import { deriveName, ORPHAN_SUFFIX, RETIRED_SUFFIX, SHADOW_SUFFIX } from './names.js';
+
+/** One column that becomes uuid, and the names the migration gives it along the way. */
+export interface ColumnChange {
+  table: TableModel;
+  column: ColumnModel;
+  /** `key`: gets fresh uuids, old value kept in the legacy column. `reference`: filled from its parent. */
+  role: 'key' | 'reference';
+  shadow: string;
+  /** key: the legacy column name; reference: where the old integer rests until finalize. */
+  keepAs: string;
+  newDefault: string | null;
+  /** reference: the reference its value is filled from. */
+  fillFrom: ReferenceWork | null;
+  /** reference with orphans under --orphans null|keep: the column that keeps their old values. */
+  orphanColumn: string | null;
+}
+
+export interface ComponentChanges {
+  component: Component;
+  tables: TableModel[];
+  changes: ColumnChange[];
+  references: ReferenceWork[];
+  /** Views that read a converting column, directly or through another view: drop order. */
+  views: ViewModel[];
+}
+
+export interface ChangeInput {
+  catalog: CatalogSnapshot;
+  conversions: KeyConversion[];
+  references: ReferenceWork[];
+  orphans: Map<string, number>;
+  orphanPolicy: OrphanPolicy;
+}
+
+/** Work out, per component, every column that changes and the derived names it needs. Pure. */
+export function componentChanges(component: Component, input: ChangeInput): ComponentChanges {
+  const inComponent = new Set(component.tables.map(tableKey));
+  const tables = input.catalog.tables.filter((t) => inComponent.has(tableKey(t)));
+  const byKey = new Map(tables.map((t) => [tableKey(t), t]));
+  const references = input.references.filter((r) => inComponent.has(tableKey(r.child)));
+  const taken = new Map(tables.map((t) => [tableKey(t), new Set(t.columns.map((c) => c.name))]));
+  const reserve = (t: TableModel, base: string, suffix: string) => {
+    const names = taken.get(tableKey(t))!;
+    const name = deriveName(base, suffix, names);
+    names.add(name);
+    return name;
+  };
+  const changes: ColumnChange[] = [];
+  for (const conversion of input.conversions.filter((c) => inComponent.has(tableKey(c.table)))) {
+    const table = byKey.get(tableKey(conversion.table))!;
+    const column = table.columns.find((c) => c.name === conversion.column)!;
+    changes.push({
+      table, column, role: 'key', shadow: reserve(table, column.name, SHADOW_SUFFIX), keepAs: conversion.legacyColumn,
+      newDefault: conversion.newDefault, fillFrom: null, orphanColumn: null,
+    });
+  }
+  const seen = new Set<string>();
+  // A column in several references is filled once: from a single-column reference if it has one.
+  const ordered = [...references].sort((a, b) => a.columns.length - b.columns.length || a.id.localeCompare(b.id));
+  for (const ref of ordered) {
+    const table = byKey.get(tableKey(ref.child))!;
+    for (const name of ref.convertColumns) {
+      const key = columnKey(table, name);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const column = table.columns.find((c) => c.name === name)!;
+      const hasOrphans = (input.orphans.get(ref.id) ?? 0) > 0 && input.orphanPolicy !== 'fail';
+      changes.push({
+        table, column, role: 'reference', shadow: reserve(table, name, SHADOW_SUFFIX), keepAs: reserve(table, name, RETIRED_SUFFIX),
+        newDefault: null, fillFrom: ref, orphanColumn: hasOrphans ? reserve(table, name, ORPHAN_SUFFIX) : null,
+      });
+    }
+  }
+  changes.sort((a, b) => tableKey(a.table).localeCompare(tableKey(b.table)) || a.table.columns.indexOf(a.column) - b.table.columns.indexOf(b.column));
+  return { component, tables, changes, references, views: dependentViews(input.catalog.views, new Set(changes.map((c) => columnKey(c.table, c.column.name)))) };
+}
+
+/** Views reading a converting column, transitively through other views, dependents first. */
+function dependentViews(views: ViewModel[], columns: Set<string>): ViewModel[] {
+  const affected = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const v of views) {
+      if (affected.has(tableKey(v))) continue;
+      if (v.uses.some((u) => columns.has(columnKey(u, u.column)) || affected.has(tableKey(u)))) {
+        affected.add(tableKey(v));
+        changed = true;
+      }
+    }
+  }
+  // Drop order: a view before the views it reads.
+  const order: ViewModel[] = [];
+  const visit = (v: ViewModel, stack: Set<string>) => {
+    if (order.includes(v) || stack.has(tableKey(v))) return;
+    stack.add(tableKey(v));
+    for (const other of views) {
+      if (affected.has(tableKey(other)) && other.uses.some((u) => tableKey(u) === tableKey(v))) visit(other, stack);
+    }
+    order.push(v);
+  };
+  for (const v of views.filter((x) => affected.has(tableKey(x)))) visit(v, new Set());
+  return order;
+}

@@ -1,0 +1,80 @@
+import type { CatalogSnapshot, DrizzleSchemaModel } from '../model/types.js';
+import { tableKey } from '../model/types.js';
+import type { Work } from '../model/work.js';
+import type { OrphanCount } from '../preflight/orphans.js';
+import { planBackfill } from './backfill-stage.js';
+import { componentChanges } from './component-changes.js';
+import { planExpand } from './expand-stage.js';
+import { sha256 } from './hash.js';
+import { PLAN_FORMAT_VERSION, type OrphanPolicy, type Plan, type Stage } from './plan-schema.js';
+import { stage } from './step.js';
+import { planSwap } from './swap-stage.js';
+
+export interface PlanInput {
+  catalog: CatalogSnapshot;
+  schema: DrizzleSchemaModel;
+  work: Work;
+  orphans: OrphanCount[];
+  options: { legacyColumn: string; orphans: OrphanPolicy; name: string };
+  /** When the plan is made; given, so the planner stays pure and testable. */
+  now: Date;
+}
+
+/** The catalog hash ignores row estimates: they move with autovacuum, the structure does not. */
+export function catalogHash(catalog: CatalogSnapshot): string {
+  return sha256({ ...catalog, tables: catalog.tables.map((t) => ({ ...t, rowEstimate: undefined })) });
+}
+
+export function schemaHash(schema: DrizzleSchemaModel): string {
+  return sha256({ tables: schema.tables, enums: schema.enums });
+}
+
+/** From (catalog, schema, work, orphan counts, options) to a Plan. Pure: no I/O. */
+export function planMigration(input: PlanInput): Plan {
+  const { catalog, work, options } = input;
+  const orphans = new Map(input.orphans.map((o) => [o.reference, o.orphans]));
+  const rows = new Map(catalog.tables.map((t) => [tableKey(t), t.rowEstimate]));
+  const stages: Stage[] = [];
+  for (const component of work.components) {
+    const changes = componentChanges(component, { catalog, conversions: work.conversions, references: work.references, orphans, orphanPolicy: options.orphans });
+    const slug = slugOf(component.tables[0]!.name);
+    const n = () => String(stages.length).padStart(4, '0');
+    stages.push(stage(n(), `expand_${slug}`, component.id, planExpand(changes)));
+    stages.push(stage(n(), `backfill_${slug}`, component.id, planBackfill(changes)));
+    stages.push(stage(n(), `swap_${slug}`, component.id, planSwap(changes)));
+  }
+  const stamp = timestamp(input.now);
+  return {
+    format: 'uuidmig-plan',
+    version: PLAN_FORMAT_VERSION,
+    id: `${stamp}_${options.name}`,
+    name: options.name,
+    createdAt: input.now.toISOString(),
+    source: {
+      schemaHash: schemaHash(input.schema),
+      catalogHash: catalogHash(catalog),
+      serverVersion: catalog.serverVersion,
+      database: catalog.database,
+      schemaFiles: input.schema.files,
+    },
+    options: { legacyColumn: options.legacyColumn, orphans: options.orphans },
+    conversions: work.conversions.map((c) => ({ ...c, estimatedRows: rows.get(tableKey(c.table)) ?? null })),
+    references: work.references.map((r) => ({
+      id: r.id, child: r.child, columns: r.columns, parent: r.parent, parentColumns: r.parentColumns, mode: r.mode,
+      convertColumns: r.convertColumns, joinColumns: r.joinColumns, sources: r.sources, constraint: r.constraint?.name ?? null,
+      orphans: orphans.get(r.id) ?? 0, estimatedRows: rows.get(tableKey(r.child)) ?? null,
+    })),
+    mistakes: work.mistakes,
+    warnings: work.warnings,
+    components: work.components,
+    stages,
+  };
+}
+
+export function timestamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '').slice(0, 14);
+}
+
+function slugOf(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40) || 'table';
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** Lock each statement takes on its table, strongest first. */
+export const LOCK_LEVELS = [
+  'ACCESS EXCLUSIVE', 'EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'SHARE', 'SHARE UPDATE EXCLUSIVE',
+  'ROW EXCLUSIVE', 'ROW SHARE', 'ACCESS SHARE', 'NONE',
+] as const;
+
+export const STEP_KINDS = ['setting', 'expand', 'fill', 'orphans', 'guard', 'drop', 'rename', 'column', 'constraint', 'index', 'view'] as const;
+
+const tableRef = z.object({ schema: z.string(), name: z.string() });
+
+export const stepSchema = z.object({
+  id: z.string(),
+  kind: z.enum(STEP_KINDS),
+  description: z.string(),
+  sql: z.string(),
+  down: z.string().optional(),
+  lock: z.enum(LOCK_LEVELS),
+  table: z.string().nullable(),
+  estimatedRows: z.number().nullable(),
+  transactional: z.boolean(),
+});
+
+export const stageSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  component: z.string(),
+  transactional: z.boolean(),
+  steps: z.array(stepSchema),
+});
+
+const findingSchema = z.object({ kind: z.string(), table: tableRef, columns: z.array(z.string()), message: z.string() });
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export const planSchema = z.object({
+  format: z.literal('uuidmig-plan'),
+  version: z.literal(PLAN_FORMAT_VERSION),
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  source: z.object({
+    schemaHash: z.string(),
+    catalogHash: z.string(),
+    serverVersion: z.string(),
+    database: z.string(),
+    schemaFiles: z.array(z.string()),
+  }),
+  options: z.object({
+    legacyColumn: z.string(),
+    orphans: z.enum(['fail', 'null', 'keep']),
+  }),
+  conversions: z.array(z.object({
+    table: tableRef, column: z.string(), fromType: z.string(), legacyColumn: z.string(), newDefault: z.string().nullable(),
+    estimatedRows: z.number().nullable(),
+  })),
+  references: z.array(z.object({
+    id: z.string(), child: tableRef, columns: z.array(z.string()), parent: tableRef, parentColumns: z.array(z.string()),
+    mode: z.enum(['convert', 'repair']), convertColumns: z.array(z.string()), joinColumns: z.array(z.string()),
+    sources: z.array(z.enum(['foreign-key', 'drizzle-reference', 'drizzle-relation'])),
+    constraint: z.string().nullable(), orphans: z.number(), estimatedRows: z.number().nullable(),
+  })),
+  mistakes: z.array(z.object({ table: tableRef, column: z.string(), declaredType: z.string(), parent: tableRef, parentColumn: z.string() })),
+  warnings: z.array(findingSchema),
+  components: z.array(z.object({ id: z.string(), tables: z.array(tableRef) })),
+  stages: z.array(stageSchema),
+});
+
+export type Plan = z.infer<typeof planSchema>;
+export type Stage = z.infer<typeof stageSchema>;
+export type Step = z.infer<typeof stepSchema>;
+export type LockLevel = (typeof LOCK_LEVELS)[number];
+export type OrphanPolicy = Plan['options']['orphans'];
