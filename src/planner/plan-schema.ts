@@ -30,7 +30,7 @@ export const stageSchema = z.object({
   steps: z.array(stepSchema),
 });
 
-const findingSchema = z.object({ kind: z.string(), table: tableRef, columns: z.array(z.string()), message: z.string() });
+const findingSchema = z.object({ kind: z.string(), table: tableRef, columns: z.array(z.string()), message: z.string(), reference: z.string().optional() });
 
 export const PLAN_FORMAT_VERSION = 1;
 

@@ -21,7 +21,7 @@ export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
   ]))));
   out.push('', 'References to convert (child -> parent)');
   out.push(...(refs.length === 0 ? ['  none'] : table(refs.map((r) => [
-    r.id, r.mode === 'repair' ? `repair via ${displayTable(r.parent)}.${r.joinColumns[r.columns.indexOf(r.convertColumns[0]!)]}` : 'convert',
+    r.id, modeOf(r, blockers),
     r.sources.map((s) => (s === 'foreign-key' ? `foreign key ${r.constraint}` : s)).join(' + '),
     `orphans ${r.orphans}`, rows(r.estimatedRows),
   ]))));
@@ -36,6 +36,12 @@ export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
     out.push(...table(plan.stages.map((s) => [s.id, s.name, `${s.steps.length} statements`, locksOf(s.steps)])));
   }
   return `${out.join('\n')}\n`;
+}
+
+function modeOf(r: Plan['references'][number], blockers: Finding[]): string {
+  if (r.mode === 'convert') return 'convert';
+  if (blockers.some((b) => b.kind === 'lost-mapping' && b.reference === r.id)) return 'repair: mapping lost';
+  return `repair via ${displayTable(r.parent)}.${r.joinColumns[r.columns.indexOf(r.convertColumns[0]!)]}`;
 }
 
 function locksOf(steps: Plan['stages'][number]['steps']): string {

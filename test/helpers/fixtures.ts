@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type postgres from 'postgres';
+
+export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+export const fixturePath = (name: string, file = ''): string => path.join(FIXTURES, name, file);
+
+/** Create a fixture's tables and rows (its db.sql) in a test database. */
+export async function loadFixture(sql: postgres.Sql, name: string): Promise<void> {
+  await sql.unsafe(fs.readFileSync(fixturePath(name, 'db.sql'), 'utf8'));
+}
+
+/**
+ * Compare with a committed golden file; `UPDATE_GOLDEN=1 npm test` rewrites them after a deliberate
+ * change (then read the diff before committing it).
+ */
+export function readGolden(name: string, file: string, actual: string): string {
+  const target = fixturePath(name, path.join('expected', file));
+  if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(target)) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, actual);
+  }
+  return fs.readFileSync(target, 'utf8');
+}
