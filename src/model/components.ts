@@ -31,7 +31,11 @@ export function findComponents(groups: TableRef[][]): Component[] {
     const root = find(k);
     members.set(root, [...(members.get(root) ?? []), tables.get(k)!]);
   }
+  // A component is named after its hub: the table in the most groups (users, usually).
+  const weight = new Map<string, number>();
+  for (const group of groups) for (const t of group) weight.set(tableKey(t), (weight.get(tableKey(t)) ?? 0) + 1);
+  const hub = (ts: TableRef[]) => ts.reduce((best, t) => ((weight.get(tableKey(t)) ?? 0) > (weight.get(tableKey(best)) ?? 0) ? t : best));
   return [...members.values()]
-    .map((ts) => ({ id: displayTable(ts[0]!), tables: ts }))
+    .map((ts) => ({ id: displayTable(hub(ts)), hub: hub(ts), tables: ts }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -55,6 +55,8 @@ export interface Finding {
 
 export interface Component {
   id: string;
+  /** The table it is named after: the one most references touch. */
+  hub: TableRef;
   tables: TableRef[];
 }
 

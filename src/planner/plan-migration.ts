@@ -37,7 +37,7 @@ export function planMigration(input: PlanInput): Plan {
   const stages: Stage[] = [];
   for (const component of work.components) {
     const changes = componentChanges(component, { catalog, conversions: work.conversions, references: work.references, orphans, orphanPolicy: options.orphans });
-    const slug = slugOf(component.tables[0]!.name);
+    const slug = slugOf(component.hub.name);
     const n = () => String(stages.length).padStart(4, '0');
     stages.push(stage(n(), `expand_${slug}`, component.id, planExpand(changes)));
     stages.push(stage(n(), `backfill_${slug}`, component.id, planBackfill(changes)));

@@ -63,7 +63,7 @@ export const planSchema = z.object({
   })),
   mistakes: z.array(z.object({ table: tableRef, column: z.string(), declaredType: z.string(), parent: tableRef, parentColumn: z.string() })),
   warnings: z.array(findingSchema),
-  components: z.array(z.object({ id: z.string(), tables: z.array(tableRef) })),
+  components: z.array(z.object({ id: z.string(), hub: tableRef, tables: z.array(tableRef) })),
   stages: z.array(stageSchema),
 });
 

@@ -6,6 +6,7 @@ import { renderStageSql } from '../../src/render/migrations.js';
 import { renderSummary } from '../../src/render/summary.js';
 import type { TestDatabase } from './database.js';
 import { fixturePath, loadFixture } from './fixtures.js';
+import { inRolledBackTransaction } from './rolled-back.js';
 import { snapshotRows, translatedRows } from './row-snapshot.js';
 
 export const FIXED_NOW = new Date('2026-01-02T03:04:05Z');
@@ -33,16 +34,11 @@ export async function planFixture(db: TestDatabase, name: string, orphans: Orpha
 export async function expectPlanPreservesRows(db: TestDatabase, result: PlanResult): Promise<void> {
   const catalog = await readCatalog(db.sql);
   const before = await snapshotRows(db.sql, catalog);
-  await db.sql.begin(async (tx) => {
+  await inRolledBackTransaction(db.sql, async (tx) => {
     for (const stage of result.plan.stages) for (const step of stage.steps) await tx.unsafe(step.sql);
     const after = await translatedRows(tx, catalog, result.plan);
     expect(Object.fromEntries(after)).toEqual(Object.fromEntries(before));
-    throw new RolledBack();
-  }).catch((e) => {
-    if (!(e instanceof RolledBack)) throw e;
   });
   // Rolled back: the database is as it was.
   expect(Object.fromEntries(await snapshotRows(db.sql, catalog))).toEqual(Object.fromEntries(before));
 }
-
-class RolledBack extends Error {}
