@@ -1,5 +1,4 @@
-import type { TableModel, TableRef } from '../model/types.js';
-import { qualify } from '../db/quote.js';
+import { displayTable, type TableModel, type TableRef } from '../model/types.js';
 import type { LockLevel, Stage, Step } from './plan-schema.js';
 
 export type StepDraft = Omit<Step, 'id' | 'transactional'>;
@@ -7,7 +6,7 @@ export type StepDraft = Omit<Step, 'id' | 'transactional'>;
 /** One statement as a value: what it does, the SQL, the lock it takes and on what. */
 export function step(kind: Step['kind'], description: string, sql: string, lock: LockLevel, table: TableModel | TableRef | null): StepDraft {
   const rows = table && 'rowEstimate' in table ? table.rowEstimate : null;
-  return { kind, description, sql, lock, table: table ? qualify(table.schema, table.name) : null, estimatedRows: rows };
+  return { kind, description, sql, lock, table: table ? displayTable(table) : null, estimatedRows: rows };
 }
 
 /** Number the steps of a stage: `<stage>.<n>`, so a journal row names exactly one statement. */
