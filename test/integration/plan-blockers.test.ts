@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { plan } from '../../src/api/plan.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+import { expectPlanPreservesRows } from '../helpers/plan-fixture.js';
+
+/** Problems `plan` must see before anything runs: each blocks with one sentence naming the object. */
+let db: TestDatabase;
+beforeEach(async (ctx) => void (db = await createTestDatabase(ctx.task.name)));
+afterEach(async () => db.drop());
+
+test('a legacy column name already in use blocks; --legacy-column picks another', async () => {
+  await loadFixture(db.sql, 'self-reference');
+  await db.sql`ALTER TABLE users ADD COLUMN legacy_id integer`;
+  const schema = fixturePath('self-reference', 'schema.ts');
+  const blocked = await plan({ schema, databaseUrl: db.url, write: false });
+  expect(blocked.blockers.map((b) => b.message)).toEqual([
+    'public.users already has a column "legacy_id", where the old id would be kept; pass --legacy-column with a free name.',
+  ]);
+  const renamed = await plan({ schema, databaseUrl: db.url, write: false, legacyColumn: 'old_id' });
+  expect(renamed.blockers).toEqual([]);
+  expect(renamed.plan.stages.flatMap((s) => s.steps.map((x) => x.sql))).toContain('ALTER TABLE "public"."users" RENAME COLUMN "id" TO "old_id"');
+  await expectPlanPreservesRows(db, renamed);
+});
+
+test('a legacy column that maps one old id to two rows blocks the repair', async () => {
+  await loadFixture(db.sql, 'repair');
+  await db.sql`ALTER TABLE users DROP CONSTRAINT users_legacy_id_key`;
+  await db.sql`INSERT INTO users (legacy_id, name) VALUES (2, 'brian again')`;
+  const result = await plan({ schema: fixturePath('repair', 'schema.ts'), databaseUrl: db.url, write: false });
+  expect(result.blockers.map((b) => b.message)).toEqual([
+    'public.users.legacy_id holds 1 value(s) shared by more than one row, so children cannot be mapped back unambiguously; fix the duplicates first.',
+  ]);
+});
+
+test('orphans in a NOT NULL column block --orphans null', async () => {
+  await loadFixture(db.sql, 'relation-orphans');
+  await db.sql`DELETE FROM comments WHERE post_id IS NULL`;
+  await db.sql`ALTER TABLE comments ALTER COLUMN post_id SET NOT NULL`;
+  const result = await plan({ schema: fixturePath('relation-orphans', 'schema.ts'), databaseUrl: db.url, write: false, orphans: 'null' });
+  expect(result.blockers.map((b) => b.message)).toEqual([
+    'public.comments.post_id is NOT NULL and 2 row(s) have no parent, so --orphans null cannot set them to NULL; fix those rows first.',
+  ]);
+});
+
+test('a database that already matches the schema has nothing to do', async () => {
+  await loadFixture(db.sql, 'text-key');
+  const result = await plan({ schema: fixturePath('text-key', 'schema.ts'), databaseUrl: db.url, write: false });
+  expect(result.plan.stages).toHaveLength(3);
+  await db.sql`DROP TABLE posts, settings, users`;
+  const empty = await plan({ schema: fixturePath('text-key', 'schema.ts'), databaseUrl: db.url, write: false });
+  expect(empty.plan.stages).toEqual([]);
+  expect(empty.plan.warnings.map((w) => w.kind)).toEqual(['table-not-in-database', 'table-not-in-database', 'table-not-in-database']);
+});
