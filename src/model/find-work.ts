@@ -51,6 +51,7 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
       keyConversions.set(columnKey(table, name), {
         table: { schema: table.schema, name: table.name }, column: name, fromType: db.type,
         legacyColumn: options.legacyColumn, newDefault: wanted.default,
+        legacyDeclared: target.columns.some((c) => c.name === options.legacyColumn),
       });
     }
   }

@@ -9,6 +9,8 @@ export interface KeyConversion {
   legacyColumn: string;
   /** The uuid default the Drizzle schema declares (gen_random_uuid() for defaultRandom()), or null. */
   newDefault: string | null;
+  /** Whether the Drizzle schema declares the legacy column (then finalize keeps it). */
+  legacyDeclared: boolean;
 }
 
 export type ReferenceSource = 'foreign-key' | 'drizzle-reference' | 'drizzle-relation';

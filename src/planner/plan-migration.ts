@@ -58,17 +58,27 @@ export function planMigration(input: PlanInput): Plan {
       schemaFiles: input.schema.files,
     },
     options: { legacyColumn: options.legacyColumn, orphans: options.orphans },
+    catalog: touchedCatalog(catalog, work),
     conversions: work.conversions.map((c) => ({ ...c, estimatedRows: rows.get(tableKey(c.table)) ?? null })),
-    references: work.references.map((r) => ({
-      id: r.id, child: r.child, columns: r.columns, parent: r.parent, parentColumns: r.parentColumns, mode: r.mode,
-      convertColumns: r.convertColumns, joinColumns: r.joinColumns, sources: r.sources, constraint: r.constraint?.name ?? null,
-      orphans: orphans.get(r.id) ?? 0, estimatedRows: rows.get(tableKey(r.child)) ?? null,
-    })),
+    references: work.references.map((r) => ({ ...r, orphans: orphans.get(r.id) ?? 0, estimatedRows: rows.get(tableKey(r.child)) ?? null })),
     mistakes: work.mistakes,
     warnings: work.warnings,
     components: work.components,
     stages,
   };
+}
+
+/** The part of the catalog the plan touches: its tables, and the views that read them. */
+function touchedCatalog(catalog: CatalogSnapshot, work: Work): CatalogSnapshot {
+  const touched = new Set(work.components.flatMap((c) => c.tables.map(tableKey)));
+  const views = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const v of catalog.views) {
+      if (!views.has(tableKey(v)) && v.uses.some((u) => touched.has(tableKey(u)) || views.has(tableKey(u)))) (views.add(tableKey(v)), (changed = true));
+    }
+  }
+  return { ...catalog, tables: catalog.tables.filter((t) => touched.has(tableKey(t))), views: catalog.views.filter((v) => views.has(tableKey(v))) };
 }
 
 export function timestamp(date: Date): string {

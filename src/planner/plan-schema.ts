@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { catalogSchema, conversionSchema, referenceSchema } from '../model/model-schema.js';
 
 /** Lock each statement takes on its table, strongest first. */
 export const LOCK_LEVELS = [
@@ -9,6 +10,7 @@ export const LOCK_LEVELS = [
 export const STEP_KINDS = ['setting', 'expand', 'fill', 'orphans', 'guard', 'drop', 'rename', 'column', 'constraint', 'index', 'view'] as const;
 
 const tableRef = z.object({ schema: z.string(), name: z.string() });
+
 
 export const stepSchema = z.object({
   id: z.string(),
@@ -51,16 +53,10 @@ export const planSchema = z.object({
     legacyColumn: z.string(),
     orphans: z.enum(['fail', 'null', 'keep']),
   }),
-  conversions: z.array(z.object({
-    table: tableRef, column: z.string(), fromType: z.string(), legacyColumn: z.string(), newDefault: z.string().nullable(),
-    estimatedRows: z.number().nullable(),
-  })),
-  references: z.array(z.object({
-    id: z.string(), child: tableRef, columns: z.array(z.string()), parent: tableRef, parentColumns: z.array(z.string()),
-    mode: z.enum(['convert', 'repair']), convertColumns: z.array(z.string()), joinColumns: z.array(z.string()),
-    sources: z.array(z.enum(['foreign-key', 'drizzle-reference', 'drizzle-relation'])),
-    constraint: z.string().nullable(), orphans: z.number(), estimatedRows: z.number().nullable(),
-  })),
+  /** The catalog of the tables and views the plan touches, as it was when the plan was made. */
+  catalog: catalogSchema,
+  conversions: z.array(conversionSchema.extend({ estimatedRows: z.number().nullable() })),
+  references: z.array(referenceSchema.extend({ orphans: z.number(), estimatedRows: z.number().nullable() })),
   mistakes: z.array(z.object({ table: tableRef, column: z.string(), declaredType: z.string(), parent: tableRef, parentColumn: z.string() })),
   warnings: z.array(findingSchema),
   components: z.array(z.object({ id: z.string(), hub: tableRef, tables: z.array(tableRef) })),

@@ -22,7 +22,7 @@ export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
   out.push('', 'References to convert (child -> parent)');
   out.push(...(refs.length === 0 ? ['  none'] : table(refs.map((r) => [
     r.id, modeOf(r, blockers),
-    r.sources.map((s) => (s === 'foreign-key' ? `foreign key ${r.constraint}` : s)).join(' + '),
+    r.sources.map((s) => (s === 'foreign-key' ? `foreign key ${r.constraint?.name}` : s)).join(' + '),
     `orphans ${r.orphans}`, rows(r.estimatedRows),
   ]))));
   if (plan.mistakes.length) {

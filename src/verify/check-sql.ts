@@ -1,0 +1,45 @@
+import { qualify, quoteIdent } from '../db/quote.js';
+import { tableKey, type TableModel } from '../model/types.js';
+import type { ComponentChanges } from '../planner/component-changes.js';
+import type { Plan } from '../planner/plan-schema.js';
+import { legacyValues, type KeyState } from './legacy-values.js';
+
+type Reference = Plan['references'][number];
+
+/** `'a','b',NULL` as one text: exact to compare, no 100-argument limit. */
+const tuple = (exprs: string[]): string => exprs.map((e) => `quote_nullable(${e})`).join(` || ',' || `);
+
+/**
+ * One scan of the child: its row count, its orphans, and the relationship fingerprint of DESIGN.md
+ * section 5: an order-independent sum of 64-bit hashes of (row identity, the parent's legacy integer).
+ * Equal before and after means every row still points at the same parent.
+ */
+export function referenceCheckSql(ref: Reference, child: TableModel, changes: ComponentChanges, state: KeyState): string {
+  const values = legacyValues(child, state, changes);
+  const identityColumns = child.primaryKey?.columns ?? child.columns.map((c) => c.name);
+  const identity = tuple(identityColumns.map((c) => values.columns.get(c)!));
+  const parent = tuple(ref.columns.map((c) => values.columns.get(c)!));
+  return `SELECT count(*) AS rows,
+  count(*) FILTER (WHERE ${orphanCondition(ref, changes, state)}) AS orphans,
+  coalesce(sum(hashtextextended(${identity} || '|' || ${parent}, 0)::numeric), 0) AS fingerprint
+FROM ${qualify(child.schema, child.name)} AS c ${values.joins.join(' ')}`;
+}
+
+/**
+ * A row is an orphan when every column of its reference is set and no parent matches (MATCH SIMPLE),
+ * or, after an `--orphans null|keep` migration, when its old value was set aside in `<col>_legacy`:
+ * the same rows are orphans before and after.
+ */
+function orphanCondition(ref: Reference, changes: ComponentChanges, state: KeyState): string {
+  const allSet = ref.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+  const parentColumns = state === 'integer' ? ref.joinColumns : ref.parentColumns;
+  const match = ref.columns.map((c, i) => `o.${quoteIdent(parentColumns[i]!)} = c.${quoteIdent(c)}`).join(' AND ');
+  const noParent = `(${allSet} AND NOT EXISTS (SELECT 1 FROM ${qualify(ref.parent.schema, ref.parent.name)} AS o WHERE ${match}))`;
+  if (state === 'integer') return noParent;
+  const setAside = changes.changes
+    .filter((ch) => tableKey(ch.table) === tableKey(ref.child) && ref.convertColumns.includes(ch.column.name) && ch.orphanColumn)
+    .map((ch) => `c.${quoteIdent(ch.orphanColumn!)} IS NOT NULL`);
+  return [noParent, ...setAside].join(' OR ');
+}
+
+export const tableCountSql = (table: TableModel): string => `SELECT count(*) AS rows FROM ${qualify(table.schema, table.name)}`;

@@ -1,0 +1,40 @@
+import { qualify, quoteIdent } from '../db/quote.js';
+import { columnKey, type TableModel, type TableRef } from '../model/types.js';
+import type { ColumnChange, ComponentChanges } from '../planner/component-changes.js';
+
+export type KeyState = 'integer' | 'uuid';
+
+export interface LegacyValues {
+  /** Per original column: SQL for the integer it held before the migration (alias `c`). */
+  columns: Map<string, string>;
+  joins: string[];
+}
+
+/**
+ * SQL for what each column of `table` held before the migration, in the database as it is now.
+ * In the integer state that is the column itself. In the uuid state a key is read from its legacy
+ * column, and a reference from its parent's legacy value through a join on the uuid (following a
+ * reference to a reference, like a 1:1 key, down to the key that owns the integer).
+ */
+export function legacyValues(table: TableModel, state: KeyState, changes: ComponentChanges): LegacyValues {
+  const joins: string[] = [];
+  const byColumn = new Map(changes.changes.map((ch) => [columnKey(ch.table, ch.column.name), ch]));
+  const columns = new Map<string, string>();
+  const valueOf = (owner: TableRef, column: string, alias: string): string => {
+    const change = byColumn.get(columnKey(owner, column));
+    if (state === 'integer' || !change) return `${alias}.${quoteIdent(column)}`;
+    if (change.role === 'key') return `${alias}.${quoteIdent(change.keepAs)}`;
+    return referenceValue(change, alias);
+  };
+  const referenceValue = (change: ColumnChange, alias: string): string => {
+    const ref = change.fillFrom!;
+    const i = ref.columns.indexOf(change.column.name);
+    const parent = `p${joins.length}`;
+    const on = ref.columns.map((col, j) => `${parent}.${quoteIdent(ref.parentColumns[j]!)} = ${alias}.${quoteIdent(col)}`).join(' AND ');
+    joins.push(`LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS ${parent} ON ${on}`);
+    const value = ref.mode === 'repair' ? `${parent}.${quoteIdent(ref.joinColumns[i]!)}` : valueOf(ref.parent, ref.parentColumns[i]!, parent);
+    return change.orphanColumn ? `COALESCE(${value}, ${alias}.${quoteIdent(change.orphanColumn)})` : value;
+  };
+  for (const column of table.columns) columns.set(column.name, valueOf(table, column.name, 'c'));
+  return { columns, joins };
+}

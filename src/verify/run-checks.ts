@@ -1,0 +1,77 @@
+import type { Sql } from '../db/connect.js';
+import { qualify } from '../db/quote.js';
+import { tableKey } from '../model/types.js';
+import type { ComponentChanges } from '../planner/component-changes.js';
+import { planChanges } from '../planner/plan-changes.js';
+import type { Plan } from '../planner/plan-schema.js';
+import { referenceCheckSql, tableCountSql } from './check-sql.js';
+import type { KeyState } from './legacy-values.js';
+
+export interface CheckRow {
+  kind: 'table' | 'reference';
+  name: string;
+  rows: number;
+  orphans: number | null;
+  /** Exact decimal text of the fingerprint sum. */
+  fingerprint: string | null;
+}
+
+type Queryable = Pick<Sql, 'unsafe'>;
+
+/** Which side of the swap a component is on now: read from the type of one of its converting columns. */
+export async function componentState(sql: Queryable, changes: ComponentChanges): Promise<KeyState> {
+  const probe = changes.changes[0]!;
+  const rows = await sql.unsafe<{ type: string }[]>(
+    `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped`,
+    [qualify(probe.table.schema, probe.table.name), probe.column.name],
+  );
+  return rows[0]?.type === 'uuid' ? 'uuid' : 'integer';
+}
+
+/** Row counts of every table the plan touches, and orphans + fingerprint of every reference, now. */
+export async function runChecks(sql: Queryable, plan: Plan, only?: (c: ComponentChanges) => boolean): Promise<CheckRow[]> {
+  const checks: CheckRow[] = [];
+  for (const changes of planChanges(plan)) {
+    if (only && !only(changes)) continue;
+    const state = await componentState(sql, changes);
+    for (const table of changes.tables) {
+      const [row] = await sql.unsafe<{ rows: bigint | number }[]>(tableCountSql(table));
+      checks.push({ kind: 'table', name: tableKey(table), rows: Number(row!.rows), orphans: null, fingerprint: null });
+    }
+    for (const ref of plan.references.filter((r) => changes.references.some((x) => x.id === r.id))) {
+      const child = changes.tables.find((t) => tableKey(t) === tableKey(ref.child))!;
+      const [row] = await sql.unsafe<{ rows: bigint | number; orphans: bigint | number; fingerprint: string }[]>(referenceCheckSql(ref, child, changes, state));
+      checks.push({ kind: 'reference', name: ref.id, rows: Number(row!.rows), orphans: Number(row!.orphans), fingerprint: String(row!.fingerprint) });
+    }
+  }
+  return checks;
+}
+
+export interface CheckDifference {
+  kind: CheckRow['kind'];
+  name: string;
+  before: CheckRow | null;
+  now: CheckRow | null;
+  /** What differs, in words: "rows", "orphans", "fingerprint". */
+  differs: string[];
+}
+
+/** Compare two sets of checks; an empty `differs` everywhere means nothing was lost or moved. */
+export function compareChecks(before: CheckRow[], now: CheckRow[]): CheckDifference[] {
+  const key = (c: CheckRow) => `${c.kind}:${c.name}`;
+  const nowByKey = new Map(now.map((c) => [key(c), c]));
+  const names = [...new Set([...before.map(key), ...now.map(key)])];
+  return names.map((k) => {
+    const b = before.find((c) => key(c) === k) ?? null;
+    const n = nowByKey.get(k) ?? null;
+    const differs: string[] = [];
+    if (!b || !n) differs.push('missing');
+    else {
+      if (b.rows !== n.rows) differs.push('rows');
+      if (b.orphans !== n.orphans) differs.push('orphans');
+      if (b.fingerprint !== n.fingerprint) differs.push('fingerprint');
+    }
+    const sample = (b ?? n)!;
+    return { kind: sample.kind, name: sample.name, before: b, now: n, differs };
+  });
+}
