@@ -20,15 +20,19 @@ export interface ReadCatalogOptions {
  * search_path = pg_catalog so every definition PostgreSQL prints for us is schema-qualified.
  */
 export async function readCatalog(sql: Sql, options: ReadCatalogOptions = {}): Promise<CatalogSnapshot> {
-  const run = (tx: Sql, name: string) => tx.unsafe<Row[]>(readSqlFile(`catalog/${name}`));
-  const results = await sql.begin('read only', async (tx) => {
-    await tx.unsafe('SET LOCAL search_path = pg_catalog');
-    const out: Record<string, Row[]> = {};
-    for (const name of ['server', 'tables', 'columns', 'constraints', 'indexes', 'views', 'view_dependencies']) {
-      out[name] = await run(tx as unknown as Sql, name);
-    }
-    return out;
-  });
+  return sql.begin('read only', (tx) => readCatalogInTransaction(tx as unknown as Pick<Sql, 'unsafe'>, options));
+}
+
+/**
+ * The same, inside a transaction the caller already holds (apply journals the catalog hash after each
+ * stage in the stage's own transaction). Sets search_path = pg_catalog for the rest of it.
+ */
+export async function readCatalogInTransaction(tx: Pick<Sql, 'unsafe'>, options: ReadCatalogOptions = {}): Promise<CatalogSnapshot> {
+  await tx.unsafe('SET LOCAL search_path = pg_catalog');
+  const results: Record<string, Row[]> = {};
+  for (const name of ['server', 'tables', 'columns', 'constraints', 'indexes', 'views', 'view_dependencies']) {
+    results[name] = await tx.unsafe<Row[]>(readSqlFile(`catalog/${name}`));
+  }
   return buildSnapshot(results, options);
 }
 

@@ -39,9 +39,9 @@ export function planMigration(input: PlanInput): Plan {
     const changes = componentChanges(component, { catalog, conversions: work.conversions, references: work.references, orphans, orphanPolicy: options.orphans });
     const slug = slugOf(component.hub.name);
     const n = () => String(stages.length).padStart(4, '0');
-    stages.push(stage(n(), `expand_${slug}`, component.id, planExpand(changes)));
-    stages.push(stage(n(), `backfill_${slug}`, component.id, planBackfill(changes)));
-    stages.push(stage(n(), `swap_${slug}`, component.id, planSwap(changes)));
+    stages.push(stage(n(), 'expand', slug, component.id, planExpand(changes)));
+    stages.push(stage(n(), 'backfill', slug, component.id, planBackfill(changes)));
+    stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
   }
   const stamp = timestamp(input.now);
   return {
@@ -85,6 +85,6 @@ export function timestamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '').slice(0, 14);
 }
 
-function slugOf(name: string): string {
+export function slugOf(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40) || 'table';
 }

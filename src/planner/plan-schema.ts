@@ -24,8 +24,11 @@ export const stepSchema = z.object({
   transactional: z.boolean(),
 });
 
+export const STAGE_KINDS = ['expand', 'backfill', 'swap', 'rollback', 'cleanup', 'finalize'] as const;
+
 export const stageSchema = z.object({
   id: z.string(),
+  kind: z.enum(STAGE_KINDS),
   name: z.string(),
   component: z.string(),
   transactional: z.boolean(),

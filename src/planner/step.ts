@@ -10,9 +10,9 @@ export function step(kind: Step['kind'], description: string, sql: string, lock:
 }
 
 /** Number the steps of a stage: `<stage>.<n>`, so a journal row names exactly one statement. */
-export function stage(id: string, name: string, component: string, drafts: StepDraft[], transactional = true): Stage {
+export function stage(id: string, kind: Stage['kind'], slug: string, component: string, drafts: StepDraft[], transactional = true): Stage {
   return {
-    id, name, component, transactional,
+    id, kind, name: `${kind}_${slug}`, component, transactional,
     steps: drafts.map((d, i) => ({ ...d, id: `${id}.${String(i + 1).padStart(3, '0')}`, transactional })),
   };
 }

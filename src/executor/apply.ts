@@ -1,0 +1,118 @@
+import { withDatabaseErrors } from '../db/connect.js';
+import type { Plan, Stage, Step } from '../planner/plan-schema.js';
+import { planChanges } from '../planner/plan-changes.js';
+import { readPlanFile } from '../render/plan-file.js';
+import { compareChecks, runChecks, type CheckDifference, type CheckRow } from '../verify/run-checks.js';
+import { assessApply } from './assess.js';
+import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
+import { openRun } from './run-handle.js';
+import { DEFAULT_RUN_SETTINGS, runStage, StageCheckError, type RunSettings, type StageTiming, type StepTiming } from './run-stage.js';
+
+export interface ApplyOptions {
+  plan: string | Plan;
+  databaseUrl?: string;
+  settings?: Partial<RunSettings>;
+}
+
+export interface StageHooks {
+  onStep?: (step: Step, timing: StepTiming) => void;
+  onRetry?: (attempt: number, waitMs: number, error: string) => void;
+}
+
+export interface ApplyReport {
+  plan: Plan;
+  resumed: boolean;
+  stages: StageTiming[];
+  before: CheckRow[];
+  after: CheckRow[];
+  differences: CheckDifference[];
+}
+
+/** An apply in progress, stage by stage, so the CLI can show each as a task. */
+export interface ApplySession {
+  plan: Plan;
+  resumed: boolean;
+  pending: Stage[];
+  /** Verify-before (a fresh run) or reload it (a resume); creates the bookkeeping schema. */
+  recordBefore(): Promise<CheckRow[]>;
+  runStage(stage: Stage, hooks?: StageHooks): Promise<StageTiming>;
+  /** Mark the plan applied, take the checks again and compare. */
+  finish(): Promise<ApplyReport>;
+  close(): Promise<void>;
+}
+
+export async function openApply(options: ApplyOptions): Promise<ApplySession> {
+  const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
+  const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
+  const handle = await openRun(options.databaseUrl);
+  const { conn } = handle;
+  let assessment;
+  try {
+    assessment = await withDatabaseErrors(handle.url, () => assessApply(handle.sql, plan));
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const { mode, record, completed, catalogHash } = assessment;
+  let run = record?.run ?? 0;
+  let before: CheckRow[] = [];
+  const timings: StageTiming[] = [];
+  const changesByComponent = new Map(planChanges(plan).map((c) => [c.component.id, c]));
+  const guard = <T>(work: () => Promise<T>) => withDatabaseErrors(handle.url, work);
+  return {
+    plan,
+    resumed: mode === 'resume',
+    pending: plan.stages.filter((s) => !completed.has(s.id)),
+    recordBefore: () => guard(async () => {
+      if (mode === 'resume') {
+        before = await loadChecks(conn, plan.id, 'before');
+        await setStatus(conn, plan.id, 'applying');
+        return before;
+      }
+      await ensureBookkeeping(conn);
+      run = await startRun(conn, plan, catalogHash, record);
+      before = await runChecks(conn, plan);
+      await saveChecks(conn, plan.id, 'before', before);
+      return before;
+    }),
+    runStage: (stage, hooks = {}) => guard(async () => {
+      // The swap commits only if its component's checks still match verify-before.
+      const beforeCommit = stage.kind === 'swap' ? async (tx: Pick<typeof conn, 'unsafe'>) => {
+        const changes = changesByComponent.get(stage.component)!;
+        const now = await runChecks(tx, plan, (c) => c === changes);
+        const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
+        const differences = compareChecks(before.filter((c) => names.has(`${c.kind}:${c.name}`)), now).filter((d) => d.differs.length);
+        if (differences.length) {
+          throw new StageCheckError(`verification inside the swap found ${differences.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}`);
+        }
+      } : undefined;
+      try {
+        const timing = await runStage(conn, stage, { planId: plan.id, run, action: 'apply', settings, beforeCommit, ...hooks });
+        timings.push(timing);
+        return timing;
+      } catch (error) {
+        await setStatus(conn, plan.id, 'failed').catch(() => {});
+        throw error;
+      }
+    }),
+    finish: () => guard(async () => {
+      await setStatus(conn, plan.id, 'applied');
+      const after = await runChecks(conn, plan);
+      await saveChecks(conn, plan.id, 'after', after);
+      return { plan, resumed: mode === 'resume', stages: timings, before, after, differences: compareChecks(before, after) };
+    }),
+    close: () => handle.close(),
+  };
+}
+
+/** `uuidmig apply` as a library call: every pending stage, then verify-after. */
+export async function apply(options: ApplyOptions, hooks: StageHooks = {}): Promise<ApplyReport> {
+  const session = await openApply(options);
+  try {
+    await session.recordBefore();
+    for (const stage of session.pending) await session.runStage(stage, hooks);
+    return await session.finish();
+  } finally {
+    await session.close();
+  }
+}

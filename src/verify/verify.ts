@@ -1,0 +1,38 @@
+import { withDatabaseErrors } from '../db/connect.js';
+import { UsageError } from '../errors.js';
+import { findPlanRecord, loadChecks, saveChecks } from '../executor/bookkeeping.js';
+import { withRun } from '../executor/run-handle.js';
+import type { Plan } from '../planner/plan-schema.js';
+import { readPlanFile } from '../render/plan-file.js';
+import { compareChecks, runChecks, type CheckDifference } from './run-checks.js';
+
+export interface VerifyOptions {
+  plan: string | Plan;
+  databaseUrl?: string;
+}
+
+export interface VerifyReport {
+  plan: Plan;
+  status: string;
+  differences: CheckDifference[];
+  ok: boolean;
+}
+
+/**
+ * `uuidmig verify`: take the checks now (row counts, orphans, fingerprints, whatever side of the swap
+ * each component is on) and compare them with verify-before, recorded by apply.
+ */
+export async function verify(options: VerifyOptions): Promise<VerifyReport> {
+  const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
+  return withRun(options.databaseUrl, async ({ conn, url }) => {
+    const record = await findPlanRecord(conn, plan.id);
+    const before = record ? await loadChecks(conn, plan.id, 'before') : [];
+    if (!record || before.length === 0) {
+      throw new UsageError(`Plan ${plan.id} was never applied to this database, so there is no verify-before to compare with; run uuidmig apply first.`);
+    }
+    const now = await withDatabaseErrors(url, () => runChecks(conn, plan));
+    await saveChecks(conn, plan.id, 'verify', now);
+    const differences = compareChecks(before, now);
+    return { plan, status: record.status, differences, ok: differences.every((d) => d.differs.length === 0) };
+  }, false);
+}
