@@ -1,5 +1,10 @@
 /** The library: everything the CLI does, callable without it. */
 export { plan, type PlanOptions, type PlanResult } from './api/plan.js';
+export { apply, openApply, type ApplyReport } from './executor/apply.js';
+export { dryRunApply } from './executor/dry-run.js';
+export { rollback } from './executor/rollback.js';
+export { finalize } from './executor/finalize.js';
+export { verify } from './verify/verify.js';
 export { readCatalog } from './catalog/read-catalog.js';
 export { loadDrizzleSchema } from './schema/load-schema.js';
 export { findWork } from './model/find-work.js';

@@ -2,7 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { processIo, reportError, type CliIo } from './io.js';
+import { registerApply } from './apply-command.js';
+import { registerFinalize } from './finalize-command.js';
 import { registerPlan } from './plan-command.js';
+import { registerRollback } from './rollback-command.js';
+import { registerVerify } from './verify-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -14,6 +18,10 @@ function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: () => {} })
     .showSuggestionAfterError(false);
   registerPlan(program, io);
+  registerApply(program, io);
+  registerVerify(program, io);
+  registerRollback(program, io);
+  registerFinalize(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: () => {} });
   return program;
 }

@@ -1,0 +1,34 @@
+import { connect, withDatabaseErrors } from '../db/connect.js';
+import { UuidmigError } from '../errors.js';
+import type { Plan } from '../planner/plan-schema.js';
+import { readPlanFile } from '../render/plan-file.js';
+import { assessApply } from './assess.js';
+
+export interface DryRun {
+  plan: Plan;
+  /** What apply would do with this plan on this database, in one sentence; null without a database. */
+  verdict: string | null;
+  refusal: UuidmigError | null;
+}
+
+/**
+ * `apply --dry-run`: the plan's statements, and, given a database, whether apply would run, resume or
+ * refuse. Only reads: no bookkeeping schema, no lock, nothing written.
+ */
+export async function dryRunApply(planFile: string | Plan, databaseUrl?: string): Promise<DryRun> {
+  const plan = typeof planFile === 'string' ? readPlanFile(planFile) : planFile;
+  if (!databaseUrl) return { plan, verdict: null, refusal: null };
+  const sql = await connect(databaseUrl, { max: 1 });
+  try {
+    const a = await withDatabaseErrors(databaseUrl, () => assessApply(sql, plan));
+    const verdict = a.mode === 'fresh'
+      ? `apply would run all ${plan.stages.length} stage(s) on database ${plan.source.database}.`
+      : `apply would resume the interrupted run: ${plan.stages.length - a.completed.size} stage(s) left.`;
+    return { plan, verdict, refusal: null };
+  } catch (error) {
+    if (!(error instanceof UuidmigError) || error.exitCode === 3) throw error;
+    return { plan, verdict: `apply would refuse: ${error.message}`, refusal: error };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
