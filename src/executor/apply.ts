@@ -2,7 +2,7 @@ import { withDatabaseErrors } from '../db/connect.js';
 import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { readPlanFile } from '../render/plan-file.js';
-import { compareChecks, runChecks, type CheckDifference, type CheckRow } from '../verify/run-checks.js';
+import { compareChecks, componentState, runChecks, type CheckDifference, type CheckRow } from '../verify/run-checks.js';
 import { assessApply } from './assess.js';
 import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
 import { openRun } from './run-handle.js';
@@ -65,7 +65,16 @@ export async function openApply(options: ApplyOptions): Promise<ApplySession> {
     pending: plan.stages.filter((s) => !completed.has(s.id)),
     recordBefore: () => guard(async () => {
       if (mode === 'resume') {
+        // Components that have not swapped yet still hold their original data: their baseline is taken
+        // again (the user may have fixed rows that stopped the last run). Swapped ones keep theirs.
         before = await loadChecks(conn, plan.id, 'before');
+        for (const changes of changesByComponent.values()) {
+          if ((await componentState(conn, changes)) === 'uuid') continue;
+          const fresh = await runChecks(conn, plan, changes.component.id);
+          const names = new Set(fresh.map((c) => `${c.kind}:${c.name}`));
+          before = [...before.filter((c) => !names.has(`${c.kind}:${c.name}`)), ...fresh];
+        }
+        await saveChecks(conn, plan.id, 'before', before);
         await setStatus(conn, plan.id, 'applying');
         return before;
       }
@@ -78,8 +87,8 @@ export async function openApply(options: ApplyOptions): Promise<ApplySession> {
     runStage: (stage, hooks = {}) => guard(async () => {
       // The swap commits only if its component's checks still match verify-before.
       const beforeCommit = stage.kind === 'swap' ? async (tx: Pick<typeof conn, 'unsafe'>) => {
-        const changes = changesByComponent.get(stage.component)!;
-        const now = await runChecks(tx, plan, (c) => c === changes);
+        const now = await runChecks(tx, plan, stage.component);
+        if (now.length === 0) throw new StageCheckError(`no checks found for component ${stage.component}`);
         const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
         const differences = compareChecks(before.filter((c) => names.has(`${c.kind}:${c.name}`)), now).filter((d) => d.differs.length);
         if (differences.length) {

@@ -29,10 +29,11 @@ export async function componentState(sql: Queryable, changes: ComponentChanges):
 }
 
 /** Row counts of every table the plan touches, and orphans + fingerprint of every reference, now. */
-export async function runChecks(sql: Queryable, plan: Plan, only?: (c: ComponentChanges) => boolean): Promise<CheckRow[]> {
+/** `component`: only that component's tables and references (by component id). */
+export async function runChecks(sql: Queryable, plan: Plan, component?: string): Promise<CheckRow[]> {
   const checks: CheckRow[] = [];
   for (const changes of planChanges(plan)) {
-    if (only && !only(changes)) continue;
+    if (component !== undefined && changes.component.id !== component) continue;
     const state = await componentState(sql, changes);
     for (const table of changes.tables) {
       const [row] = await sql.unsafe<{ rows: bigint | number }[]>(tableCountSql(table));

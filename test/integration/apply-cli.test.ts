@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { readCatalog } from '../../src/catalog/read-catalog.js';
+import { catalogHash } from '../../src/planner/plan-migration.js';
+import { runUuidmig, type CliRun } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+import { snapshotRows } from '../helpers/row-snapshot.js';
+
+/** apply / verify through the real CLI: dry run, a moved row, a failing step and resume, the run lock. */
+let db: TestDatabase;
+let dir: string;
+const uuidmig = (...args: string[]): Promise<CliRun> => runUuidmig([...args, '--database-url', db.url], { cwd: dir });
+
+beforeEach(async (ctx) => {
+  db = await createTestDatabase(ctx.task.name);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-apply-'));
+});
+afterEach(async () => {
+  await db.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function planFixture(name: string, ...flags: string[]): Promise<void> {
+  await loadFixture(db.sql, name);
+  const r = await uuidmig('plan', '--schema', fixturePath(name, 'schema.ts'), ...flags);
+  expect(r.code, r.stderr).toBe(0);
+}
+
+describe('apply --dry-run', () => {
+  test('prints every statement with its lock level and changes nothing, not even the uuidmig schema', async () => {
+    await planFixture('self-reference');
+    const before = catalogHash(await readCatalog(db.sql));
+    const r = await uuidmig('apply', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('apply would run all 3 stage(s)');
+    expect(r.stdout).toMatch(/0002\.\d{3} {2}ACCESS EXCLUSIVE {5}public\.users\n {6}ALTER TABLE "public"\."users" RENAME COLUMN "id" TO "legacy_id"/);
+    expect(r.stdout).toMatch(/SHARE ROW EXCLUSIVE {2}public\.users\n {6}ALTER TABLE "public"\."users" ADD CONSTRAINT "users_invited_by_fkey"/);
+    const [schema] = await db.sql`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'uuidmig'`;
+    expect(schema!.n).toBe(0);
+    expect(catalogHash(await readCatalog(db.sql))).toBe(before);
+  });
+});
+
+describe('verify', () => {
+  test('one child row moved to another parent after apply: exit 1, the reference named', async () => {
+    await planFixture('self-reference');
+    const applied = await uuidmig('apply');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('Every table has its rows and every reference points at the same parent as before.');
+    expect((await uuidmig('verify')).code).toBe(0);
+    await db.sql`UPDATE users SET invited_by = (SELECT id FROM users WHERE name = 'eve') WHERE name = 'cleo'`;
+    const r = await uuidmig('verify');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/public\.users\.invited_by -> public\.users\.id\s+5\s+0 \/ 0\s+DIFFERS\s+DIFFERS \(fingerprint\)/);
+    expect(r.stderr).toContain('uuidmig: Verify found differences between before and now (listed above).');
+  });
+});
+
+describe('a step that fails', () => {
+  test('rolls its stage back (exit 4, statement and error printed), then apply resumes', async () => {
+    await loadFixture(db.sql, 'relation-orphans');
+    await db.sql`DELETE FROM comments WHERE post_id IN (3, 99)`;
+    const planned = await uuidmig('plan', '--schema', fixturePath('relation-orphans', 'schema.ts'));
+    expect(planned.code, planned.stderr).toBe(0);
+    // Written after planning: a comment whose post does not exist. The swap's guard must stop it.
+    await db.sql`INSERT INTO comments (post_id, body) VALUES (4242, 'late orphan')`;
+    const catalog = await readCatalog(db.sql);
+    const before = await snapshotRows(db.sql, catalog);
+    const failed = await uuidmig('apply');
+    expect(failed.code).toBe(4);
+    expect(failed.stderr).toMatch(/uuidmig: Step 0002\.\d{3} \(check every post_id found its parent\) of stage 0002 swap_posts failed, and the stage was rolled back, so the database is as it was before that stage: uuidmig: 1 row\(s\) of public\.comments\.post_id have no parent; nothing was changed\. The statement was: DO \$uuidmig\$/);
+    expect(failed.stderr).toContain('run uuidmig apply again to resume.');
+    // The swap did not happen: keys are integers, and every original column holds what it held.
+    const [type] = await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'posts'::regclass AND attname = 'id'`;
+    expect(type!.t).toBe('integer');
+    const now = await snapshotRows(db.sql, catalog);
+    const strip = (rows: string[]) => rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(r)).filter(([k]) => !k.includes('__uuidmig_'))))).sort();
+    expect(Object.fromEntries([...now].map(([t, rows]) => [t, strip(rows)]))).toEqual(Object.fromEntries([...before].map(([t, rows]) => [t, strip(rows)])));
+    const [journal] = await db.sql`SELECT stage_id, status, error FROM uuidmig.journal WHERE status = 'failed'`;
+    expect(journal).toMatchObject({ stage_id: '0002', status: 'failed' });
+
+    await db.sql`DELETE FROM comments WHERE post_id = 4242`;
+    const resumed = await uuidmig('apply');
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(resumed.stdout).toContain('(resumed)');
+    expect(resumed.stdout).toMatch(/stage 0002: \d+ ms/);
+    expect(resumed.stdout).not.toMatch(/stage 0000: /);
+    expect((await uuidmig('verify')).code).toBe(0);
+  });
+});
+
+describe('refusals', () => {
+  test('a second run while one holds the lock names the holder (exit 1)', async () => {
+    await planFixture('self-reference');
+    const holder = postgres(db.url, { max: 1, onnotice: () => {}, connection: { application_name: 'other-uuidmig' } });
+    try {
+      await holder`SELECT pg_advisory_lock(${0x75756964}, ${0x6d696700})`;
+      const r = await uuidmig('apply');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Another uuidmig run holds the migration lock on this database: backend pid \d+ \(other-uuidmig, user postgres, connected since .+\); wait for it to finish/);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  test('a plan made for another database state, and a plan already applied', async () => {
+    await planFixture('self-reference');
+    await db.sql`ALTER TABLE users ADD COLUMN nickname text`;
+    const changed = await uuidmig('apply');
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain('was made for a different database state (its tables, columns, keys or indexes changed since it was planned); run uuidmig plan again.');
+    await db.sql`ALTER TABLE users DROP COLUMN nickname`;
+    expect((await uuidmig('apply')).code).toBe(0);
+    const again = await uuidmig('apply');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('is already applied to this database');
+  });
+
+  test('a lock held too long: retried with backoff, then exit 4 when retries run out', async () => {
+    await planFixture('self-reference');
+    const blocker = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const held = blocker.begin(async (tx) => {
+        await tx`LOCK TABLE users IN ACCESS SHARE MODE`;
+        await tx`SELECT pg_sleep(1.5)`;
+      });
+      const r = await uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '0');
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain('canceling statement due to lock timeout');
+      expect(r.stderr).toContain('another session held a lock too long');
+      await held;
+      const held2 = blocker.begin(async (tx) => {
+        await tx`LOCK TABLE users IN ACCESS SHARE MODE`;
+        await tx`SELECT pg_sleep(0.5)`;
+      });
+      const retried = await uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '6');
+      await held2;
+      expect(retried.code, retried.stderr).toBe(0);
+      expect(retried.stdout).toMatch(/lock retries/);
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  test('bad timeouts are usage errors', async () => {
+    const r = await uuidmig('apply', '--plan', 'x.json', '--lock-timeout', 'soon');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('uuidmig: --lock-timeout takes a duration such as 500ms, 5s, 2min or 1h, not "soon".\n');
+  });
+});

@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { plan } from '../../src/api/plan.js';
+import { openApply } from '../../src/executor/apply.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+
+/** The swap commits only if its component's fingerprints still match verify-before. */
+let db: TestDatabase;
+let dir: string;
+beforeEach(async (ctx) => {
+  db = await createTestDatabase(ctx.task.name);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-swapcheck-'));
+});
+afterEach(async () => {
+  await db.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a reference filled with the wrong parent is caught inside the swap, which rolls back (exit 4)', async () => {
+  await loadFixture(db.sql, 'self-reference');
+  const made = await plan({ schema: fixturePath('self-reference', 'schema.ts'), databaseUrl: db.url, out: dir });
+  const session = await openApply({ plan: made.planFile!, databaseUrl: db.url });
+  try {
+    await session.recordBefore();
+    const [expand, backfill, swap] = session.pending;
+    await session.runStage(expand!);
+    await session.runStage(backfill!);
+    // What a buggy fill would do: cleo now points at ada instead of brian, and nothing else notices.
+    await db.sql`UPDATE users SET invited_by__uuidmig_new = (SELECT id__uuidmig_new FROM users WHERE name = 'ada') WHERE name = 'cleo'`;
+    const error = await session.runStage(swap!).then(() => null, (e: unknown) => e as { exitCode: number; message: string });
+    expect(error?.exitCode).toBe(4);
+    expect(error?.message).toContain('failed its check before commit, and the stage was rolled back');
+    expect(error?.message).toContain('verification inside the swap found public.users.invited_by -> public.users.id (fingerprint)');
+  } finally {
+    await session.close();
+  }
+  const [type] = await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'id'`;
+  expect(type!.t).toBe('integer');
+});
