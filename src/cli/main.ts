@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { processIo, reportError, type CliIo } from './io.js';
 import { registerApply } from './apply-command.js';
+import { registerDemo } from './demo-command.js';
 import { registerFinalize } from './finalize-command.js';
 import { registerPlan } from './plan-command.js';
 import { registerRollback } from './rollback-command.js';
@@ -22,6 +23,7 @@ function buildProgram(io: CliIo): Command {
   registerVerify(program, io);
   registerRollback(program, io);
   registerFinalize(program, io);
+  registerDemo(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: () => {} });
   return program;
 }

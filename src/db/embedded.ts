@@ -13,6 +13,7 @@ export interface EmbeddedServer {
   dataDir: string;
   /** The server's version as its binaries package names it. */
   version: string;
+  pid: number;
   /** URL of another database on the same server. */
   urlFor(database: string): string;
   stop(): Promise<void>;
@@ -77,7 +78,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   }
   const port = await freePort();
   const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=200'], {
-    ...ids, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'],
+    ...ids, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'], detached: Boolean(options.keep),
   });
   running.add(child);
   await new Promise<void>((resolve, reject) => {
@@ -91,12 +92,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`PostgreSQL exited at start (code ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`))));
   });
   child.removeAllListeners('exit');
+  if (options.keep) {
+    // Kept for exploring: it outlives this process (stop it with `kill <pid>`).
+    child.stderr!.destroy();
+    child.unref();
+    running.delete(child);
+  }
   const urlFor = (database: string) => `postgres://postgres:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return {
     url: urlFor('postgres'),
     port,
     dataDir,
     version: bin.version,
+    pid: child.pid!,
     urlFor,
     async stop() {
       if (child.exitCode === null) {

@@ -1,0 +1,22 @@
+import { expect, test } from 'vitest';
+import { runUuidmig } from '../helpers/cli.js';
+
+/** `uuidmig demo`, exactly as the README says, on its own embedded server: the main job, end to end. */
+test('uuidmig demo runs the whole journey and every verification passes', async () => {
+  const r = await runUuidmig(['demo']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/Created database forum_demo: 11 tables with integer keys, \d{5,} rows\./);
+  expect(r.stdout).toMatch(/refused with --orphans fail:\n {3}- public\.notifications\.post_id -> public\.posts\.id: 455 row\(s\) point at no public\.posts row/);
+  for (const step of ['3. uuidmig apply', '4. uuidmig verify', '5. uuidmig rollback', '6. uuidmig verify', '7. uuidmig apply (again)', '8. uuidmig verify']) {
+    expect(r.stdout).toMatch(new RegExp(`${step.replace(/[.()]/g, '\\$&')} \\(\\d+\\.\\d\\d s\\): ok`));
+  }
+  expect(r.stdout).toMatch(/public\.posts\.thread_id -> public\.threads\.id\s+50000\s+0 \/ 0\s+match\s+ok/);
+  expect(r.stdout).toContain('Every row kept its parent through apply, rollback and apply again.');
+}, 180_000);
+
+test('demo refuses a nonsense scale', async () => {
+  const r = await runUuidmig(['demo', '--scale', 'lots']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe('uuidmig: --scale takes a number above 0 and at most 100, not "lots".\n');
+});
