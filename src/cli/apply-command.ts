@@ -5,6 +5,7 @@ import { dryRunApply } from '../executor/dry-run.js';
 import { BlockedError } from '../errors.js';
 import { renderDryRun } from '../render/dry-run.js';
 import { renderVerifyReport } from '../render/verify-report.js';
+import { confirm } from './confirm.js';
 import type { CliIo } from './io.js';
 import { commonOptions, type CommonOptions } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
@@ -25,6 +26,7 @@ export function registerApply(program: Command, io: CliIo): void {
       const url = flags.databaseUrl ?? process.env.DATABASE_URL;
       if (flags.dryRun) return dryRun(planFile, url, flags, io);
       const settings = runSettings(flags);
+      await confirm(`Apply ${planFile} to the database?`, flags.yes);
       const session = await openApply({ plan: planFile, databaseUrl: url, settings });
       try {
         const tasks: ListrTask[] = [

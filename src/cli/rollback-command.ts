@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { BlockedError } from '../errors.js';
 import { rollback } from '../executor/rollback.js';
 import { renderVerifyReport } from '../render/verify-report.js';
+import { confirm } from './confirm.js';
 import type { CliIo } from './io.js';
 import { commonOptions, type CommonOptions } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
@@ -12,7 +13,9 @@ export function registerRollback(program: Command, io: CliIo): void {
     .description('undo an applied plan while the legacy columns still exist')
     .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions & RunFlags) => {
-      const report = await rollback({ plan: pickPlanFile(flags.plan, io), databaseUrl: flags.databaseUrl, settings: runSettings(flags) }, {
+      const planFile = pickPlanFile(flags.plan, io);
+      await confirm(`Roll back ${planFile}: the keys become integers again?`, flags.yes);
+      const report = await rollback({ plan: planFile, databaseUrl: flags.databaseUrl, settings: runSettings(flags) }, {
         onStep: (step, t) => {
           if (t.rows !== null || t.ms >= 1000) io.stderr(`uuidmig: ${step.id} ${step.description}${t.rows === null ? '' : `: ${t.rows} rows`} (${t.ms} ms)\n`);
         },
