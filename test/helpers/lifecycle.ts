@@ -67,6 +67,7 @@ export async function runLifecycle(db: TestDatabase, fixture: string, orphans: O
     const dropped = new Set(done.dropped.map((d) => d.column));
     const afterFinalize = await rowsWithout(db, made.plan, new Set());
     expect(afterFinalize).toEqual(Object.fromEntries(Object.entries(beforeFinalize).map(([t, rows]) => [t, (rows as string[]).map((r) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(r)).filter(([k]) => !dropped.has(k))))).sort()])));
+    await expect(rollback({ plan: planFile, databaseUrl: db.url })).rejects.toThrow(/was finalized: the legacy columns that map the uuids back to integers are gone, so it cannot be rolled back/);
     return made.plan;
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
