@@ -21,7 +21,9 @@ export interface FixturePlan {
 export async function planFixture(db: TestDatabase, name: string, orphans: OrphanPolicy = 'fail'): Promise<FixturePlan> {
   await loadFixture(db.sql, name);
   const result = await plan({ schema: fixturePath(name, 'schema.ts'), databaseUrl: db.url, orphans, write: false, now: FIXED_NOW });
-  const summary = renderSummary(result.plan, result.blockers).replace(`database ${db.name} `, 'database <test database> ');
+  const summary = renderSummary(result.plan, result.blockers)
+    .replace(`database ${db.name} `, 'database <test database> ')
+    .replace(/\(PostgreSQL [^)]+\)/, '(PostgreSQL <version>)');
   const sql = result.plan.stages.map((s) => renderStageSql(result.plan, s)).join('\n');
   return { result, summary, sql };
 }

