@@ -1,4 +1,4 @@
--- Primary keys, unique, check and foreign key constraints, columns in their declared order.
+-- Primary keys, unique, check, exclusion and foreign key constraints, columns in their declared order.
 -- Constraints inherited by partitions (conparentid <> 0) belong to their parent and are skipped.
 SELECT n.nspname AS schema,
        c.relname AS table,
@@ -26,7 +26,7 @@ JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-WHERE con.contype IN ('p', 'u', 'f', 'c')
+WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
   AND con.conparentid = 0
   AND c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'uuidmig')

@@ -1,11 +1,13 @@
 import type { Sql } from '../db/connect.js';
 import type {
-  CatalogSnapshot, CheckModel, ColumnModel, ForeignKeyModel, FkAction, IndexModel, KeyConstraint, TableModel, ViewModel,
+  CatalogSnapshot, CheckModel, ColumnModel, ForeignKeyModel, FkAction, GrantModel, IndexModel, KeyConstraint, PolicyModel, TableModel, TriggerModel, ViewModel,
 } from '../model/types.js';
 import { tableKey } from '../model/types.js';
 import { readSqlFile } from './sql-files.js';
 
 type Row = Record<string, unknown>;
+
+const CATALOG_QUERIES = ['server', 'tables', 'columns', 'constraints', 'indexes', 'views', 'view_dependencies', 'policies', 'triggers', 'functions'];
 
 const FK_ACTIONS: Record<string, FkAction> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 const FK_MATCH: Record<string, ForeignKeyModel['match']> = { s: 'simple', f: 'full', p: 'partial' };
@@ -30,7 +32,7 @@ export async function readCatalog(sql: Sql, options: ReadCatalogOptions = {}): P
 export async function readCatalogInTransaction(tx: Pick<Sql, 'unsafe'>, options: ReadCatalogOptions = {}): Promise<CatalogSnapshot> {
   await tx.unsafe('SET LOCAL search_path = pg_catalog');
   const results: Record<string, Row[]> = {};
-  for (const name of ['server', 'tables', 'columns', 'constraints', 'indexes', 'views', 'view_dependencies']) {
+  for (const name of CATALOG_QUERIES) {
     results[name] = await tx.unsafe<Row[]>(readSqlFile(`catalog/${name}`));
   }
   return buildSnapshot(results, options);
@@ -44,8 +46,13 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
     if (!wanted(String(row.schema))) continue;
     const t: TableModel = {
       schema: String(row.schema), name: String(row.name), kind: row.kind === 'p' ? 'partitioned' : 'table',
-      columns: [], primaryKey: null, uniques: [], foreignKeys: [], indexes: [], checks: [],
+      columns: [], primaryKey: null, uniques: [], foreignKeys: [], indexes: [], checks: [], exclusions: [],
       rowEstimate: row.row_estimate === null ? null : Number(row.row_estimate),
+      rowSecurity: { enabled: Boolean(row.row_security), forced: Boolean(row.force_row_security) },
+      policies: [], triggers: [],
+      parent: row.parent === null ? null : String(row.parent),
+      isPartition: Boolean(row.is_partition),
+      partitionKey: row.partition_key as string[],
     };
     tables.set(tableKey(t), t);
   }
@@ -59,6 +66,19 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
     else if (row.type === 'u') t.uniques.push(key);
     else if (row.type === 'c') t.checks.push({ name: key.name, columns: key.columns, definition: key.definition! } satisfies CheckModel);
     else if (row.type === 'f') t.foreignKeys.push(toForeignKey(row));
+    else if (row.type === 'x') t.exclusions!.push(key);
+  }
+  for (const row of r.policies!) {
+    tableOf(row)?.policies!.push({
+      name: String(row.name), permissive: Boolean(row.permissive), command: row.command as PolicyModel['command'], roles: row.roles as string[],
+      using: row.using === null ? null : String(row.using), withCheck: row.with_check === null ? null : String(row.with_check), uses: row.uses as string[],
+    });
+  }
+  for (const row of r.triggers!) {
+    tableOf(row)?.triggers!.push({
+      name: String(row.name), definition: String(row.definition), enabled: row.enabled as TriggerModel['enabled'],
+      onUpdate: Boolean(row.on_update), columns: row.columns as string[],
+    });
   }
   const views = new Map<string, ViewModel>();
   for (const row of r.views!) {
@@ -66,6 +86,8 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
     const v: ViewModel = {
       schema: String(row.schema), name: String(row.name), kind: row.kind === 'm' ? 'materialized' : 'view',
       definition: String(row.definition), uses: [], indexes: [],
+      owner: String(row.owner), comment: row.comment === null ? null : String(row.comment),
+      options: row.options as string[], grants: (row.grants as string[]).map(toGrant),
     };
     views.set(tableKey(v), v);
   }
@@ -85,6 +107,14 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
     database: String(server.database),
     tables: [...tables.values()],
     views: [...views.values()],
+    functions: r.functions!.filter((row) => wanted(String(row.schema))).map((row) => ({
+      schema: String(row.schema), name: String(row.name), kind: row.kind === 'p' ? 'procedure' as const : 'function' as const,
+      arguments: String(row.arguments), body: String(row.body),
+      parameters: (row.parameters as string[]).map((p) => {
+        const [name, type] = p.split('|');
+        return { name: name!, type: type! };
+      }),
+    })),
   };
 }
 
@@ -97,7 +127,18 @@ function toColumn(row: Row): ColumnModel {
     identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : null,
     generated: Boolean(row.generated),
     ownedSequence: row.owned_sequence === null ? null : String(row.owned_sequence),
+    comment: row.comment === null ? null : String(row.comment),
+    grants: (row.grants as string[]).map(toGrant),
+    generatedFrom: row.generated_from as string[],
   };
+}
+
+/** `grantee|privilege|grantable` (built in SQL, so no role name needs parsing here but the last two bars). */
+function toGrant(text: string): GrantModel {
+  const grantable = text.endsWith('|true');
+  const rest = text.slice(0, text.lastIndexOf('|'));
+  const cut = rest.lastIndexOf('|');
+  return { grantee: rest.slice(0, cut), privilege: rest.slice(cut + 1), grantable };
 }
 
 function toForeignKey(row: Row): ForeignKeyModel {

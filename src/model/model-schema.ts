@@ -5,9 +5,21 @@ export const tableRefSchema = z.object({ schema: z.string(), name: z.string() })
 
 const fkAction = z.enum(['no action', 'restrict', 'cascade', 'set null', 'set default']);
 
+const grantSchema = z.object({ grantee: z.string(), privilege: z.string(), grantable: z.boolean() });
+
 export const columnSchema = z.object({
   name: z.string(), type: z.string(), notNull: z.boolean(), default: z.string().nullable(),
   identity: z.enum(['always', 'by default']).nullable(), generated: z.boolean(), ownedSequence: z.string().nullable(),
+  comment: z.string().nullable().optional(), grants: z.array(grantSchema).optional(), generatedFrom: z.array(z.string()).optional(),
+});
+
+const policySchema = z.object({
+  name: z.string(), permissive: z.boolean(), command: z.enum(['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE']), roles: z.array(z.string()),
+  using: z.string().nullable(), withCheck: z.string().nullable(), uses: z.array(z.string()),
+});
+
+const triggerSchema = z.object({
+  name: z.string(), definition: z.string(), enabled: z.enum(['O', 'D', 'R', 'A']), onUpdate: z.boolean(), columns: z.array(z.string()),
 });
 
 const keySchema = z.object({ name: z.string(), columns: z.array(z.string()), definition: z.string().optional() });
@@ -30,7 +42,14 @@ export const tableSchema = tableRefSchema.extend({
   foreignKeys: z.array(foreignKeySchema),
   indexes: z.array(indexSchema),
   checks: z.array(z.object({ name: z.string(), columns: z.array(z.string()), definition: z.string() })),
+  exclusions: z.array(keySchema).optional(),
   rowEstimate: z.number().nullable(),
+  rowSecurity: z.object({ enabled: z.boolean(), forced: z.boolean() }).optional(),
+  policies: z.array(policySchema).optional(),
+  triggers: z.array(triggerSchema).optional(),
+  parent: z.string().nullable().optional(),
+  isPartition: z.boolean().optional(),
+  partitionKey: z.array(z.string()).optional(),
 });
 
 export const viewSchema = tableRefSchema.extend({
@@ -38,11 +57,19 @@ export const viewSchema = tableRefSchema.extend({
   definition: z.string(),
   uses: z.array(tableRefSchema.extend({ column: z.string() })),
   indexes: z.array(indexSchema),
+  owner: z.string().optional(),
+  comment: z.string().nullable().optional(),
+  options: z.array(z.string()).optional(),
+  grants: z.array(grantSchema).optional(),
 });
 
 export const catalogSchema = z.object({
   serverVersion: z.string(), serverVersionNum: z.number(), database: z.string(),
   tables: z.array(tableSchema), views: z.array(viewSchema),
+  functions: z.array(z.object({
+    schema: z.string(), name: z.string(), kind: z.enum(['function', 'procedure']), arguments: z.string(), body: z.string(),
+    parameters: z.array(z.object({ name: z.string(), type: z.string() })),
+  })).optional(),
 });
 
 export const drizzleReferenceSchema = z.object({

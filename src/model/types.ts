@@ -21,6 +21,48 @@ export interface ColumnModel {
   generated: boolean;
   /** Sequence owned by this column (serial or identity), schema-qualified, or null. */
   ownedSequence: string | null;
+  /** COMMENT ON COLUMN, and column-level grants; both stay with the old column on a rename. */
+  comment?: string | null;
+  grants?: GrantModel[];
+  /** For a generated column: the columns its expression reads. */
+  generatedFrom?: string[];
+}
+
+export interface GrantModel {
+  /** A role name, or PUBLIC. */
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+}
+
+export interface PolicyModel {
+  name: string;
+  permissive: boolean;
+  command: 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+  roles: string[];
+  using: string | null;
+  withCheck: string | null;
+  /** schema.table.column of every column the expressions read (any table). */
+  uses: string[];
+}
+
+export interface TriggerModel {
+  name: string;
+  definition: string;
+  /** pg_trigger.tgenabled: O (on), D (disabled), R (replica), A (always). */
+  enabled: 'O' | 'D' | 'R' | 'A';
+  onUpdate: boolean;
+  /** Columns named in UPDATE OF or read in WHEN. */
+  columns: string[];
+}
+
+export interface FunctionModel {
+  schema: string;
+  name: string;
+  kind: 'function' | 'procedure';
+  arguments: string;
+  body: string;
+  parameters: { name: string; type: string }[];
 }
 
 export interface KeyConstraint {
@@ -70,8 +112,18 @@ export interface TableModel extends TableRef {
   foreignKeys: ForeignKeyModel[];
   indexes: IndexModel[];
   checks: CheckModel[];
+  /** Exclusion constraints: rebuilt like keys when they use a converting column. */
+  exclusions?: KeyConstraint[];
   /** pg_class.reltuples; null when the table was never analyzed. */
   rowEstimate: number | null;
+  rowSecurity?: { enabled: boolean; forced: boolean };
+  policies?: PolicyModel[];
+  triggers?: TriggerModel[];
+  /** A partition or an inheritance child: its parent, as schema.table. */
+  parent?: string | null;
+  isPartition?: boolean;
+  /** For a partitioned table: the columns of its partition key. */
+  partitionKey?: string[];
 }
 
 export interface ColumnRef extends TableRef {
@@ -84,6 +136,11 @@ export interface ViewModel extends TableRef {
   /** Columns of tables and other views this view reads. */
   uses: ColumnRef[];
   indexes: IndexModel[];
+  owner?: string;
+  comment?: string | null;
+  /** reloptions, e.g. security_barrier=true, check_option=cascaded. */
+  options?: string[];
+  grants?: GrantModel[];
 }
 
 export interface CatalogSnapshot {
@@ -92,6 +149,7 @@ export interface CatalogSnapshot {
   database: string;
   tables: TableModel[];
   views: ViewModel[];
+  functions?: FunctionModel[];
 }
 
 /** A reference the Drizzle schema declares without (or beside) a database constraint. */
