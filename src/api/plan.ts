@@ -10,6 +10,7 @@ import { planMigration } from '../planner/plan-migration.js';
 import { checkLegacyKeys } from '../preflight/legacy-keys.js';
 import { orphanBlockers } from '../preflight/orphan-policy.js';
 import { countOrphans } from '../preflight/orphans.js';
+import { probeUuidRebuilds } from '../preflight/uuid-probe.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
 import { loadDrizzleSchema } from '../schema/load-schema.js';
@@ -18,6 +19,8 @@ import { resolveInputs, type InputOptions } from './resolve-inputs.js';
 export interface PlanOptions extends InputOptions {
   legacyColumn?: string;
   orphans?: OrphanPolicy;
+  /** Let the user's triggers fire for the migration's own writes. */
+  fireTriggers?: boolean;
   /** Folder that receives plans/ and migrations/ (default: the current folder). */
   out?: string;
   name?: string;
@@ -34,6 +37,7 @@ export interface PlanResult {
 }
 
 interface Settings {
+  fireTriggers: boolean;
   legacyColumn: string;
   orphans: OrphanPolicy;
   name: string;
@@ -45,7 +49,7 @@ const NAME = /^[A-Za-z0-9_-]{1,60}$/;
 
 /** `uuidmig plan` as a library call: read both sides, find the work, check it, write the plan. */
 export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
-  const settings = { legacyColumn: options.legacyColumn ?? 'legacy_id', orphans: options.orphans ?? 'fail', name: options.name ?? 'uuid_keys', now: options.now ?? new Date() };
+  const settings = { fireTriggers: options.fireTriggers ?? false, legacyColumn: options.legacyColumn ?? 'legacy_id', orphans: options.orphans ?? 'fail', name: options.name ?? 'uuid_keys', now: options.now ?? new Date() };
   if (!NAME.test(settings.name)) throw new UsageError(`The plan name "${settings.name}" may only hold letters, digits, _ and - (at most 60).`);
   if (!['fail', 'null', 'keep'].includes(settings.orphans)) throw new UsageError(`--orphans must be fail, null or keep, not "${settings.orphans}".`);
   const inputs = await resolveInputs(options);
@@ -77,6 +81,8 @@ async function inspect(sql: Sql, schema: DrizzleSchemaModel, s: Settings): Promi
     ...(await checkLegacyKeys(sql, work.references, s.legacyColumn)),
     ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
   ];
-  const plan = planMigration({ catalog, schema, work, orphans, options: { legacyColumn: s.legacyColumn, orphans: s.orphans, name: s.name }, now: s.now });
+  const plan = planMigration({ catalog, schema, work, orphans, options: { legacyColumn: s.legacyColumn, orphans: s.orphans, name: s.name, fireTriggers: s.fireTriggers }, now: s.now });
+  // Only a plan that nothing else blocks is worth trying on probe tables.
+  if (!blockers.length) blockers.push(...(await probeUuidRebuilds(sql, plan)));
   return { plan, blockers };
 }

@@ -11,6 +11,7 @@ interface PlanFlags extends CommonOptions {
   orphans: OrphanPolicy;
   out?: string;
   name: string;
+  fireTriggers?: boolean;
 }
 
 export function registerPlan(program: Command, io: CliIo): void {
@@ -18,12 +19,13 @@ export function registerPlan(program: Command, io: CliIo): void {
     .description('read the Drizzle schema and the live catalog, write a plan and its SQL migrations')
     .option('--legacy-column <name>', 'column that keeps the old integer key', 'legacy_id')
     .option('--orphans <policy>', 'rows whose reference has no parent: fail, null or keep', 'fail')
+    .option('--fire-triggers', "let the user's triggers fire for the migration's own writes (default: held off)")
     .option('--out <dir>', 'folder that receives plans/ and migrations/', '.')
     .option('--name <name>', 'name of the plan', 'uuid_keys')
     .action(async (flags: PlanFlags) => {
       const result = await plan({
         schema: flags.schema, config: flags.config, databaseUrl: flags.databaseUrl,
-        legacyColumn: flags.legacyColumn, orphans: flags.orphans, out: flags.out, name: flags.name,
+        legacyColumn: flags.legacyColumn, orphans: flags.orphans, out: flags.out, name: flags.name, fireTriggers: flags.fireTriggers,
       });
       if (flags.json) {
         io.stdout(`${JSON.stringify({ planFile: result.planFile, migrations: result.migrationsFolder, blockers: result.blockers, plan: result.plan }, null, 2)}\n`);

@@ -39,7 +39,7 @@ export async function rollback(options: RollbackOptions, hooks: StageHooks = {})
     const stages: Stage[] = [];
     for (const changes of [...planChanges(plan)].reverse()) {
       const swapped = (await componentState(conn, changes)) === 'uuid';
-      const drafts = swapped ? planRollback(changes) : planCleanup(changes);
+      const drafts = swapped ? planRollback(changes, plan.options.fireTriggers) : planCleanup(changes);
       stages.push(stage(String(stages.length).padStart(4, '0'), swapped ? 'rollback' : 'cleanup', slugOf(changes.component.hub.name), changes.component.id, drafts));
     }
     await setStatus(conn, plan.id, 'rolling_back');

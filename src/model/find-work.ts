@@ -2,6 +2,7 @@ import type { CatalogSnapshot, DrizzleSchemaModel, DrizzleTableModel, TableModel
 import { columnKey, displayColumn, displayTable, isIntegerType, isUuidType, tableKey } from './types.js';
 import type { Finding, KeyConversion, ReferenceSource, ReferenceWork, SchemaMistake, Work } from './work.js';
 import { findComponents } from './components.js';
+import { objectFindings } from './object-findings.js';
 
 export interface FindWorkOptions {
   legacyColumn: string;
@@ -106,6 +107,9 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
   }
 
   const conversions = [...keyConversions.values()].sort((a, b) => columnKey(a.table, a.column).localeCompare(columnKey(b.table, b.column)));
+  const objects = objectFindings(catalog, conversions, works);
+  blockers.push(...objects.blockers);
+  warnings.push(...objects.warnings);
   const components = findComponents([...conversions.map((c) => [c.table]), ...works.map((w) => [w.child, w.parent])]);
   return { conversions, references: works, mistakes, blockers, warnings, components };
 }

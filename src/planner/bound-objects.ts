@@ -1,6 +1,7 @@
 import { qualify, quoteIdent } from '../db/quote.js';
-import type { ForeignKeyModel, TableModel, ViewModel } from '../model/types.js';
-import { columnKey, tableKey } from '../model/types.js';
+import { quoteLiteral } from '../db/quote.js';
+import type { ForeignKeyModel, GrantModel, PolicyModel, TableModel, TriggerModel, ViewModel } from '../model/types.js';
+import { columnKey, displayTable, tableKey } from '../model/types.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { deriveName } from './names.js';
 import { step, type StepDraft } from './step.js';
@@ -19,18 +20,22 @@ export interface BoundObjects {
   indexes: Named[];
   /** Foreign keys the Drizzle schema declares that integer columns could not have. */
   declaredForeignKeys: Named[];
+  /** Row-level security policies whose expressions read a converting column. */
+  policies: { table: TableModel; policy: PolicyModel }[];
+  /** Triggers whose UPDATE OF list or WHEN condition names a converting column. */
+  triggers: { table: TableModel; trigger: TriggerModel }[];
 }
 
 export function boundObjects(c: ComponentChanges): BoundObjects {
   const converting = new Set(c.changes.map((ch) => columnKey(ch.table, ch.column.name)));
   const touches = (t: TableModel, columns: string[]) => columns.some((col) => converting.has(columnKey(t, col)));
   const references = new Set(c.changes.filter((ch) => ch.role === 'reference').map((ch) => columnKey(ch.table, ch.column.name)));
-  const bound: BoundObjects = { views: c.views, foreignKeys: [], keys: [], indexes: [], declaredForeignKeys: [] };
+  const bound: BoundObjects = { views: c.views, foreignKeys: [], keys: [], indexes: [], declaredForeignKeys: [], policies: [], triggers: [] };
   for (const table of c.tables) {
     for (const fk of table.foreignKeys) {
       if (touches(table, fk.columns) || fk.refColumns.some((col) => converting.has(`${fk.refSchema}.${fk.refTable}.${col}`))) bound.foreignKeys.push({ table, fk });
     }
-    for (const key of [table.primaryKey, ...table.uniques]) {
+    for (const key of [table.primaryKey, ...table.uniques, ...(table.exclusions ?? [])]) {
       if (key && touches(table, key.columns)) bound.keys.push({ table, name: key.name, definition: key.definition! });
     }
     // A check on a key alone stays with the legacy integer column; one that reads a reference is rebuilt.
@@ -40,6 +45,8 @@ export function boundObjects(c: ComponentChanges): BoundObjects {
     for (const index of table.indexes) {
       if (!index.backsConstraint && touches(table, index.columns)) bound.indexes.push({ table, name: index.name, definition: index.definition });
     }
+    for (const policy of table.policies ?? []) if (policy.uses.some((u) => converting.has(u))) bound.policies.push({ table, policy });
+    for (const trigger of table.triggers ?? []) if (touches(table, trigger.columns)) bound.triggers.push({ table, trigger });
   }
   for (const ref of c.references) {
     const declared = ref.declared;
@@ -65,6 +72,8 @@ export function dropBound(b: BoundObjects, extraForeignKeys: Named[] = []): Step
       step('drop', `drop foreign key ${name}`, `ALTER TABLE ${at(table)} DROP CONSTRAINT ${quoteIdent(name)}`, 'ACCESS EXCLUSIVE', table)),
     ...b.keys.map(({ table, name }) => step('drop', `drop constraint ${name}`, `ALTER TABLE ${at(table)} DROP CONSTRAINT ${quoteIdent(name)}`, 'ACCESS EXCLUSIVE', table)),
     ...b.indexes.map(({ table, name }) => step('drop', `drop index ${name}`, `DROP INDEX ${qualify(table.schema, name)}`, 'ACCESS EXCLUSIVE', table)),
+    ...b.policies.map(({ table, policy }) => step('drop', `drop policy ${policy.name} (rebuilt below: policies bind columns by number)`, `DROP POLICY ${quoteIdent(policy.name)} ON ${at(table)}`, 'ACCESS EXCLUSIVE', table)),
+    ...b.triggers.map(({ table, trigger }) => step('drop', `drop trigger ${trigger.name} (rebuilt below: UPDATE OF and WHEN bind columns by number)`, `DROP TRIGGER ${quoteIdent(trigger.name)} ON ${at(table)}`, 'ACCESS EXCLUSIVE', table)),
   ];
 }
 
@@ -76,10 +85,64 @@ export function rebuildBound(b: BoundObjects, on: string, between: StepDraft[] =
     ...b.indexes.map(({ table, name, definition }) => step('index', `rebuild index ${name} on the ${on} column`, definition, 'SHARE', table)),
     ...b.foreignKeys.map(({ table, fk }) => step('constraint', `rebuild foreign key ${fk.name}`, `ALTER TABLE ${at(table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`, 'SHARE ROW EXCLUSIVE', table)),
     ...extraForeignKeys.map(({ table, name, definition }) => step('constraint', `add the foreign key ${name} the Drizzle schema declares (integer columns could not have one)`, `ALTER TABLE ${at(table)} ADD CONSTRAINT ${quoteIdent(name)} ${definition}`, 'SHARE ROW EXCLUSIVE', table)),
-    ...[...b.views].reverse().flatMap((v) => [
-      step('view', `recreate ${viewKind(v).toLowerCase()} ${v.name} on the ${on} columns`, `CREATE ${viewKind(v)} ${qualify(v.schema, v.name)} AS\n${v.definition.trim().replace(/;$/, '')}`, 'ACCESS EXCLUSIVE', v),
-      ...v.indexes.map((index) => step('index', `rebuild index ${index.name} of ${v.name}`, index.definition, 'SHARE', v)),
+    ...b.policies.map(({ table, policy }) => step('constraint', `rebuild policy ${policy.name} on the ${on} columns`, policySql(policy, at(table)), 'ACCESS EXCLUSIVE', table)),
+    ...b.triggers.flatMap(({ table, trigger }) => [
+      step('constraint', `rebuild trigger ${trigger.name} on the ${on} columns`, trigger.definition, 'SHARE ROW EXCLUSIVE', table),
+      ...(trigger.enabled === 'O' ? [] : [step('constraint', `trigger ${trigger.name} keeps its state`, `ALTER TABLE ${at(table)} ${TRIGGER_STATE[trigger.enabled]} TRIGGER ${quoteIdent(trigger.name)}`, 'SHARE ROW EXCLUSIVE', table)]),
     ]),
+    ...[...b.views].reverse().flatMap((v) => recreateView(v, on)),
+  ];
+}
+
+const TRIGGER_STATE = { O: 'ENABLE', D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
+
+const grantee = (g: GrantModel) => (g.grantee === 'PUBLIC' ? 'PUBLIC' : quoteIdent(g.grantee));
+
+/** A view or materialized view as it was: definition, options, owner, comment, grants, indexes. */
+function recreateView(v: ViewModel, on: string): StepDraft[] {
+  const name = qualify(v.schema, v.name);
+  const kind = viewKind(v);
+  const options = v.options?.length ? ` WITH (${v.options.join(', ')})` : '';
+  return [
+    step('view', `recreate ${kind.toLowerCase()} ${v.name} on the ${on} columns`, `CREATE ${kind} ${name}${options} AS\n${v.definition.trim().replace(/;$/, '')}`, 'ACCESS EXCLUSIVE', v),
+    ...(v.owner ? [step('view', `${v.name} keeps its owner`, `ALTER ${kind} ${name} OWNER TO ${quoteIdent(v.owner)}`, 'ACCESS EXCLUSIVE', v)] : []),
+    ...(v.comment ? [step('view', `${v.name} keeps its comment`, `COMMENT ON ${kind} ${name} IS ${quoteLiteral(v.comment)}`, 'ACCESS EXCLUSIVE', v)] : []),
+    ...(v.grants ?? []).map((g) => step('view', `${v.name} keeps ${g.privilege} for ${g.grantee}`, `GRANT ${g.privilege} ON ${name} TO ${grantee(g)}${g.grantable ? ' WITH GRANT OPTION' : ''}`, 'ACCESS EXCLUSIVE', v)),
+    ...v.indexes.map((index) => step('index', `rebuild index ${index.name} of ${v.name}`, index.definition, 'SHARE', v)),
+  ];
+}
+
+/** CREATE POLICY from its parts, on `table` (SQL text: the real table, or a probe copy). */
+export function policySql(p: PolicyModel, table: string): string {
+  const roles = p.roles.map((r) => (r === 'PUBLIC' ? 'PUBLIC' : quoteIdent(r))).join(', ');
+  return `CREATE POLICY ${quoteIdent(p.name)} ON ${table} AS ${p.permissive ? 'PERMISSIVE' : 'RESTRICTIVE'} FOR ${p.command} TO ${roles}`
+    + `${p.using ? ` USING (${p.using})` : ''}${p.withCheck ? ` WITH CHECK (${p.withCheck})` : ''}`;
+}
+
+/** A converting column's comment and column-level grants, given to the column that takes its name. */
+export function columnAttributes(change: ColumnChange): StepDraft[] {
+  const t = qualify(change.table.schema, change.table.name);
+  const column = quoteIdent(change.column.name);
+  return [
+    ...(change.column.comment ? [step('column', `${change.column.name} keeps its comment`, `COMMENT ON COLUMN ${t}.${column} IS ${quoteLiteral(change.column.comment)}`, 'ACCESS EXCLUSIVE', change.table)] : []),
+    ...(change.column.grants ?? []).map((g) => step('column', `${change.column.name} keeps ${g.privilege} for ${g.grantee}`, `GRANT ${g.privilege} (${column}) ON ${t} TO ${grantee(g)}${g.grantable ? ' WITH GRANT OPTION' : ''}`, 'ACCESS EXCLUSIVE', change.table)),
+  ];
+}
+
+/**
+ * The migration's own UPDATEs must not fire the user's triggers (an updated_at trigger would rewrite
+ * every timestamp): each enabled trigger that fires on UPDATE is disabled around them and put back in
+ * its exact state, in the same transaction, so a failure can never leave it disabled.
+ */
+export function silenceTriggers(componentTables: TableModel[], steps: StepDraft[], fire: boolean): StepDraft[] {
+  if (fire) return steps;
+  const filled = new Set(steps.filter((s) => s.kind === 'fill' || s.kind === 'orphans').map((s) => s.table));
+  const tables = componentTables.filter((t) => filled.has(displayTable(t)));
+  const silenced = tables.flatMap((table) => (table.triggers ?? []).filter((t) => t.onUpdate && t.enabled !== 'D').map((trigger) => ({ table, trigger })));
+  return [
+    ...silenced.map(({ table, trigger }) => step('setting', `${trigger.name} does not fire for the migration's own writes`, `ALTER TABLE ${at(table)} DISABLE TRIGGER ${quoteIdent(trigger.name)}`, 'SHARE ROW EXCLUSIVE', table)),
+    ...steps,
+    ...silenced.map(({ table, trigger }) => step('setting', `${trigger.name} is back as it was`, `ALTER TABLE ${at(table)} ${TRIGGER_STATE[trigger.enabled]} TRIGGER ${quoteIdent(trigger.name)}`, 'SHARE ROW EXCLUSIVE', table)),
   ];
 }
 

@@ -3,6 +3,7 @@ import { tableKey } from '../model/types.js';
 import type { Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
 import { planBackfill } from './backfill-stage.js';
+import { silenceTriggers } from './bound-objects.js';
 import { componentChanges } from './component-changes.js';
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
@@ -15,7 +16,7 @@ export interface PlanInput {
   schema: DrizzleSchemaModel;
   work: Work;
   orphans: OrphanCount[];
-  options: { legacyColumn: string; orphans: OrphanPolicy; name: string };
+  options: { legacyColumn: string; orphans: OrphanPolicy; name: string; fireTriggers?: boolean };
   /** When the plan is made; given, so the planner stays pure and testable. */
   now: Date;
 }
@@ -39,8 +40,9 @@ export function planMigration(input: PlanInput): Plan {
     const changes = componentChanges(component, { catalog, conversions: work.conversions, references: work.references, orphans, orphanPolicy: options.orphans });
     const slug = slugOf(component.hub.name);
     const n = () => String(stages.length).padStart(4, '0');
-    stages.push(stage(n(), 'expand', slug, component.id, planExpand(changes)));
-    stages.push(stage(n(), 'backfill', slug, component.id, planBackfill(changes)));
+    const fire = options.fireTriggers ?? false;
+    stages.push(stage(n(), 'expand', slug, component.id, silenceTriggers(changes.tables, planExpand(changes), fire)));
+    stages.push(stage(n(), 'backfill', slug, component.id, silenceTriggers(changes.tables, planBackfill(changes), fire)));
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
   }
   const stamp = timestamp(input.now);
@@ -57,7 +59,7 @@ export function planMigration(input: PlanInput): Plan {
       database: catalog.database,
       schemaFiles: input.schema.files,
     },
-    options: { legacyColumn: options.legacyColumn, orphans: options.orphans },
+    options: { legacyColumn: options.legacyColumn, orphans: options.orphans, fireTriggers: options.fireTriggers ?? false },
     catalog: touchedCatalog(catalog, work),
     conversions: work.conversions.map((c) => ({ ...c, estimatedRows: rows.get(tableKey(c.table)) ?? null })),
     references: work.references.map((r) => ({ ...r, orphans: orphans.get(r.id) ?? 0, estimatedRows: rows.get(tableKey(r.child)) ?? null })),

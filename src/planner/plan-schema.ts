@@ -55,6 +55,8 @@ export const planSchema = z.object({
   options: z.object({
     legacyColumn: z.string(),
     orphans: z.enum(['fail', 'null', 'keep']),
+    /** Let the user's triggers fire for the migration's own writes (default: they are held off). */
+    fireTriggers: z.boolean(),
   }),
   /** The catalog of the tables and views the plan touches, as it was when the plan was made. */
   catalog: catalogSchema,

@@ -1,6 +1,6 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
-import { boundObjects, dropBound, legacyUniqueName, rebuildBound } from './bound-objects.js';
+import { boundObjects, dropBound, legacyUniqueName, rebuildBound, silenceTriggers } from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { immediateConstraints, step, type StepDraft } from './step.js';
 
@@ -10,13 +10,13 @@ import { immediateConstraints, step, type StepDraft } from './step.js';
  * integer columns take their names back, the uuid columns go, and every constraint, index and view is
  * rebuilt from its original definition.
  */
-export function planRollback(c: ComponentChanges): StepDraft[] {
+export function planRollback(c: ComponentChanges, fireTriggers = false): StepDraft[] {
   const bound = boundObjects(c);
   const legacyUniques = c.changes.filter((ch) => ch.role === 'key').map((ch) => ({ table: ch.table, name: legacyUniqueName(ch, c.tables), definition: '' }));
   return [
     immediateConstraints(),
     ...dropBound({ ...bound, keys: [...bound.keys, ...legacyUniques] }, bound.declaredForeignKeys),
-    ...restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)),
+    ...silenceTriggers(c.tables, restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)), fireTriggers),
     ...c.changes.flatMap(unswapColumn),
     ...rebuildBound(bound, 'integer'),
   ];

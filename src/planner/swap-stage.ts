@@ -1,6 +1,6 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import type { TableModel } from '../model/types.js';
-import { boundObjects, dropBound, legacyUniqueName, rebuildBound } from './bound-objects.js';
+import { boundObjects, columnAttributes, dropBound, legacyUniqueName, rebuildBound } from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { immediateConstraints, step, type StepDraft } from './step.js';
 
@@ -16,6 +16,7 @@ export function planSwap(c: ComponentChanges): StepDraft[] {
     ...c.changes.filter((ch) => ch.role === 'reference').map(guard),
     ...dropBound(bound),
     ...c.changes.flatMap(swapColumn),
+    ...c.changes.flatMap(columnAttributes),
     ...rebuildBound(bound, 'uuid', c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)), bound.declaredForeignKeys),
   ];
 }

@@ -1,0 +1,76 @@
+import type { Sql } from '../db/connect.js';
+import { qualify, quoteIdent } from '../db/quote.js';
+import { displayTable, tableKey, type TableModel } from '../model/types.js';
+import type { Finding } from '../model/work.js';
+import { boundObjects, policySql } from '../planner/bound-objects.js';
+import { planChanges } from '../planner/plan-changes.js';
+import type { Plan } from '../planner/plan-schema.js';
+
+interface Probe {
+  what: string;
+  sql: (probe: string, printedName: string) => string;
+}
+
+/**
+ * Everything the swap rebuilds on a converting column must still make sense once the column is uuid:
+ * a check like `author_id > 0`, an index predicate, a policy or a trigger's WHEN would fail halfway
+ * through apply. Each is tried first on an empty temporary copy of its table whose converting columns
+ * are already uuid, in a transaction that is rolled back; what fails blocks the plan, named.
+ */
+export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const probesByTable = new Map<string, { table: TableModel; columns: string[]; probes: Probe[] }>();
+  for (const changes of planChanges(plan)) {
+    const bound = boundObjects(changes);
+    const entry = (table: TableModel) => {
+      let e = probesByTable.get(tableKey(table));
+      if (!e) {
+        e = { table, columns: changes.changes.filter((c) => tableKey(c.table) === tableKey(table)).map((c) => c.column.name), probes: [] };
+        probesByTable.set(tableKey(table), e);
+      }
+      return e;
+    };
+    for (const k of bound.keys.filter((k) => k.definition.startsWith('CHECK'))) {
+      entry(k.table).probes.push({ what: `Check constraint ${k.name} (${k.definition})`, sql: (p) => `ALTER TABLE ${p} ADD ${k.definition}` });
+    }
+    for (const i of bound.indexes) {
+      const rest = i.definition.slice(i.definition.indexOf(' USING ') + 1);
+      entry(i.table).probes.push({ what: `Index ${i.name} (${i.definition})`, sql: (p) => `CREATE INDEX ON ${p} ${rest}` });
+    }
+    for (const { table, policy } of bound.policies) {
+      entry(table).probes.push({ what: `Policy ${policy.name}`, sql: (p) => policySql(policy, p) });
+    }
+    for (const { table, trigger } of bound.triggers) {
+      entry(table).probes.push({ what: `Trigger ${trigger.name} (${trigger.definition})`, sql: (p, printed) => trigger.definition.replace(` ON ${printed} `, ` ON ${p} `) });
+    }
+  }
+  const work = [...probesByTable.values()].filter((e) => e.probes.length);
+  if (!work.length) return findings;
+  await sql.begin(async (tx) => {
+    await tx.unsafe('SET LOCAL search_path = pg_catalog');
+    for (const [n, { table, columns, probes }] of work.entries()) {
+      const probe = `pg_temp.${quoteIdent(`uuidmig_probe_${n}`)}`;
+      const [row] = await tx.unsafe<{ printed: string }[]>('SELECT $1::regclass::text AS printed', [qualify(table.schema, table.name)]);
+      const printed = row!.printed;
+      await tx.unsafe(`CREATE TEMP TABLE ${quoteIdent(`uuidmig_probe_${n}`)} (LIKE ${qualify(table.schema, table.name)})`);
+      for (const column of columns) await tx.unsafe(`ALTER TABLE ${probe} ALTER COLUMN ${quoteIdent(column)} TYPE uuid USING NULL`);
+      for (const p of probes) {
+        await tx.unsafe('SAVEPOINT uuidmig_probe');
+        try {
+          await tx.unsafe(p.sql(probe, printed));
+          await tx.unsafe('RELEASE SAVEPOINT uuidmig_probe');
+        } catch (error) {
+          await tx.unsafe('ROLLBACK TO SAVEPOINT uuidmig_probe');
+          findings.push({ kind: 'not-uuid-ready', table, columns,
+            message: `${p.what} on ${displayTable(table)} cannot hold once ${columns.join(', ')} ${columns.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it before the migration.` });
+        }
+      }
+    }
+    throw new ProbeDone();
+  }).catch((error) => {
+    if (!(error instanceof ProbeDone)) throw error;
+  });
+  return findings;
+}
+
+class ProbeDone extends Error {}
