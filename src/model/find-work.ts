@@ -1,3 +1,4 @@
+import { deriveName } from '../db/derived-names.js';
 import type { CatalogSnapshot, DrizzleSchemaModel, DrizzleTableModel, TableModel, TableRef } from './types.js';
 import { columnKey, displayColumn, displayTable, isIntegerType, isUuidType, tableKey } from './types.js';
 import type { Finding, KeyConversion, ReferenceSource, ReferenceWork, SchemaMistake, Work } from './work.js';
@@ -43,16 +44,9 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
       const db = dbColumn(table, name)!;
       const wanted = target.columns.find((c) => c.name === name);
       if (!wanted || !isIntegerType(db.type) || !isUuidType(wanted.type)) continue;
-      if (table.columns.some((c) => c.name === options.legacyColumn)) {
-        blockers.push({
-          kind: 'legacy-column-taken', table, columns: [options.legacyColumn],
-          message: `${displayTable(table)} already has a column "${options.legacyColumn}", where the old ${name} would be kept; pass --legacy-column with a free name.`,
-        });
-      }
       keyConversions.set(columnKey(table, name), {
         table: { schema: table.schema, name: table.name }, column: name, fromType: db.type,
-        legacyColumn: options.legacyColumn, newDefault: wanted.default,
-        legacyDeclared: target.columns.some((c) => c.name === options.legacyColumn),
+        legacyColumn: options.legacyColumn, newDefault: wanted.default, legacyDeclared: false,
       });
     }
   }
@@ -107,11 +101,33 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
   }
 
   const conversions = [...keyConversions.values()].sort((a, b) => columnKey(a.table, a.column).localeCompare(columnKey(b.table, b.column)));
+  nameLegacyColumns(conversions, dbTables, drizzleTables, options.legacyColumn, blockers);
   const objects = objectFindings(catalog, conversions, works);
   blockers.push(...objects.blockers);
   warnings.push(...objects.warnings);
   const components = findComponents([...conversions.map((c) => [c.table]), ...works.map((w) => [w.child, w.parent])]);
   return { conversions, references: works, mistakes, blockers, warnings, components };
+}
+
+/**
+ * Where each converted key keeps its old integer: the table's primary key column in `legacy_id`
+ * (--legacy-column), any other converted key column (a unique one) in `<column>_legacy`. A name
+ * already in use blocks the plan.
+ */
+function nameLegacyColumns(conversions: KeyConversion[], dbTables: Map<string, TableModel>, drizzleTables: Map<string, DrizzleTableModel>, legacyColumn: string, blockers: Finding[]): void {
+  for (const conversion of conversions) {
+    const table = dbTables.get(tableKey(conversion.table))!;
+    const ofTable = conversions.filter((x) => tableKey(x.table) === tableKey(table));
+    const isFirst = (ofTable.find((x) => table.primaryKey?.columns.includes(x.column)) ?? ofTable[0]) === conversion;
+    conversion.legacyColumn = isFirst ? legacyColumn : deriveName(conversion.column, '_legacy', new Set(table.columns.map((c) => c.name)));
+    conversion.legacyDeclared = drizzleTables.get(tableKey(table))?.columns.some((c) => c.name === conversion.legacyColumn) ?? false;
+    if (table.columns.some((c) => c.name === conversion.legacyColumn)) {
+      blockers.push({
+        kind: 'legacy-column-taken', table, columns: [conversion.legacyColumn],
+        message: `${displayTable(table)} already has a column "${conversion.legacyColumn}", where the old ${conversion.column} would be kept; ${isFirst ? 'pass --legacy-column with a free name' : 'rename that column first'}.`,
+      });
+    }
+  }
 }
 
 function referenceWork(

@@ -3,7 +3,7 @@ import { quoteLiteral } from '../db/quote.js';
 import type { ForeignKeyModel, GrantModel, PolicyModel, TableModel, TriggerModel, ViewModel } from '../model/types.js';
 import { columnKey, displayTable, tableKey } from '../model/types.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
-import { deriveName } from './names.js';
+import { deriveName } from '../db/derived-names.js';
 import { step, type StepDraft } from './step.js';
 
 interface Named {

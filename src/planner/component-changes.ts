@@ -2,7 +2,7 @@ import type { CatalogSnapshot, ColumnModel, TableModel, ViewModel } from '../mod
 import { columnKey, tableKey } from '../model/types.js';
 import type { Component, KeyConversion, ReferenceWork } from '../model/work.js';
 import type { OrphanPolicy } from './plan-schema.js';
-import { deriveName, ORPHAN_SUFFIX, RETIRED_SUFFIX, SHADOW_SUFFIX } from './names.js';
+import { deriveName, ORPHAN_SUFFIX, RETIRED_SUFFIX, SHADOW_SUFFIX } from '../db/derived-names.js';
 
 /** One column that becomes uuid, and the names the migration gives it along the way. */
 export interface ColumnChange {

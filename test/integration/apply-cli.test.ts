@@ -123,22 +123,28 @@ describe('refusals', () => {
   test('a lock held too long: retried with backoff, then exit 4 when retries run out', async () => {
     await planFixture('self-reference');
     const blocker = postgres(db.url, { max: 1, onnotice: () => {} });
-    try {
-      const held = blocker.begin(async (tx) => {
+    /** Hold a lock on users for `seconds`; resolves once the lock is held, with the release promise. */
+    const holdLock = async (seconds: number) => {
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const released = blocker.begin(async (tx) => {
         await tx`LOCK TABLE users IN ACCESS SHARE MODE`;
-        await tx`SELECT pg_sleep(1.5)`;
+        locked();
+        await tx`SELECT pg_sleep(${seconds})`;
       });
+      await isLocked;
+      return released;
+    };
+    try {
+      const held = await holdLock(1.5);
       const r = await uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '0');
       expect(r.code).toBe(4);
       expect(r.stderr).toContain('canceling statement due to lock timeout');
       expect(r.stderr).toContain('another session held a lock too long');
       await held;
-      const held2 = blocker.begin(async (tx) => {
-        await tx`LOCK TABLE users IN ACCESS SHARE MODE`;
-        await tx`SELECT pg_sleep(0.5)`;
-      });
+      const heldAgain = await holdLock(2);
       const retried = await uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '6');
-      await held2;
+      await heldAgain;
       expect(retried.code, retried.stderr).toBe(0);
       expect(retried.stdout).toMatch(/lock retries/);
     } finally {

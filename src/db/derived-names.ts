@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../db/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES } from './quote.js';
 
 /** Cut a string to at most `bytes` UTF-8 bytes without splitting a character. */
 function cutToBytes(text: string, bytes: number): string {
