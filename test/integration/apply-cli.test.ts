@@ -133,16 +133,16 @@ describe('refusals', () => {
         await tx`SELECT pg_sleep(${seconds})`;
       });
       await isLocked;
-      return released;
+      return { released }; // wrapped: returning the promise itself would make the caller wait for it
     };
     try {
-      const held = await holdLock(1.5);
+      const held = (await holdLock(1.5)).released;
       const r = await uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '0');
       expect(r.code).toBe(4);
       expect(r.stderr).toContain('canceling statement due to lock timeout');
       expect(r.stderr).toContain('another session held a lock too long');
       await held;
-      const heldAgain = await holdLock(2);
+      const heldAgain = (await holdLock(2)).released;
       const retried = await uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '6');
       await heldAgain;
       expect(retried.code, retried.stderr).toBe(0);
