@@ -1,4 +1,5 @@
--- Indexes of tables and materialized views, with every column they use: key and INCLUDE
+-- Indexes of tables and materialized views (and whether a partition's index belongs to its parent's),
+-- with every column they use: key and INCLUDE
 -- columns (indkey) and columns inside expressions or the partial predicate (pg_depend).
 SELECT n.nspname AS schema,
        t.relname AS table,
@@ -7,6 +8,7 @@ SELECT n.nspname AS schema,
        ix.indisunique AS "unique",
        pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
        EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid) AS backs_constraint,
+       EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = ix.indexrelid) AS inherited,
        ARRAY(SELECT DISTINCT a.attname::text
              FROM pg_attribute a
              WHERE a.attrelid = ix.indrelid

@@ -82,7 +82,6 @@ async function inspect(sql: Sql, schema: DrizzleSchemaModel, s: Settings): Promi
     ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
   ];
   const plan = planMigration({ catalog, schema, work, orphans, options: { legacyColumn: s.legacyColumn, orphans: s.orphans, name: s.name, fireTriggers: s.fireTriggers }, now: s.now });
-  // Only a plan that nothing else blocks is worth trying on probe tables.
-  if (!blockers.length) blockers.push(...(await probeUuidRebuilds(sql, plan)));
+  blockers.push(...(await probeUuidRebuilds(sql, plan)));
   return { plan, blockers };
 }

@@ -166,5 +166,6 @@ function toIndex(row: Row): IndexModel {
     definition: String(row.definition),
     predicate: row.predicate === null ? null : String(row.predicate),
     backsConstraint: Boolean(row.backs_constraint),
+    inherited: Boolean(row.inherited),
   };
 }

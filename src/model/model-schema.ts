@@ -31,7 +31,7 @@ export const foreignKeySchema = z.object({
 });
 
 const indexSchema = z.object({
-  name: z.string(), columns: z.array(z.string()), unique: z.boolean(), definition: z.string(), predicate: z.string().nullable(), backsConstraint: z.boolean(),
+  name: z.string(), columns: z.array(z.string()), unique: z.boolean(), definition: z.string(), predicate: z.string().nullable(), backsConstraint: z.boolean(), inherited: z.boolean().optional(),
 });
 
 export const tableSchema = tableRefSchema.extend({

@@ -39,7 +39,7 @@ export function objectFindings(catalog: CatalogSnapshot, conversions: KeyConvers
     if (parent && touchedTables.has(tableKey(parent))) {
       const parentConverting = (column: string) => converting.has(columnKey(parent, column));
       const own = [
-        ...table.indexes.filter((i) => !i.backsConstraint && i.columns.some(parentConverting)).map((i) => `index ${i.name}`),
+        ...table.indexes.filter((i) => !i.backsConstraint && !i.inherited && i.columns.some(parentConverting)).map((i) => `index ${i.name}`),
         ...[table.primaryKey, ...table.uniques, ...(table.exclusions ?? [])].filter((k) => k && k.columns.some(parentConverting)).map((k) => `constraint ${k!.name}`),
         ...table.checks.filter((c) => c.columns.some(parentConverting)).map((c) => `constraint ${c.name}`),
         ...table.foreignKeys.filter((f) => f.columns.some(parentConverting)).map((f) => `foreign key ${f.name}`),
@@ -67,7 +67,7 @@ export function objectFindings(catalog: CatalogSnapshot, conversions: KeyConvers
       }
     }
   }
-  warnings.push(...functionWarnings(catalog, convertingColumns));
+  warnings.push(...functionWarnings(catalog, convertingColumns), ...triggerFunctionWarnings(catalog, convertingColumns));
   return { blockers, warnings };
 }
 
@@ -87,6 +87,26 @@ function functionWarnings(catalog: CatalogSnapshot, converting: { table: TableRe
     ].filter(Boolean).join(' and ');
     findings.push({ kind: 'function', table: { schema: fn.schema, name: fn.name }, columns: [],
       message: `${fn.kind === 'procedure' ? 'Procedure' : 'Function'} ${displayTable({ schema: fn.schema, name: fn.name })}(${fn.arguments}): ${why}; uuidmig cannot rewrite function bodies, so review it for uuid keys before apply.` });
+  }
+  return findings;
+}
+
+/** Trigger functions on converting tables whose bodies read a converting column through NEW or OLD. */
+function triggerFunctionWarnings(catalog: CatalogSnapshot, converting: { table: TableRef; column: string }[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const table of catalog.tables) {
+    const columns = converting.filter((c) => tableKey(c.table) === tableKey(table)).map((c) => c.column.toLowerCase());
+    if (!columns.length) continue;
+    for (const trigger of table.triggers ?? []) {
+      const called = /EXECUTE (?:FUNCTION|PROCEDURE) (.+?)\(/.exec(trigger.definition)?.[1] ?? '';
+      const fn = (catalog.functions ?? []).find((f) => called === f.name || called.endsWith(`.${f.name}`) || called.endsWith(`."${f.name}"`));
+      if (!fn) continue;
+      const body = fn.body.toLowerCase();
+      const read = columns.filter((c) => new RegExp(`\\b(new|old)\\s*\\.\\s*"?${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\b`).test(body));
+      if (!read.length) continue;
+      findings.push({ kind: 'trigger-function', table, columns: read,
+        message: `Trigger ${trigger.name} on ${displayTable(table)} calls ${displayTable({ schema: fn.schema, name: fn.name })}(${fn.arguments}), which reads ${read.map((c) => `NEW/OLD.${c}`).join(', ')}; those become uuid and uuidmig cannot rewrite function bodies, so review it before apply.` });
+    }
   }
   return findings;
 }

@@ -96,6 +96,8 @@ export interface IndexModel {
   predicate: string | null;
   /** True when the index belongs to a primary key, unique or exclusion constraint. */
   backsConstraint: boolean;
+  /** A partition's index attached to its parent's index: it follows the parent. */
+  inherited?: boolean;
 }
 
 export interface CheckModel {

@@ -43,7 +43,8 @@ export function boundObjects(c: ComponentChanges): BoundObjects {
       if (check.columns.some((col) => references.has(columnKey(table, col)))) bound.keys.push({ table, name: check.name, definition: check.definition });
     }
     for (const index of table.indexes) {
-      if (!index.backsConstraint && touches(table, index.columns)) bound.indexes.push({ table, name: index.name, definition: index.definition });
+      // pg_get_indexdef prints a partitioned table's index as `ON ONLY`, which would not reach its partitions.
+      if (!index.backsConstraint && touches(table, index.columns)) bound.indexes.push({ table, name: index.name, definition: index.definition.replace(/ ON ONLY /, ' ON ') });
     }
     for (const policy of table.policies ?? []) if (policy.uses.some((u) => converting.has(u))) bound.policies.push({ table, policy });
     for (const trigger of table.triggers ?? []) if (touches(table, trigger.columns)) bound.triggers.push({ table, trigger });
@@ -134,11 +135,11 @@ export function columnAttributes(change: ColumnChange): StepDraft[] {
  * every timestamp): each enabled trigger that fires on UPDATE is disabled around them and put back in
  * its exact state, in the same transaction, so a failure can never leave it disabled.
  */
-export function silenceTriggers(componentTables: TableModel[], steps: StepDraft[], fire: boolean): StepDraft[] {
+export function silenceTriggers(componentTables: TableModel[], steps: StepDraft[], fire: boolean, dropped: TriggerModel[] = []): StepDraft[] {
   if (fire) return steps;
   const filled = new Set(steps.filter((s) => s.kind === 'fill' || s.kind === 'orphans').map((s) => s.table));
   const tables = componentTables.filter((t) => filled.has(displayTable(t)));
-  const silenced = tables.flatMap((table) => (table.triggers ?? []).filter((t) => t.onUpdate && t.enabled !== 'D').map((trigger) => ({ table, trigger })));
+  const silenced = tables.flatMap((table) => (table.triggers ?? []).filter((t) => t.onUpdate && t.enabled !== 'D' && !dropped.includes(t)).map((trigger) => ({ table, trigger })));
   return [
     ...silenced.map(({ table, trigger }) => step('setting', `${trigger.name} does not fire for the migration's own writes`, `ALTER TABLE ${at(table)} DISABLE TRIGGER ${quoteIdent(trigger.name)}`, 'SHARE ROW EXCLUSIVE', table)),
     ...steps,

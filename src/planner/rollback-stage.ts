@@ -16,7 +16,7 @@ export function planRollback(c: ComponentChanges, fireTriggers = false): StepDra
   return [
     immediateConstraints(),
     ...dropBound({ ...bound, keys: [...bound.keys, ...legacyUniques] }, bound.declaredForeignKeys),
-    ...silenceTriggers(c.tables, restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)), fireTriggers),
+    ...silenceTriggers(c.tables, restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)), fireTriggers, bound.triggers.map((b) => b.trigger)),
     ...c.changes.flatMap(unswapColumn),
     ...rebuildBound(bound, 'integer'),
   ];

@@ -59,5 +59,7 @@ function swapColumn(change: ColumnChange): StepDraft[] {
 function legacyUnique(change: ColumnChange, tables: TableModel[]): StepDraft {
   const t = qualify(change.table.schema, change.table.name);
   const name = legacyUniqueName(change, tables);
-  return step('constraint', `${change.keepAs} stays unique`, `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE (${quoteIdent(change.keepAs)})`, 'ACCESS EXCLUSIVE', change.table);
+  // A unique constraint on a partitioned table must include its partition key.
+  const columns = [change.keepAs, ...(change.table.partitionKey ?? []).filter((c) => c !== change.column.name)];
+  return step('constraint', `${change.keepAs} stays unique`, `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE (${columns.map(quoteIdent).join(', ')})`, 'ACCESS EXCLUSIVE', change.table);
 }

@@ -1,6 +1,6 @@
 import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent } from '../db/quote.js';
-import { displayTable, tableKey, type TableModel } from '../model/types.js';
+import { columnKey, displayTable, tableKey, type TableModel } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { boundObjects, policySql } from '../planner/bound-objects.js';
 import { planChanges } from '../planner/plan-changes.js';
@@ -37,7 +37,11 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
       const rest = i.definition.slice(i.definition.indexOf(' USING ') + 1);
       entry(i.table).probes.push({ what: `Index ${i.name} (${i.definition})`, sql: (p) => `CREATE INDEX ON ${p} ${rest}` });
     }
+    // A policy that also reads another converting table cannot be tried on one probe table (the other
+    // is still integer there); such policies compare key with key, which holds after the swap.
+    const converting = new Set(changes.changes.map((c) => columnKey(c.table, c.column.name)));
     for (const { table, policy } of bound.policies) {
+      if (policy.uses.some((u) => converting.has(u) && !changes.changes.some((c) => tableKey(c.table) === tableKey(table) && columnKey(c.table, c.column.name) === u))) continue;
       entry(table).probes.push({ what: `Policy ${policy.name}`, sql: (p) => policySql(policy, p) });
     }
     for (const { table, trigger } of bound.triggers) {

@@ -9,7 +9,7 @@ export type RowSnapshot = Map<string, string[]>;
 /** Every table's rows as sorted JSON text: the "before" picture. */
 export async function snapshotRows(sql: postgres.Sql | postgres.TransactionSql, catalog: CatalogSnapshot): Promise<RowSnapshot> {
   const out: RowSnapshot = new Map();
-  for (const table of catalog.tables) {
+  for (const table of catalog.tables.filter((t) => !t.parent)) {
     const rows = await sql.unsafe<{ row: string }[]>(`SELECT to_jsonb(c)::text AS row FROM ${qualify(table.schema, table.name)} AS c`);
     out.set(tableKey(table), rows.map((r) => r.row).sort());
   }
@@ -24,7 +24,8 @@ export async function snapshotRows(sql: postgres.Sql | postgres.TransactionSql, 
 export async function translatedRows(sql: postgres.Sql | postgres.TransactionSql, before: CatalogSnapshot, plan: Plan): Promise<RowSnapshot> {
   const out: RowSnapshot = new Map();
   const conversion = (t: TableRef, column: string) => plan.conversions.find((c) => tableKey(c.table) === tableKey(t) && c.column === column);
-  for (const table of before.tables) {
+  // Partitions and inheritance children are read through their parent, which includes their rows.
+  for (const table of before.tables.filter((t) => !t.parent)) {
     const joins: string[] = [];
     const fields: string[] = [];
     const existing = await sql<{ name: string }[]>`SELECT attname AS name FROM pg_attribute WHERE attrelid = ${qualify(table.schema, table.name)}::regclass AND attnum > 0 AND NOT attisdropped`;

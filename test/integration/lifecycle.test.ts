@@ -8,12 +8,63 @@ beforeEach(async (ctx) => void (db = await createTestDatabase(ctx.task.name)));
 afterEach(async () => db.drop());
 
 describe('the whole journey, row for row', () => {
-  for (const fixture of ['self-reference', 'composite-fk', 'key-types', 'quoted-names', 'camel-case', 'second-schema', 'text-key', 'repair', 'deferrable-fk', 'view-on-key']) {
+  for (const fixture of ['self-reference', 'composite-fk', 'key-types', 'quoted-names', 'camel-case', 'second-schema', 'text-key', 'repair', 'deferrable-fk', 'view-on-key',
+    'constraints-indexes', 'partitioned', 'inheritance', 'cycle-components', 'hostile-names', 'no-pk']) {
     test(fixture, async () => {
       const plan = await runLifecycle(db, fixture);
       expect(plan.stages.length).toBeGreaterThan(0);
     });
   }
+
+  test('views keep their definition, options, owner, comment, grants and indexes', async () => {
+    await runLifecycle(db, 'views-grants', 'fail', async () => {
+      const views = await db.sql`
+        SELECT c.relname, pg_get_userbyid(c.relowner) AS owner, obj_description(c.oid, 'pg_class') AS comment, c.reloptions AS options,
+               has_table_privilege('uuidmig_reader', c.oid, 'SELECT') AS reader
+        FROM pg_class c WHERE c.relname IN ('active_users', 'active_authors', 'post_counts') ORDER BY 1`;
+      expect(views.map((v) => [v.relname, v.owner === 'uuidmig_view_owner', v.comment, v.options, v.reader])).toEqual([
+        ['active_authors', true, 'authors with posts, active only', null, true],
+        ['active_users', false, null, ['security_barrier=true'], false],
+        ['post_counts', false, 'refreshed nightly', null, true],
+      ]);
+      const [counts] = await db.sql`SELECT count(*)::int AS n, sum(n)::int AS posts FROM post_counts`;
+      expect(counts).toEqual({ n: 3, posts: 4 });
+      const [index] = await db.sql`SELECT indisunique FROM pg_index WHERE indexrelid = 'post_counts_author'::regclass`;
+      expect(index!.indisunique).toBe(true);
+    });
+  });
+
+  test('row-level security: policies rebuilt, ENABLE and FORCE kept', async () => {
+    await runLifecycle(db, 'rls-policies', 'fail', async () => {
+      const [table] = await db.sql`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'documents'`;
+      expect(table).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
+      const policies = await db.sql`SELECT policyname, permissive, roles::text[] AS roles, cmd, qual, with_check FROM pg_policies WHERE tablename = 'documents' ORDER BY 1`;
+      expect(policies).toEqual([
+        { policyname: 'documents_active_owners', permissive: 'PERMISSIVE', roles: ['public'], cmd: 'SELECT', qual: expect.stringContaining('SELECT u.id'), with_check: null },
+        { policyname: 'documents_no_orphans', permissive: 'RESTRICTIVE', roles: ['uuidmig_reader'], cmd: 'INSERT', qual: null, with_check: '((owner_id IS NOT NULL) AND (id IS NOT NULL))' },
+      ]);
+      const [column] = await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute a JOIN pg_policy p ON p.polrelid = a.attrelid
+        JOIN pg_depend d ON d.objid = p.oid AND d.refobjsubid = a.attnum WHERE p.polname = 'documents_no_orphans' AND a.attname = 'owner_id'`;
+      expect(column!.t).toBe('uuid');
+    });
+  });
+
+  test("user triggers do not fire for the migration's writes, are rebuilt when bound, and keep their state", async () => {
+    await runLifecycle(db, 'triggers', 'fail', async () => {
+      const triggers = await db.sql`SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`;
+      expect(triggers.map((t) => [t.tgname, t.tgenabled])).toEqual([['posts_author_changed', 'O'], ['posts_touch', 'O'], ['users_audit', 'O'], ['users_disabled', 'D']]);
+      expect((await db.sql`SELECT count(*)::int AS n FROM post_audit`)[0]!.n).toBe(0);
+      const [def] = await db.sql`SELECT pg_get_triggerdef(oid) AS d FROM pg_trigger WHERE tgname = 'posts_author_changed'`;
+      expect(def!.d).toContain('AFTER UPDATE OF author_id ON public.posts FOR EACH ROW WHEN ((old.author_id IS DISTINCT FROM new.author_id))');
+      // ...and still fires for the application's writes, on the uuid column.
+      await db.sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE name = 'brian') WHERE title = 'a'`;
+      expect((await db.sql`SELECT count(*)::int AS n FROM post_audit WHERE note = 'author changed'`)[0]!.n).toBe(1);
+      await db.sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE name = 'ada') WHERE title = 'a'`;
+      // Undo the application's writes (with posts_touch held off, as uuidmig does).
+      await db.sql`DELETE FROM post_audit`;
+      await db.sql.unsafe(`ALTER TABLE posts DISABLE TRIGGER posts_touch; UPDATE posts SET updated_at = '2026-01-01'; ALTER TABLE posts ENABLE TRIGGER posts_touch`);
+    });
+  });
 
   test('relation-orphans with --orphans null', async () => {
     await runLifecycle(db, 'relation-orphans', 'null');
