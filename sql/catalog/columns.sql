@@ -11,9 +11,9 @@ SELECT n.nspname AS schema,
        col_description(a.attrelid, a.attnum) AS comment,
        ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable)
              FROM aclexplode(a.attacl) AS g ORDER BY 1) AS grants,
-       ARRAY(SELECT DISTINCT r.attname::text FROM pg_depend d JOIN pg_attribute r ON r.attrelid = d.refobjid AND r.attnum = d.refobjsubid
-             WHERE a.attgenerated <> '' AND d.classid = 'pg_class'::regclass AND d.objid = a.attrelid AND d.objsubid = a.attnum
-               AND d.refobjid = a.attrelid AND d.refobjsubid <> a.attnum ORDER BY 1) AS generated_from
+       ARRAY(SELECT DISTINCT r.attname::text FROM pg_depend dep JOIN pg_attribute r ON r.attrelid = dep.refobjid AND r.attnum = dep.refobjsubid
+             WHERE a.attgenerated <> '' AND dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid
+               AND dep.refobjid = a.attrelid AND dep.refobjsubid <> a.attnum ORDER BY 1) AS generated_from
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -8,6 +8,8 @@ import type { Plan } from '../planner/plan-schema.js';
 
 interface Probe {
   what: string;
+  /** The converting columns the object reads. */
+  reads: string[];
   sql: (probe: string, printedName: string) => string;
 }
 
@@ -22,6 +24,7 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
   const probesByTable = new Map<string, { table: TableModel; columns: string[]; probes: Probe[] }>();
   for (const changes of planChanges(plan)) {
     const bound = boundObjects(changes);
+    const converting = new Set(changes.changes.map((c) => columnKey(c.table, c.column.name)));
     const entry = (table: TableModel) => {
       let e = probesByTable.get(tableKey(table));
       if (!e) {
@@ -30,22 +33,25 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
       }
       return e;
     };
+    const reads = (table: TableModel, columns: string[]) => columns.filter((c) => converting.has(columnKey(table, c)));
     for (const k of bound.keys.filter((k) => k.definition.startsWith('CHECK'))) {
-      entry(k.table).probes.push({ what: `Check constraint ${k.name} (${k.definition})`, sql: (p) => `ALTER TABLE ${p} ADD ${k.definition}` });
+      const columns = reads(k.table, k.table.checks.find((c) => c.name === k.name)?.columns ?? []);
+      entry(k.table).probes.push({ what: `Check constraint ${k.name} (${k.definition})`, reads: columns, sql: (p) => `ALTER TABLE ${p} ADD ${k.definition}` });
     }
     for (const i of bound.indexes) {
       const rest = i.definition.slice(i.definition.indexOf(' USING ') + 1);
-      entry(i.table).probes.push({ what: `Index ${i.name} (${i.definition})`, sql: (p) => `CREATE INDEX ON ${p} ${rest}` });
+      const columns = reads(i.table, i.table.indexes.find((x) => x.name === i.name)?.columns ?? []);
+      entry(i.table).probes.push({ what: `Index ${i.name} (${i.definition})`, reads: columns, sql: (p) => `CREATE INDEX ON ${p} ${rest}` });
     }
     // A policy that also reads another converting table cannot be tried on one probe table (the other
     // is still integer there); such policies compare key with key, which holds after the swap.
-    const converting = new Set(changes.changes.map((c) => columnKey(c.table, c.column.name)));
     for (const { table, policy } of bound.policies) {
       if (policy.uses.some((u) => converting.has(u) && !changes.changes.some((c) => tableKey(c.table) === tableKey(table) && columnKey(c.table, c.column.name) === u))) continue;
-      entry(table).probes.push({ what: `Policy ${policy.name}`, sql: (p) => policySql(policy, p) });
+      const columns = changes.changes.filter((c) => tableKey(c.table) === tableKey(table) && policy.uses.includes(columnKey(c.table, c.column.name))).map((c) => c.column.name);
+      entry(table).probes.push({ what: `Policy ${policy.name}`, reads: columns, sql: (p) => policySql(policy, p) });
     }
     for (const { table, trigger } of bound.triggers) {
-      entry(table).probes.push({ what: `Trigger ${trigger.name} (${trigger.definition})`, sql: (p, printed) => trigger.definition.replace(` ON ${printed} `, ` ON ${p} `) });
+      entry(table).probes.push({ what: `Trigger ${trigger.name} (${trigger.definition})`, reads: reads(table, trigger.columns), sql: (p, printed) => trigger.definition.replace(` ON ${printed} `, ` ON ${p} `) });
     }
   }
   const work = [...probesByTable.values()].filter((e) => e.probes.length);
@@ -65,8 +71,8 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
           await tx.unsafe('RELEASE SAVEPOINT uuidmig_probe');
         } catch (error) {
           await tx.unsafe('ROLLBACK TO SAVEPOINT uuidmig_probe');
-          findings.push({ kind: 'not-uuid-ready', table, columns,
-            message: `${p.what} on ${displayTable(table)} cannot hold once ${columns.join(', ')} ${columns.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it before the migration.` });
+          findings.push({ kind: 'not-uuid-ready', table, columns: p.reads,
+            message: `${p.what} on ${displayTable(table)} cannot hold once ${p.reads.join(', ')} ${p.reads.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it before the migration.` });
         }
       }
     }

@@ -7,7 +7,11 @@ import { expectPlanPreservesRows, planFixture } from '../helpers/plan-fixture.js
  * Each fixture: the exact summary and SQL against committed golden files, and the same SQL run on a
  * real database (in a transaction, rolled back) with every row compared before and after.
  */
-const cases = ['self-reference', 'composite-fk', 'key-types', 'quoted-names', 'camel-case', 'second-schema', 'text-key', 'repair'] as const;
+const cases = [
+  'self-reference', 'composite-fk', 'key-types', 'quoted-names', 'camel-case', 'second-schema', 'text-key', 'repair',
+  'deferrable-fk', 'view-on-key', 'views-grants', 'rls-policies', 'triggers', 'constraints-indexes', 'partitioned', 'inheritance',
+  'cycle-components', 'hostile-names', 'no-pk',
+] as const;
 
 let db: TestDatabase;
 beforeEach(async (ctx) => {
