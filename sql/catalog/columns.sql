@@ -11,9 +11,12 @@ SELECT n.nspname AS schema,
        col_description(a.attrelid, a.attnum) AS comment,
        ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable)
              FROM aclexplode(a.attacl) AS g ORDER BY 1) AS grants,
+       -- What a generated column reads: PG 15+ records it on the column's pg_attrdef, PG 14 on the column.
        ARRAY(SELECT DISTINCT r.attname::text FROM pg_depend dep JOIN pg_attribute r ON r.attrelid = dep.refobjid AND r.attnum = dep.refobjsubid
-             WHERE a.attgenerated <> '' AND dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid
-               AND dep.refobjid = a.attrelid AND dep.refobjsubid <> a.attnum ORDER BY 1) AS generated_from
+             WHERE a.attgenerated <> '' AND dep.refobjid = a.attrelid AND dep.refobjsubid <> a.attnum
+               AND ((dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid)
+                    OR (dep.classid = 'pg_class'::regclass AND dep.objid = a.attrelid AND dep.objsubid = a.attnum))
+             ORDER BY 1) AS generated_from
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -18,9 +18,15 @@ export async function loadFixture(sql: postgres.Sql, name: string): Promise<void
  */
 export function readGolden(name: string, file: string, actual: string): string {
   const target = fixturePath(name, path.join('expected', file));
+  // Where a server version prints differently (pg_get_viewdef in 16+, NULLS NOT DISTINCT from 15), a
+  // file named for that version (plan.pg14.sql) holds what it prints.
+  const version = process.env.UUIDMIG_TEST_PG;
+  const versioned = version ? target.replace(/(\.[a-z]+)$/, `.pg${version}$1`) : target;
   if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(target)) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, actual);
+    if (versioned === target || !fs.existsSync(target)) fs.writeFileSync(target, actual);
+    else if (fs.readFileSync(target, 'utf8') !== actual) fs.writeFileSync(versioned, actual);
+    else fs.rmSync(versioned, { force: true });
   }
-  return fs.readFileSync(target, 'utf8');
+  return fs.readFileSync(fs.existsSync(versioned) ? versioned : target, 'utf8');
 }
