@@ -8,8 +8,7 @@ beforeEach(async (ctx) => void (db = await createTestDatabase(ctx.task.name)));
 afterEach(async () => db.drop());
 
 describe('the whole journey, row for row', () => {
-  for (const fixture of ['self-reference', 'composite-fk', 'key-types', 'quoted-names', 'camel-case', 'second-schema', 'text-key', 'repair', 'deferrable-fk', 'view-on-key',
-    'constraints-indexes', 'partitioned', 'inheritance', 'cycle-components', 'hostile-names', 'no-pk']) {
+  for (const fixture of ['self-reference', 'composite-fk', 'key-types', 'quoted-names', 'camel-case', 'second-schema', 'text-key', 'repair', 'deferrable-fk', 'view-on-key', 'partitioned', 'inheritance', 'cycle-components', 'hostile-names', 'no-pk']) {
     test(fixture, async () => {
       const plan = await runLifecycle(db, fixture);
       expect(plan.stages.length).toBeGreaterThan(0);
@@ -63,6 +62,32 @@ describe('the whole journey, row for row', () => {
       // Undo the application's writes (with posts_touch held off, as uuidmig does).
       await db.sql`DELETE FROM post_audit`;
       await db.sql.unsafe(`ALTER TABLE posts DISABLE TRIGGER posts_touch; UPDATE posts SET updated_at = '2026-01-01'; ALTER TABLE posts ENABLE TRIGGER posts_touch`);
+    });
+  });
+
+  test('constraints, indexes, column comments and column grants follow the uuid columns', async () => {
+    await runLifecycle(db, 'constraints-indexes', 'fail', async () => {
+      const comments = await db.sql`SELECT attname, col_description(attrelid, attnum) AS c FROM pg_attribute
+        WHERE attrelid IN ('posts'::regclass, 'users'::regclass) AND attname IN ('author_id', 'id') AND col_description(attrelid, attnum) IS NOT NULL ORDER BY 1`;
+      expect(comments.map((r) => [r.attname, r.c])).toEqual([['author_id', 'who wrote it'], ['id', 'the user']]);
+      const [grant] = await db.sql`SELECT has_column_privilege('uuidmig_reader', 'posts', 'author_id', 'SELECT') AS ok`;
+      expect(grant!.ok).toBe(true);
+      const defs = await db.sql`SELECT conname, pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conrelid IN ('posts'::regclass, 'invoices'::regclass) AND contype IN ('c', 'f', 'u') ORDER BY 1`;
+      const byName = Object.fromEntries(defs.map((d) => [d.conname, d.d]));
+      expect(byName.posts_author_or_draft).toBe("CHECK (((author_id IS NOT NULL) OR (status = 'draft'::text)))");
+      expect(byName.posts_reviewer_fk).toBe('FOREIGN KEY (reviewer_id) REFERENCES users(id) MATCH FULL');
+      expect(byName.invoices_user_public_id_fkey).toBe('FOREIGN KEY (user_public_id) REFERENCES users(public_id)');
+      if (Number((await db.sql`SHOW server_version_num`)[0]!.server_version_num) >= 150000) {
+        expect(byName.invoices_one_per_user).toBe('UNIQUE NULLS NOT DISTINCT (user_public_id, amount)');
+      }
+      const indexes = await db.sql`SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS d FROM pg_index WHERE indrelid = 'posts'::regclass ORDER BY 1`;
+      expect(indexes.map((i) => i.d)).toEqual(expect.arrayContaining([
+        "CREATE INDEX posts_published_author ON public.posts USING btree (author_id) WHERE ((author_id IS NOT NULL) AND (status = 'published'::text))",
+        'CREATE INDEX posts_either_person ON public.posts USING btree (COALESCE(reviewer_id, author_id))',
+        'CREATE INDEX posts_author_status ON public.posts USING btree (author_id, status) INCLUDE (title)',
+      ]));
+      const [legacy] = await db.sql`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('legacy_id', 'public_id_legacy')`;
+      expect(legacy!.n).toBe(2);
     });
   });
 
