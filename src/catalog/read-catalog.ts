@@ -7,7 +7,7 @@ import { readSqlFile } from './sql-files.js';
 
 type Row = Record<string, unknown>;
 
-const CATALOG_QUERIES = ['server', 'tables', 'columns', 'constraints', 'indexes', 'views', 'view_dependencies', 'policies', 'triggers', 'functions'];
+const CATALOG_QUERIES = ['server', 'tables', 'columns', 'constraints', 'indexes', 'views', 'view_dependencies', 'policies', 'triggers', 'functions', 'statistics'];
 
 const FK_ACTIONS: Record<string, FkAction> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 const FK_MATCH: Record<string, ForeignKeyModel['match']> = { s: 'simple', f: 'full', p: 'partial' };
@@ -49,7 +49,7 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
       columns: [], primaryKey: null, uniques: [], foreignKeys: [], indexes: [], checks: [], exclusions: [],
       rowEstimate: row.row_estimate === null ? null : Number(row.row_estimate),
       rowSecurity: { enabled: Boolean(row.row_security), forced: Boolean(row.force_row_security) },
-      policies: [], triggers: [],
+      policies: [], triggers: [], statistics: [],
       parent: row.parent === null ? null : String(row.parent),
       isPartition: Boolean(row.is_partition),
       partitionKey: row.partition_key as string[],
@@ -73,6 +73,9 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
       name: String(row.name), permissive: Boolean(row.permissive), command: row.command as PolicyModel['command'], roles: row.roles as string[],
       using: row.using === null ? null : String(row.using), withCheck: row.with_check === null ? null : String(row.with_check), uses: row.uses as string[],
     });
+  }
+  for (const row of r.statistics!) {
+    tableOf(row)?.statistics!.push({ schema: String(row.statistics_schema), name: String(row.name), definition: String(row.definition), columns: row.columns as string[] });
   }
   for (const row of r.triggers!) {
     tableOf(row)?.triggers!.push({

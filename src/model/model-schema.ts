@@ -43,6 +43,7 @@ export const tableSchema = tableRefSchema.extend({
   indexes: z.array(indexSchema),
   checks: z.array(z.object({ name: z.string(), columns: z.array(z.string()), definition: z.string() })),
   exclusions: z.array(keySchema).optional(),
+  statistics: z.array(z.object({ schema: z.string(), name: z.string(), definition: z.string(), columns: z.array(z.string()) })).optional(),
   rowEstimate: z.number().nullable(),
   rowSecurity: z.object({ enabled: z.boolean(), forced: z.boolean() }).optional(),
   policies: z.array(policySchema).optional(),

@@ -114,6 +114,8 @@ export interface TableModel extends TableRef {
   foreignKeys: ForeignKeyModel[];
   indexes: IndexModel[];
   checks: CheckModel[];
+  /** CREATE STATISTICS objects on this table. */
+  statistics?: { schema: string; name: string; definition: string; columns: string[] }[];
   /** Exclusion constraints: rebuilt like keys when they use a converting column. */
   exclusions?: KeyConstraint[];
   /** pg_class.reltuples; null when the table was never analyzed. */

@@ -24,13 +24,15 @@ export interface BoundObjects {
   policies: { table: TableModel; policy: PolicyModel }[];
   /** Triggers whose UPDATE OF list or WHEN condition names a converting column. */
   triggers: { table: TableModel; trigger: TriggerModel }[];
+  /** Extended statistics objects on a converting column. */
+  statistics: { table: TableModel; schema: string; name: string; definition: string }[];
 }
 
 export function boundObjects(c: ComponentChanges): BoundObjects {
   const converting = new Set(c.changes.map((ch) => columnKey(ch.table, ch.column.name)));
   const touches = (t: TableModel, columns: string[]) => columns.some((col) => converting.has(columnKey(t, col)));
   const references = new Set(c.changes.filter((ch) => ch.role === 'reference').map((ch) => columnKey(ch.table, ch.column.name)));
-  const bound: BoundObjects = { views: c.views, foreignKeys: [], keys: [], indexes: [], declaredForeignKeys: [], policies: [], triggers: [] };
+  const bound: BoundObjects = { views: c.views, foreignKeys: [], keys: [], indexes: [], declaredForeignKeys: [], policies: [], triggers: [], statistics: [] };
   for (const table of c.tables) {
     for (const fk of table.foreignKeys) {
       if (touches(table, fk.columns) || fk.refColumns.some((col) => converting.has(`${fk.refSchema}.${fk.refTable}.${col}`))) bound.foreignKeys.push({ table, fk });
@@ -48,6 +50,7 @@ export function boundObjects(c: ComponentChanges): BoundObjects {
     }
     for (const policy of table.policies ?? []) if (policy.uses.some((u) => converting.has(u))) bound.policies.push({ table, policy });
     for (const trigger of table.triggers ?? []) if (touches(table, trigger.columns)) bound.triggers.push({ table, trigger });
+    for (const stat of table.statistics ?? []) if (touches(table, stat.columns)) bound.statistics.push({ table, ...stat });
   }
   for (const ref of c.references) {
     const declared = ref.declared;
@@ -74,6 +77,7 @@ export function dropBound(b: BoundObjects, extraForeignKeys: Named[] = []): Step
     ...b.keys.map(({ table, name }) => step('drop', `drop constraint ${name}`, `ALTER TABLE ${at(table)} DROP CONSTRAINT ${quoteIdent(name)}`, 'ACCESS EXCLUSIVE', table)),
     ...b.indexes.map(({ table, name }) => step('drop', `drop index ${name}`, `DROP INDEX ${qualify(table.schema, name)}`, 'ACCESS EXCLUSIVE', table)),
     ...b.policies.map(({ table, policy }) => step('drop', `drop policy ${policy.name} (rebuilt below: policies bind columns by number)`, `DROP POLICY ${quoteIdent(policy.name)} ON ${at(table)}`, 'ACCESS EXCLUSIVE', table)),
+    ...b.statistics.map(({ table, schema, name }) => step('drop', `drop statistics ${name}`, `DROP STATISTICS ${qualify(schema, name)}`, 'ACCESS EXCLUSIVE', table)),
     ...b.triggers.map(({ table, trigger }) => step('drop', `drop trigger ${trigger.name} (rebuilt below: UPDATE OF and WHEN bind columns by number)`, `DROP TRIGGER ${quoteIdent(trigger.name)} ON ${at(table)}`, 'ACCESS EXCLUSIVE', table)),
   ];
 }
@@ -86,6 +90,7 @@ export function rebuildBound(b: BoundObjects, on: string, between: StepDraft[] =
     ...b.indexes.map(({ table, name, definition }) => step('index', `rebuild index ${name} on the ${on} column`, definition, 'SHARE', table)),
     ...b.foreignKeys.map(({ table, fk }) => step('constraint', `rebuild foreign key ${fk.name}`, `ALTER TABLE ${at(table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`, 'SHARE ROW EXCLUSIVE', table)),
     ...extraForeignKeys.map(({ table, name, definition }) => step('constraint', `add the foreign key ${name} the Drizzle schema declares (integer columns could not have one)`, `ALTER TABLE ${at(table)} ADD CONSTRAINT ${quoteIdent(name)} ${definition}`, 'SHARE ROW EXCLUSIVE', table)),
+    ...b.statistics.map(({ table, name, definition }) => step('index', `rebuild statistics ${name} on the ${on} column`, definition, 'SHARE UPDATE EXCLUSIVE', table)),
     ...b.policies.map(({ table, policy }) => step('constraint', `rebuild policy ${policy.name} on the ${on} columns`, policySql(policy, at(table)), 'ACCESS EXCLUSIVE', table)),
     ...b.triggers.flatMap(({ table, trigger }) => [
       step('constraint', `rebuild trigger ${trigger.name} on the ${on} columns`, trigger.definition, 'SHARE ROW EXCLUSIVE', table),

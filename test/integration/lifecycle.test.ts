@@ -86,6 +86,8 @@ describe('the whole journey, row for row', () => {
         'CREATE INDEX posts_either_person ON public.posts USING btree (COALESCE(reviewer_id, author_id))',
         'CREATE INDEX posts_author_status ON public.posts USING btree (author_id, status) INCLUDE (title)',
       ]));
+      const [stats] = await db.sql`SELECT pg_get_statisticsobjdef(oid) AS d FROM pg_statistic_ext WHERE stxname = 'posts_people'`;
+      expect(stats!.d).toBe('CREATE STATISTICS public.posts_people (dependencies) ON author_id, reviewer_id FROM posts');
       const [legacy] = await db.sql`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('legacy_id', 'public_id_legacy')`;
       expect(legacy!.n).toBe(2);
     });
