@@ -21,7 +21,7 @@ export function readGolden(name: string, file: string, actual: string): string {
   // Where a server version prints differently (pg_get_viewdef in 16+, NULLS NOT DISTINCT from 15), a
   // file named for that version (plan.pg14.sql) holds what it prints.
   const version = process.env.UUIDMIG_TEST_PG;
-  const versioned = version ? target.replace(/(\.[a-z]+)$/, `.pg${version}$1`) : target;
+  const versioned = version && version !== '15' ? target.replace(/(\.[a-z]+)$/, `.pg${version}$1`) : target;
   if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(target)) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     if (versioned === target || !fs.existsSync(target)) fs.writeFileSync(target, actual);
