@@ -21,9 +21,13 @@ export interface PlanInput {
   now: Date;
 }
 
-/** The catalog hash ignores row estimates: they move with autovacuum, the structure does not. */
+/**
+ * The hash of the structure a plan was made for: tables, views and functions. Row estimates move with
+ * autovacuum, and the database's name and server version are not structure: a faithful copy on a
+ * staging server (uuidmig rehearse) has the same hash.
+ */
 export function catalogHash(catalog: CatalogSnapshot): string {
-  return sha256({ ...catalog, tables: catalog.tables.map((t) => ({ ...t, rowEstimate: undefined })) });
+  return sha256({ tables: catalog.tables.map((t) => ({ ...t, rowEstimate: undefined })), views: catalog.views, functions: catalog.functions });
 }
 
 export function schemaHash(schema: DrizzleSchemaModel): string {
