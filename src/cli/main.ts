@@ -6,6 +6,7 @@ import { registerApply } from './apply-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerFinalize } from './finalize-command.js';
 import { registerPlan } from './plan-command.js';
+import { registerRehearse } from './rehearse-command.js';
 import { registerRollback } from './rollback-command.js';
 import { registerVerify } from './verify-command.js';
 
@@ -23,6 +24,7 @@ function buildProgram(io: CliIo): Command {
   registerVerify(program, io);
   registerRollback(program, io);
   registerFinalize(program, io);
+  registerRehearse(program, io);
   registerDemo(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: () => {} });
   return program;

@@ -10,6 +10,8 @@ export interface ConnectOptions {
   max?: number;
   /** Name shown in pg_stat_activity, so a DBA can see who we are. */
   applicationName?: string;
+  /** Every transaction read-only (default_transaction_read_only): for a source we must never write. */
+  readOnly?: boolean;
 }
 
 /** Parse and validate a database URL; a malformed one is a usage error, not a connection error. */
@@ -39,7 +41,7 @@ export async function connect(url: string | undefined, options: ConnectOptions =
     max: options.max ?? 4,
     connect_timeout: options.connectTimeout ?? 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'uuidmig' },
+    connection: { application_name: options.applicationName ?? 'uuidmig', ...(options.readOnly ? { default_transaction_read_only: true } : {}) },
     // Row data stays as PostgreSQL sends it: bigint ids must not lose precision in JavaScript.
     types: { bigint: postgres.BigInt },
   });

@@ -19,13 +19,18 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = { lockTimeout: '5s', statementT
 
 export interface StepTiming {
   stepId: string;
+  /** When the statement started, in ms from the start of its transaction. */
+  offsetMs: number;
   ms: number;
   rows: number | null;
 }
 
 export interface StageTiming {
   stageId: string;
+  /** Wall time, lock retries included. */
   ms: number;
+  /** The committed transaction, from BEGIN to the end of COMMIT: what every lock was held within. */
+  transactionMs: number;
   steps: StepTiming[];
   lockRetries: number;
 }
@@ -81,6 +86,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
   for (let attempt = 0; ; attempt++) {
     let current: Step | null = null;
     const steps: StepTiming[] = [];
+    const attemptStart = Date.now();
     try {
       await inTransaction(conn, async (tx) => {
         await tx.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
@@ -89,7 +95,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           current = step;
           const t0 = Date.now();
           const result = await tx.unsafe(step.sql);
-          const timing = { stepId: step.id, ms: Date.now() - t0, rows: step.kind === 'fill' || step.kind === 'orphans' ? result.count : null };
+          const timing = { stepId: step.id, offsetMs: t0 - attemptStart, ms: Date.now() - t0, rows: step.kind === 'fill' || step.kind === 'orphans' ? result.count : null };
           steps.push(timing);
           await journal(tx, { planId: ctx.planId, run: ctx.run, action: ctx.action, stageId: stage.id, stepId: step.id, status: 'done', rows: timing.rows, startedAt: new Date(t0) });
           ctx.onStep?.(step, timing);
@@ -99,7 +105,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         const hash = catalogHash(await readCatalogInTransaction(tx));
         await journal(tx, { planId: ctx.planId, run: ctx.run, action: ctx.action, stageId: stage.id, stepId: null, status: 'done', catalogHash: hash, startedAt: new Date(started) });
       });
-      return { stageId: stage.id, ms: Date.now() - started, steps, lockRetries: attempt };
+      return { stageId: stage.id, ms: Date.now() - started, transactionMs: Date.now() - attemptStart, steps, lockRetries: attempt };
     } catch (error) {
       if (isLockTimeout(error) && attempt < ctx.settings.lockRetries) {
         const wait = ctx.settings.retryDelayMs * 2 ** attempt;

