@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { findWork } from '../model/find-work.js';
 import type { DrizzleSchemaModel } from '../model/types.js';
 import type { Finding } from '../model/work.js';
-import type { OrphanPolicy, Plan } from '../planner/plan-schema.js';
+import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { planMigration } from '../planner/plan-migration.js';
 import { checkLegacyKeys } from '../preflight/legacy-keys.js';
 import { orphanBlockers } from '../preflight/orphan-policy.js';
@@ -21,6 +21,8 @@ export interface PlanOptions extends InputOptions {
   orphans?: OrphanPolicy;
   /** Let the user's triggers fire for the migration's own writes. */
   fireTriggers?: boolean;
+  /** rewrite (default): each table written once; update: add, UPDATE, swap. */
+  strategy?: Strategy;
   /** Folder that receives plans/ and migrations/ (default: the current folder). */
   out?: string;
   name?: string;
@@ -38,6 +40,7 @@ export interface PlanResult {
 
 interface Settings {
   fireTriggers: boolean;
+  strategy: Strategy;
   legacyColumn: string;
   orphans: OrphanPolicy;
   name: string;
@@ -49,9 +52,10 @@ const NAME = /^[A-Za-z0-9_-]{1,60}$/;
 
 /** `uuidmig plan` as a library call: read both sides, find the work, check it, write the plan. */
 export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
-  const settings = { fireTriggers: options.fireTriggers ?? false, legacyColumn: options.legacyColumn ?? 'legacy_id', orphans: options.orphans ?? 'fail', name: options.name ?? 'uuid_keys', now: options.now ?? new Date() };
+  const settings = { strategy: options.strategy ?? 'rewrite', fireTriggers: options.fireTriggers ?? false, legacyColumn: options.legacyColumn ?? 'legacy_id', orphans: options.orphans ?? 'fail', name: options.name ?? 'uuid_keys', now: options.now ?? new Date() };
   if (!NAME.test(settings.name)) throw new UsageError(`The plan name "${settings.name}" may only hold letters, digits, _ and - (at most 60).`);
   if (!['fail', 'null', 'keep'].includes(settings.orphans)) throw new UsageError(`--orphans must be fail, null or keep, not "${settings.orphans}".`);
+  if (!['rewrite', 'update'].includes(settings.strategy)) throw new UsageError(`--strategy must be rewrite or update, not "${settings.strategy}".`);
   const inputs = await resolveInputs(options);
   const url = parseDatabaseUrl(inputs.databaseUrl).toString();
   const schema = await loadDrizzleSchema(inputs.schema, options.cwd);
@@ -81,7 +85,7 @@ async function inspect(sql: Sql, schema: DrizzleSchemaModel, s: Settings): Promi
     ...(await checkLegacyKeys(sql, work.references, s.legacyColumn)),
     ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
   ];
-  const plan = planMigration({ catalog, schema, work, orphans, options: { legacyColumn: s.legacyColumn, orphans: s.orphans, name: s.name, fireTriggers: s.fireTriggers }, now: s.now });
+  const plan = planMigration({ catalog, schema, work, orphans, options: { legacyColumn: s.legacyColumn, orphans: s.orphans, name: s.name, fireTriggers: s.fireTriggers, strategy: s.strategy }, now: s.now });
   blockers.push(...(await probeUuidRebuilds(sql, plan)));
   return { plan, blockers };
 }

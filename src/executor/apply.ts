@@ -86,7 +86,7 @@ export async function openApply(options: ApplyOptions): Promise<ApplySession> {
     }),
     runStage: (stage, hooks = {}) => guard(async () => {
       // The swap commits only if its component's checks still match verify-before.
-      const beforeCommit = stage.kind === 'swap' ? async (tx: Pick<typeof conn, 'unsafe'>) => {
+      const beforeCommit = stage.kind === 'swap' || stage.kind === 'rewrite' ? async (tx: Pick<typeof conn, 'unsafe'>) => {
         const now = await runChecks(tx, plan, stage.component);
         if (now.length === 0) throw new StageCheckError(`no checks found for component ${stage.component}`);
         const names = new Set(now.map((c) => `${c.kind}:${c.name}`));

@@ -136,15 +136,16 @@ export function columnAttributes(change: ColumnChange): StepDraft[] {
 }
 
 /**
- * The migration's own UPDATEs must not fire the user's triggers (an updated_at trigger would rewrite
- * every timestamp): each enabled trigger that fires on UPDATE is disabled around them and put back in
- * its exact state, in the same transaction, so a failure can never leave it disabled.
+ * The migration's own writes must not fire the user's triggers (an updated_at trigger would rewrite
+ * every timestamp): each enabled trigger that fires on UPDATE (or on anything, for the rewrite's
+ * TRUNCATE and INSERT) is disabled around them and put back in its exact state, in the same
+ * transaction, so a failure can never leave it disabled.
  */
-export function silenceTriggers(componentTables: TableModel[], steps: StepDraft[], fire: boolean, dropped: TriggerModel[] = []): StepDraft[] {
+export function silenceTriggers(componentTables: TableModel[], steps: StepDraft[], fire: boolean, dropped: TriggerModel[] = [], allEvents = false): StepDraft[] {
   if (fire) return steps;
   const filled = new Set(steps.filter((s) => s.kind === 'fill' || s.kind === 'orphans').map((s) => s.table));
   const tables = componentTables.filter((t) => filled.has(displayTable(t)));
-  const silenced = tables.flatMap((table) => (table.triggers ?? []).filter((t) => t.onUpdate && t.enabled !== 'D' && !dropped.includes(t)).map((trigger) => ({ table, trigger })));
+  const silenced = tables.flatMap((table) => (table.triggers ?? []).filter((t) => (allEvents || t.onUpdate) && t.enabled !== 'D' && !dropped.includes(t)).map((trigger) => ({ table, trigger })));
   return [
     ...silenced.map(({ table, trigger }) => step('setting', `${trigger.name} does not fire for the migration's own writes`, `ALTER TABLE ${at(table)} DISABLE TRIGGER ${quoteIdent(trigger.name)}`, 'SHARE ROW EXCLUSIVE', table)),
     ...steps,

@@ -1,13 +1,14 @@
-import type { CatalogSnapshot, DrizzleSchemaModel } from '../model/types.js';
+import type { CatalogSnapshot, DrizzleSchemaModel, ForeignKeyModel, TableModel } from '../model/types.js';
 import { tableKey } from '../model/types.js';
-import type { Work } from '../model/work.js';
+import type { Component, Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
 import { planBackfill } from './backfill-stage.js';
 import { silenceTriggers } from './bound-objects.js';
 import { componentChanges } from './component-changes.js';
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
-import { PLAN_FORMAT_VERSION, type OrphanPolicy, type Plan, type Stage } from './plan-schema.js';
+import { PLAN_FORMAT_VERSION, type OrphanPolicy, type Plan, type Stage, type Strategy } from './plan-schema.js';
+import { planRewrite } from './rewrite-stage.js';
 import { stage } from './step.js';
 import { planSwap } from './swap-stage.js';
 
@@ -16,7 +17,7 @@ export interface PlanInput {
   schema: DrizzleSchemaModel;
   work: Work;
   orphans: OrphanCount[];
-  options: { legacyColumn: string; orphans: OrphanPolicy; name: string; fireTriggers?: boolean };
+  options: { legacyColumn: string; orphans: OrphanPolicy; name: string; fireTriggers?: boolean; strategy?: Strategy };
   /** When the plan is made; given, so the planner stays pure and testable. */
   now: Date;
 }
@@ -45,6 +46,10 @@ export function planMigration(input: PlanInput): Plan {
     const slug = slugOf(component.hub.name);
     const n = () => String(stages.length).padStart(4, '0');
     const fire = options.fireTriggers ?? false;
+    if (strategyFor(component, catalog, options.strategy ?? 'rewrite') === 'rewrite') {
+      stages.push(stage(n(), 'rewrite', slug, component.id, planRewrite(changes, externalForeignKeys(component, catalog), fire, n())));
+      continue;
+    }
     stages.push(stage(n(), 'expand', slug, component.id, silenceTriggers(changes.tables, planExpand(changes), fire)));
     stages.push(stage(n(), 'backfill', slug, component.id, silenceTriggers(changes.tables, planBackfill(changes), fire)));
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
@@ -63,7 +68,7 @@ export function planMigration(input: PlanInput): Plan {
       database: catalog.database,
       schemaFiles: input.schema.files,
     },
-    options: { legacyColumn: options.legacyColumn, orphans: options.orphans, fireTriggers: options.fireTriggers ?? false },
+    options: { legacyColumn: options.legacyColumn, orphans: options.orphans, fireTriggers: options.fireTriggers ?? false, strategy: options.strategy ?? 'rewrite' },
     catalog: touchedCatalog(catalog, work),
     conversions: work.conversions.map((c) => ({ ...c, estimatedRows: rows.get(tableKey(c.table)) ?? null })),
     references: work.references.map((r) => ({ ...r, orphans: orphans.get(r.id) ?? 0, estimatedRows: rows.get(tableKey(r.child)) ?? null })),
@@ -72,6 +77,23 @@ export function planMigration(input: PlanInput): Plan {
     components: work.components,
     stages,
   };
+}
+
+/**
+ * The rewrite empties and reloads whole tables; a table with inheritance children would take their
+ * rows along (TRUNCATE reaches them, INSERT does not), so such a component is updated in place.
+ */
+function strategyFor(component: Component, catalog: CatalogSnapshot, wanted: Strategy): Strategy {
+  const members = new Set(component.tables.map(tableKey));
+  const inherited = catalog.tables.some((t) => t.parent && !t.isPartition && members.has(t.parent));
+  return inherited ? 'update' : wanted;
+}
+
+/** Foreign keys from tables outside the component into it (onto a key that stays): TRUNCATE needs them gone. */
+function externalForeignKeys(component: Component, catalog: CatalogSnapshot): { table: TableModel; fk: ForeignKeyModel }[] {
+  const members = new Set(component.tables.map(tableKey));
+  return catalog.tables.filter((t) => !members.has(tableKey(t)) && !t.isPartition)
+    .flatMap((table) => table.foreignKeys.filter((fk) => members.has(`${fk.refSchema}.${fk.refTable}`)).map((fk) => ({ table, fk })));
 }
 
 /** The part of the catalog the plan touches: its tables, and the views that read them. */

@@ -24,7 +24,7 @@ export const stepSchema = z.object({
   transactional: z.boolean(),
 });
 
-export const STAGE_KINDS = ['expand', 'backfill', 'swap', 'rollback', 'cleanup', 'finalize'] as const;
+export const STAGE_KINDS = ['rewrite', 'expand', 'backfill', 'swap', 'rollback', 'cleanup', 'finalize'] as const;
 
 export const stageSchema = z.object({
   id: z.string(),
@@ -57,6 +57,8 @@ export const planSchema = z.object({
     orphans: z.enum(['fail', 'null', 'keep']),
     /** Let the user's triggers fire for the migration's own writes (default: they are held off). */
     fireTriggers: z.boolean(),
+    /** rewrite: each table written once through hash joins (default); update: add, UPDATE, swap. */
+    strategy: z.enum(['rewrite', 'update']),
   }),
   /** The catalog of the tables and views the plan touches, as it was when the plan was made. */
   catalog: catalogSchema,
@@ -73,3 +75,4 @@ export type Stage = z.infer<typeof stageSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type LockLevel = (typeof LOCK_LEVELS)[number];
 export type OrphanPolicy = Plan['options']['orphans'];
+export type Strategy = Plan['options']['strategy'];

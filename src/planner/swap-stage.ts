@@ -34,7 +34,7 @@ function guard(change: ColumnChange): StepDraft {
     'ACCESS SHARE', change.table);
 }
 
-function swapColumn(change: ColumnChange): StepDraft[] {
+export function swapColumn(change: ColumnChange): StepDraft[] {
   const t = qualify(change.table.schema, change.table.name);
   const { column } = change;
   const steps: StepDraft[] = [
@@ -56,7 +56,7 @@ function swapColumn(change: ColumnChange): StepDraft[] {
 }
 
 /** The legacy column stays NOT NULL (it was a key) and becomes UNIQUE, so it can map rows back. */
-function legacyUnique(change: ColumnChange, tables: TableModel[]): StepDraft {
+export function legacyUnique(change: ColumnChange, tables: TableModel[]): StepDraft {
   const t = qualify(change.table.schema, change.table.name);
   const name = legacyUniqueName(change, tables);
   // A unique constraint on a partitioned table must include its partition key.

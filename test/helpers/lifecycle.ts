@@ -8,7 +8,7 @@ import { readCatalog } from '../../src/catalog/read-catalog.js';
 import { apply } from '../../src/executor/apply.js';
 import { finalize } from '../../src/executor/finalize.js';
 import { rollback } from '../../src/executor/rollback.js';
-import type { OrphanPolicy, Plan } from '../../src/planner/plan-schema.js';
+import type { OrphanPolicy, Plan, Strategy } from '../../src/planner/plan-schema.js';
 import type { CheckDifference } from '../../src/verify/run-checks.js';
 import { verify } from '../../src/verify/verify.js';
 import type { TestDatabase } from './database.js';
@@ -33,11 +33,11 @@ async function rowsWithout(db: TestDatabase, plan: Plan, dropped: Set<string>): 
  * finalize, comparing every row with its copy from before after each step (uuids translated back
  * through the legacy columns while they exist; exact rows after the rollback).
  */
-export async function runLifecycle(db: TestDatabase, fixture: string, orphans: OrphanPolicy = 'fail', afterApply?: () => Promise<void>): Promise<Plan> {
+export async function runLifecycle(db: TestDatabase, fixture: string, orphans: OrphanPolicy = 'fail', afterApply?: () => Promise<void>, strategy: Strategy = 'rewrite'): Promise<Plan> {
   await loadFixture(db.sql, fixture);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `uuidmig-${fixture}-`));
   try {
-    const made = await plan({ schema: path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', fixture, 'schema.ts'), databaseUrl: db.url, orphans, out });
+    const made = await plan({ schema: path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', fixture, 'schema.ts'), databaseUrl: db.url, orphans, out, strategy });
     expect(made.blockers).toEqual([]);
     const planFile = made.planFile!;
     const catalog = await readCatalog(db.sql);

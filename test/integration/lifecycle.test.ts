@@ -93,6 +93,14 @@ describe('the whole journey, row for row', () => {
     });
   });
 
+  // The update strategy (add, UPDATE, swap) stays available, and inheritance components use it.
+  for (const fixture of ['self-reference', 'composite-fk', 'partitioned', 'hostile-names']) {
+    test(`${fixture} with --strategy update`, async () => {
+      const plan = await runLifecycle(db, fixture, 'fail', undefined, 'update');
+      expect(plan.stages.map((s) => s.kind)).toEqual(['expand', 'backfill', 'swap']);
+    });
+  }
+
   test('relation-orphans with --orphans null', async () => {
     await runLifecycle(db, 'relation-orphans', 'null');
     const rows = await db.sql`SELECT body FROM comments WHERE post_id IS NULL ORDER BY body`;

@@ -21,7 +21,8 @@ afterEach(async () => {
 
 test('a reference filled with the wrong parent is caught inside the swap, which rolls back (exit 4)', async () => {
   await loadFixture(db.sql, 'self-reference');
-  const made = await plan({ schema: fixturePath('self-reference', 'schema.ts'), databaseUrl: db.url, out: dir });
+  // The update strategy, whose separate stages leave a moment to tamper between fill and swap.
+  const made = await plan({ schema: fixturePath('self-reference', 'schema.ts'), databaseUrl: db.url, out: dir, strategy: 'update' });
   const session = await openApply({ plan: made.planFile!, databaseUrl: db.url });
   try {
     await session.recordBefore();

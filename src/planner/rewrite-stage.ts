@@ -1,0 +1,188 @@
+import { qualify, quoteIdent } from '../db/quote.js';
+import type { ForeignKeyModel, TableModel } from '../model/types.js';
+import { columnKey, tableKey } from '../model/types.js';
+import { boundObjects, columnAttributes, dropBound, rebuildBound, silenceTriggers, type BoundObjects } from './bound-objects.js';
+import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { immediateConstraints, step, type StepDraft } from './step.js';
+import { legacyUnique, swapColumn } from './swap-stage.js';
+
+/**
+ * The offline fast path, in one transaction per component: every row is written once through hash
+ * joins instead of updated in place. Each converting key gets a map (old integer -> new uuid), each
+ * table's rows are read once into a temporary table with their new values, the tables are emptied,
+ * their columns swapped while empty (instant), the rows loaded back, and the keys, indexes and foreign
+ * keys built once at the end. The tables keep their identity (OID), so grants, owners, comments,
+ * sequences, identity, policies and triggers stay attached; and they come out freshly written, not
+ * bloated. (DESIGN.md section 4: an UPDATE writes every row twice and updates every index.)
+ */
+export function planRewrite(c: ComponentChanges, external: { table: TableModel; fk: ForeignKeyModel }[], fireTriggers: boolean, stageId: string): StepDraft[] {
+  const rewritten = c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
+  const names = new NameSource(stageId);
+  const maps = keyMaps(c, names);
+  const scratch = new Map(rewritten.map((t) => [tableKey(t), names.next('rows')]));
+  const bound = bulkBound(c, rewritten, external);
+  const load = [
+    ...rewritten.map((t) => step('fill', `read every row of ${t.name} once, with its new uuids`, scratchSql(t, c, maps, scratch.get(tableKey(t))!), 'ACCESS SHARE', t)),
+    ...c.changes.filter((ch) => ch.role === 'reference').map((ch) => guard(ch, scratch.get(tableKey(ch.table))!)),
+    ...dropBound(bound, bound.externalForeignKeys),
+    step('drop', `empty ${rewritten.map((t) => t.name).join(', ')} (their rows are in the temporary copies)`, `TRUNCATE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')}`, 'ACCESS EXCLUSIVE', rewritten.length === 1 ? rewritten[0]! : null),
+    ...c.changes.flatMap((ch) => [
+      step('expand', `add uuid column ${ch.shadow} (the table is empty: instant)`, `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} ADD COLUMN ${quoteIdent(ch.shadow)} uuid`, 'ACCESS EXCLUSIVE', ch.table),
+      ...(ch.orphanColumn ? [step('orphans', `add ${ch.orphanColumn} for the old values of orphans`, `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} ADD COLUMN ${quoteIdent(ch.orphanColumn)} ${ch.column.type}`, 'ACCESS EXCLUSIVE', ch.table)] : []),
+    ]),
+    ...c.changes.flatMap(swapColumn),
+    ...c.changes.flatMap(columnAttributes),
+    ...rewritten.map((t) => step('fill', `write the rows of ${t.name} back, once`, insertSql(t, c, scratch.get(tableKey(t))!), 'ROW EXCLUSIVE', t)),
+  ];
+  return [
+    immediateConstraints(),
+    step('setting', 'lock every table of the component up front, in one order', `LOCK TABLE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`, 'ACCESS EXCLUSIVE', rewritten.length === 1 ? rewritten[0]! : null),
+    ...maps.steps,
+    ...silenceTriggers(rewritten, load, fireTriggers, bound.triggers.map((b) => b.trigger), true),
+    ...rebuildBound(bound, 'uuid', c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)), [...bound.declaredForeignKeys, ...bound.externalForeignKeys]),
+    ...rewritten.map((t) => step('setting', `fresh statistics for ${t.name}`, `ANALYZE ${qualify(t.schema, t.name)}`, 'SHARE UPDATE EXCLUSIVE', t)),
+    step('drop', 'drop the temporary copies now rather than at commit', `DROP TABLE ${names.all.map(quoteIdent).join(', ')}`, 'NONE', null),
+  ];
+}
+
+/** Temporary table names, unique across a plan (drizzle-kit's migrator runs all stages in one transaction). */
+class NameSource {
+  private n = 0;
+  readonly all: string[] = [];
+  constructor(private readonly stage: string) {}
+  next(kind: string): string {
+    const name = `uuidmig_${this.stage}_${kind}_${this.n++}`;
+    this.all.push(name);
+    return name;
+  }
+}
+
+interface KeyMaps {
+  /** map table per converting key column (columnKey) */
+  byKey: Map<string, string>;
+  steps: StepDraft[];
+}
+
+/** For each converting key: old integer -> new uuid, one row per distinct value. */
+function keyMaps(c: ComponentChanges, names: NameSource): KeyMaps {
+  const byKey = new Map<string, string>();
+  const steps: StepDraft[] = [];
+  for (const ch of c.changes.filter((x) => x.role === 'key')) {
+    const map = names.next('map');
+    byKey.set(columnKey(ch.table, ch.column.name), map);
+    steps.push(
+      step('fill', `give every ${ch.table.name}.${ch.column.name} its uuid`, `CREATE TEMPORARY TABLE ${quoteIdent(map)} ON COMMIT DROP AS SELECT d.old, gen_random_uuid() AS new FROM (SELECT DISTINCT ${quoteIdent(ch.column.name)} AS old FROM ${qualify(ch.table.schema, ch.table.name)} WHERE ${quoteIdent(ch.column.name)} IS NOT NULL) AS d`, 'ACCESS SHARE', ch.table),
+      step('setting', `statistics for the map of ${ch.table.name}.${ch.column.name}, so joins on it hash`, `ANALYZE ${quoteIdent(map)}`, 'NONE', null),
+    );
+  }
+  return { byKey, steps };
+}
+
+/** The key a reference ultimately holds (through 1:1 keys), and its map. */
+function rootMap(ch: ColumnChange, c: ComponentChanges, maps: KeyMaps): string | null {
+  for (let current: ColumnChange | undefined = ch, hops = 0; current && hops < 64; hops++) {
+    const ref: ColumnChange['fillFrom'] & object = current.fillFrom!;
+    const parentColumn: string = ref.parentColumns[ref.columns.indexOf(current.column.name)]!;
+    const map = maps.byKey.get(columnKey(ref.parent, parentColumn));
+    if (map) return map;
+    const next: ColumnChange | undefined = c.changes.find((x) => x.role === 'reference' && columnKey(x.table, x.column.name) === columnKey(ref.parent, parentColumn));
+    current = next;
+  }
+  return null;
+}
+
+/** SELECT every row of `t` with the new value of each converting column (and the orphans' old values). */
+function scratchSql(t: TableModel, c: ComponentChanges, maps: KeyMaps, scratch: string): string {
+  const joins: string[] = [];
+  const values: string[] = t.columns.map((col) => `c.${quoteIdent(col.name)}`);
+  for (const [i, ch] of c.changes.filter((x) => tableKey(x.table) === tableKey(t)).entries()) {
+    const alias = `j${i}`;
+    let value: string;
+    if (ch.role === 'key') {
+      joins.push(`LEFT JOIN ${quoteIdent(maps.byKey.get(columnKey(t, ch.column.name))!)} AS ${alias} ON ${alias}.old = c.${quoteIdent(ch.column.name)}`);
+      value = `${alias}.new`;
+    } else {
+      const ref = ch.fillFrom!;
+      const at = ref.columns.indexOf(ch.column.name);
+      const map = ref.mode === 'convert' ? rootMap(ch, c, maps) : null;
+      if (map && ref.columns.length === 1) {
+        joins.push(`LEFT JOIN ${quoteIdent(map)} AS ${alias} ON ${alias}.old = c.${quoteIdent(ch.column.name)}`);
+        value = `${alias}.new`;
+      } else {
+        // Composite references and the repair case: find the parent row on what the child holds today.
+        const match = ref.columns.map((col, j) => `${alias}.${quoteIdent(ref.joinColumns[j]!)} = c.${quoteIdent(col)}`).join(' AND ');
+        joins.push(`LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS ${alias} ON ${match}`);
+        if (ref.mode === 'repair') value = `${alias}.${quoteIdent(ref.parentColumns[at]!)}`;
+        else {
+          joins.push(`LEFT JOIN ${quoteIdent(map!)} AS ${alias}m ON ${alias}m.old = ${alias}.${quoteIdent(ref.joinColumns[at]!)}`);
+          value = `${alias}m.new`;
+        }
+      }
+    }
+    values.push(`${value} AS ${quoteIdent(ch.shadow)}`);
+    if (ch.orphanColumn) {
+      const allSet = ch.fillFrom!.columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ');
+      values.push(`CASE WHEN ${allSet} AND ${value} IS NULL THEN c.${quoteIdent(ch.column.name)} END AS ${quoteIdent(ch.orphanColumn)}`);
+    }
+  }
+  return `CREATE TEMPORARY TABLE ${quoteIdent(scratch)} ON COMMIT DROP AS SELECT ${values.join(', ')} FROM ${qualify(t.schema, t.name)} AS c ${joins.join(' ')}`;
+}
+
+/** Refuse to go on if a row that had a parent found no uuid for it (a row written since the plan). */
+function guard(ch: ColumnChange, scratch: string): StepDraft {
+  const allSet = ch.fillFrom!.columns.map((col) => `${quoteIdent(col)} IS NOT NULL`).join(' AND ');
+  const recorded = ch.orphanColumn ? ` AND ${quoteIdent(ch.orphanColumn)} IS NULL` : '';
+  const message = `uuidmig: % row(s) of ${ch.table.schema}.${ch.table.name}.${ch.column.name} have no parent; nothing was changed`.replaceAll("'", "''");
+  return step('guard', `check every ${ch.column.name} found its parent`,
+    `DO $uuidmig$ DECLARE lost bigint; BEGIN SELECT count(*) INTO lost FROM ${quoteIdent(scratch)} WHERE ${allSet} AND ${quoteIdent(ch.shadow)} IS NULL${recorded}; IF lost > 0 THEN RAISE EXCEPTION '${message}', lost; END IF; END $uuidmig$`,
+    'NONE', ch.table);
+}
+
+/** INSERT the rows back: old values into the columns that keep them, new uuids under the old names. */
+function insertSql(t: TableModel, c: ComponentChanges, scratch: string): string {
+  const target: string[] = [];
+  const source: string[] = [];
+  for (const col of t.columns) {
+    if (col.generated) continue;
+    const ch = c.changes.find((x) => tableKey(x.table) === tableKey(t) && x.column.name === col.name);
+    target.push(quoteIdent(ch ? ch.keepAs : col.name));
+    source.push(quoteIdent(col.name));
+    if (ch) {
+      target.push(quoteIdent(col.name));
+      source.push(quoteIdent(ch.shadow));
+      if (ch.orphanColumn) (target.push(quoteIdent(ch.orphanColumn)), source.push(quoteIdent(ch.orphanColumn)));
+    }
+  }
+  const overriding = t.columns.some((col) => col.identity === 'always') ? ' OVERRIDING SYSTEM VALUE' : '';
+  return `INSERT INTO ${qualify(t.schema, t.name)} (${target.join(', ')})${overriding} SELECT ${source.join(', ')} FROM ${quoteIdent(scratch)}`;
+}
+
+/**
+ * Everything on a rewritten table that a bulk load would otherwise maintain row by row, or that
+ * binds a converting column: all keys, indexes and foreign keys (in and out, including foreign keys
+ * from tables outside the component, which TRUNCATE would refuse), plus what boundObjects finds.
+ */
+function bulkBound(c: ComponentChanges, rewritten: TableModel[], external: { table: TableModel; fk: ForeignKeyModel }[]): BoundObjects & { externalForeignKeys: { table: TableModel; name: string; definition: string }[] } {
+  const bound = boundObjects(c);
+  const isRewritten = new Set(rewritten.map(tableKey));
+  const has = <T extends { name: string }>(list: T[], name: string, table: TableModel) => list.some((x) => x.name === name && tableKey((x as unknown as { table: TableModel }).table) === tableKey(table));
+  for (const table of rewritten) {
+    for (const key of [table.primaryKey, ...table.uniques, ...(table.exclusions ?? [])]) {
+      if (key && !has(bound.keys, key.name, table)) bound.keys.push({ table, name: key.name, definition: key.definition! });
+    }
+    for (const index of table.indexes) {
+      if (!index.backsConstraint && !index.inherited && !has(bound.indexes, index.name, table)) bound.indexes.push({ table, name: index.name, definition: index.definition.replace(/ ON ONLY /, ' ON ') });
+    }
+  }
+  for (const table of c.tables) {
+    for (const fk of table.foreignKeys) {
+      const into = isRewritten.has(`${fk.refSchema}.${fk.refTable}`);
+      if ((into || isRewritten.has(tableKey(table))) && !bound.foreignKeys.some((b) => b.fk.name === fk.name && tableKey(b.table) === tableKey(table))) bound.foreignKeys.push({ table, fk });
+    }
+  }
+  const externalForeignKeys = external
+    .filter(({ fk }) => isRewritten.has(`${fk.refSchema}.${fk.refTable}`))
+    .map(({ table, fk }) => ({ table, name: fk.name, definition: fk.definition! }));
+  return { ...bound, externalForeignKeys };
+}
+
