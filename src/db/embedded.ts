@@ -24,6 +24,8 @@ export interface EmbeddedOptions {
   keep?: boolean;
   /** Another binaries package (an npm alias of another PostgreSQL version). */
   binariesPackage?: string;
+  /** Extra server settings (name -> value), e.g. for the benchmark's memory. */
+  settings?: Record<string, string>;
   onLog?: (line: string) => void;
 }
 
@@ -77,7 +79,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     fs.rmSync(pwfile, { force: true });
   }
   const port = await freePort();
-  const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=200'], {
+  const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=200',
+    ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])], {
     ...ids, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'], detached: Boolean(options.keep),
   });
   running.add(child);

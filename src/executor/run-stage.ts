@@ -31,6 +31,8 @@ export interface StageTiming {
   ms: number;
   /** The committed transaction, from BEGIN to the end of COMMIT: what every lock was held within. */
   transactionMs: number;
+  /** Of which the checks run before commit (verification inside the swap). */
+  checkMs: number;
   steps: StepTiming[];
   lockRetries: number;
 }
@@ -87,6 +89,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
     let current: Step | null = null;
     const steps: StepTiming[] = [];
     const attemptStart = Date.now();
+    let checkMs = 0;
     try {
       await inTransaction(conn, async (tx) => {
         await tx.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
@@ -101,11 +104,13 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           ctx.onStep?.(step, timing);
         }
         current = null;
+        const c0 = Date.now();
         await ctx.beforeCommit?.(tx);
+        checkMs = Date.now() - c0;
         const hash = catalogHash(await readCatalogInTransaction(tx));
         await journal(tx, { planId: ctx.planId, run: ctx.run, action: ctx.action, stageId: stage.id, stepId: null, status: 'done', catalogHash: hash, startedAt: new Date(started) });
       });
-      return { stageId: stage.id, ms: Date.now() - started, transactionMs: Date.now() - attemptStart, steps, lockRetries: attempt };
+      return { stageId: stage.id, ms: Date.now() - started, transactionMs: Date.now() - attemptStart, checkMs, steps, lockRetries: attempt };
     } catch (error) {
       if (isLockTimeout(error) && attempt < ctx.settings.lockRetries) {
         const wait = ctx.settings.retryDelayMs * 2 ** attempt;

@@ -18,12 +18,12 @@ import { legacyUnique, swapColumn } from './swap-stage.js';
 export function planRewrite(c: ComponentChanges, external: { table: TableModel; fk: ForeignKeyModel }[], fireTriggers: boolean, stageId: string): StepDraft[] {
   const rewritten = c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
   const names = new NameSource(stageId);
-  const maps = keyMaps(c, names);
   const scratch = new Map(rewritten.map((t) => [tableKey(t), names.next('rows')]));
+  const { maps, order, separate } = keyMaps(c, rewritten, scratch, names);
   const bound = bulkBound(c, rewritten, external);
   const load = [
-    ...rewritten.map((t) => step('fill', `read every row of ${t.name} once, with its new uuids`, scratchSql(t, c, maps, scratch.get(tableKey(t))!), 'ACCESS SHARE', t)),
-    ...c.changes.filter((ch) => ch.role === 'reference').map((ch) => guard(ch, scratch.get(tableKey(ch.table))!)),
+    ...order.map((t) => step('fill', `read every row of ${t.name} once, with its new uuids`, scratchSql(t, c, maps, scratch.get(tableKey(t))!), 'ACCESS SHARE', t)),
+    ...rewritten.flatMap((t) => guard(t, c.changes.filter((ch) => ch.role === 'reference' && tableKey(ch.table) === tableKey(t)), scratch.get(tableKey(t))!)),
     ...dropBound(bound, bound.externalForeignKeys),
     step('drop', `empty ${rewritten.map((t) => t.name).join(', ')} (their rows are in the temporary copies)`, `TRUNCATE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')}`, 'ACCESS EXCLUSIVE', rewritten.length === 1 ? rewritten[0]! : null),
     ...c.changes.flatMap((ch) => [
@@ -35,12 +35,14 @@ export function planRewrite(c: ComponentChanges, external: { table: TableModel; 
     ...rewritten.map((t) => step('fill', `write the rows of ${t.name} back, once`, insertSql(t, c, scratch.get(tableKey(t))!), 'ROW EXCLUSIVE', t)),
   ];
   return [
+    // Temporary tables live in this session's own buffers: give them room before the first one is made.
+    step('setting', 'room in memory for the temporary copies', `SET LOCAL temp_buffers = '1GB'`, 'NONE', null),
     immediateConstraints(),
     step('setting', 'lock every table of the component up front, in one order', `LOCK TABLE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`, 'ACCESS EXCLUSIVE', rewritten.length === 1 ? rewritten[0]! : null),
-    ...maps.steps,
+    ...separate,
     ...silenceTriggers(rewritten, load, fireTriggers, bound.triggers.map((b) => b.trigger), true),
     ...rebuildBound(bound, 'uuid', c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)), [...bound.declaredForeignKeys, ...bound.externalForeignKeys]),
-    ...rewritten.map((t) => step('setting', `fresh statistics for ${t.name}`, `ANALYZE ${qualify(t.schema, t.name)}`, 'SHARE UPDATE EXCLUSIVE', t)),
+    // (No ANALYZE here: the load counts as new rows, so autovacuum analyzes the tables right after.)
     step('drop', 'drop the temporary copies now rather than at commit', `DROP TABLE ${names.all.map(quoteIdent).join(', ')}`, 'NONE', null),
   ];
 }
@@ -57,65 +59,109 @@ class NameSource {
   }
 }
 
-interface KeyMaps {
-  /** map table per converting key column (columnKey) */
-  byKey: Map<string, string>;
-  steps: StepDraft[];
+/** Where a converting key's old integer -> new uuid can be joined: a temporary table and two of its columns. */
+interface KeyMap {
+  table: string;
+  old: string;
+  new: string;
 }
 
-/** For each converting key: old integer -> new uuid, one row per distinct value. */
-function keyMaps(c: ComponentChanges, names: NameSource): KeyMaps {
-  const byKey = new Map<string, string>();
-  const steps: StepDraft[] = [];
-  for (const ch of c.changes.filter((x) => x.role === 'key')) {
-    const map = names.next('map');
-    byKey.set(columnKey(ch.table, ch.column.name), map);
-    steps.push(
-      step('fill', `give every ${ch.table.name}.${ch.column.name} its uuid`, `CREATE TEMPORARY TABLE ${quoteIdent(map)} ON COMMIT DROP AS SELECT d.old, gen_random_uuid() AS new FROM (SELECT DISTINCT ${quoteIdent(ch.column.name)} AS old FROM ${qualify(ch.table.schema, ch.table.name)} WHERE ${quoteIdent(ch.column.name)} IS NOT NULL) AS d`, 'ACCESS SHARE', ch.table),
-      step('setting', `statistics for the map of ${ch.table.name}.${ch.column.name}, so joins on it hash`, `ANALYZE ${quoteIdent(map)}`, 'NONE', null),
-    );
-  }
-  return { byKey, steps };
-}
-
-/** The key a reference ultimately holds (through 1:1 keys), and its map. */
-function rootMap(ch: ColumnChange, c: ComponentChanges, maps: KeyMaps): string | null {
+/** The key a reference ultimately holds, through references to references (1:1 keys). */
+function rootKey(ch: ColumnChange, c: ComponentChanges): string | null {
   for (let current: ColumnChange | undefined = ch, hops = 0; current && hops < 64; hops++) {
     const ref: ColumnChange['fillFrom'] & object = current.fillFrom!;
     const parentColumn: string = ref.parentColumns[ref.columns.indexOf(current.column.name)]!;
-    const map = maps.byKey.get(columnKey(ref.parent, parentColumn));
-    if (map) return map;
-    const next: ColumnChange | undefined = c.changes.find((x) => x.role === 'reference' && columnKey(x.table, x.column.name) === columnKey(ref.parent, parentColumn));
+    const key = columnKey(ref.parent, parentColumn);
+    if (c.changes.some((x) => x.role === 'key' && columnKey(x.table, x.column.name) === key)) return key;
+    const next: ColumnChange | undefined = c.changes.find((x) => x.role === 'reference' && columnKey(x.table, x.column.name) === key);
     current = next;
   }
   return null;
 }
 
+/**
+ * A key unique by itself gets its uuids in its own table's copy, which then serves as the map for
+ * the tables that reference it (one pass over the parent, not two); so copies are made parents first.
+ * A key its own table references, or one in a reference cycle, gets a separate map made up front.
+ */
+function keyMaps(c: ComponentChanges, rewritten: TableModel[], scratch: Map<string, string>, names: NameSource): { maps: Map<string, KeyMap>; order: TableModel[]; separate: StepDraft[] } {
+  const keys = c.changes.filter((x) => x.role === 'key');
+  const uniqueAlone = (ch: ColumnChange) => [ch.table.primaryKey, ...ch.table.uniques].some((k) => k?.columns.length === 1 && k.columns[0] === ch.column.name);
+  const inline = new Set(keys.filter(uniqueAlone).map((ch) => columnKey(ch.table, ch.column.name)));
+  const tableOfKey = new Map(keys.map((ch) => [columnKey(ch.table, ch.column.name), tableKey(ch.table)]));
+  const dependsOn = (t: TableModel) => c.changes.filter((ch) => ch.role === 'reference' && ch.fillFrom!.mode === 'convert' && tableKey(ch.table) === tableKey(t))
+    .map((ch) => rootKey(ch, c)).filter((k): k is string => k !== null && inline.has(k));
+  let order: TableModel[] = [];
+  for (let settled = false; !settled; ) {
+    settled = true;
+    order = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (t: TableModel): boolean => {
+      state.set(tableKey(t), 'visiting');
+      for (const key of dependsOn(t)) {
+        const parent = rewritten.find((x) => tableKey(x) === tableOfKey.get(key))!;
+        const seen = state.get(tableKey(parent));
+        if (seen === 'visiting') {
+          inline.delete(key); // a self-reference or a cycle: this key gets a separate map
+          return false;
+        }
+        if (!seen && !visit(parent)) return false;
+      }
+      state.set(tableKey(t), 'done');
+      order.push(t);
+      return true;
+    };
+    for (const t of rewritten) if (!state.has(tableKey(t)) && !visit(t)) (settled = false);
+    if (!settled) continue;
+  }
+  const maps = new Map<string, KeyMap>();
+  const separate: StepDraft[] = [];
+  for (const ch of keys) {
+    const key = columnKey(ch.table, ch.column.name);
+    if (inline.has(key)) {
+      maps.set(key, { table: scratch.get(tableKey(ch.table))!, old: quoteIdent(ch.column.name), new: quoteIdent(ch.shadow) });
+      continue;
+    }
+    const map = names.next('map');
+    maps.set(key, { table: map, old: 'old', new: 'new' });
+    separate.push(
+      step('fill', `give every ${ch.table.name}.${ch.column.name} its uuid`, `CREATE TEMPORARY TABLE ${quoteIdent(map)} ON COMMIT DROP AS SELECT d.old, gen_random_uuid() AS new FROM (SELECT DISTINCT ${quoteIdent(ch.column.name)} AS old FROM ${qualify(ch.table.schema, ch.table.name)} WHERE ${quoteIdent(ch.column.name)} IS NOT NULL) AS d`, 'ACCESS SHARE', ch.table),
+      step('setting', `statistics for the map of ${ch.table.name}.${ch.column.name}, so joins on it hash`, `ANALYZE ${quoteIdent(map)}`, 'NONE', null),
+    );
+  }
+  return { maps, order, separate };
+}
+
 /** SELECT every row of `t` with the new value of each converting column (and the orphans' old values). */
-function scratchSql(t: TableModel, c: ComponentChanges, maps: KeyMaps, scratch: string): string {
+function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap>, scratch: string): string {
   const joins: string[] = [];
   const values: string[] = t.columns.map((col) => `c.${quoteIdent(col.name)}`);
   for (const [i, ch] of c.changes.filter((x) => tableKey(x.table) === tableKey(t)).entries()) {
     const alias = `j${i}`;
     let value: string;
     if (ch.role === 'key') {
-      joins.push(`LEFT JOIN ${quoteIdent(maps.byKey.get(columnKey(t, ch.column.name))!)} AS ${alias} ON ${alias}.old = c.${quoteIdent(ch.column.name)}`);
-      value = `${alias}.new`;
+      const map = maps.get(columnKey(t, ch.column.name))!;
+      if (map.table === scratch) value = 'gen_random_uuid()'; // this copy is the key's map
+      else {
+        joins.push(`LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = c.${quoteIdent(ch.column.name)}`);
+        value = `${alias}.${map.new}`;
+      }
     } else {
       const ref = ch.fillFrom!;
       const at = ref.columns.indexOf(ch.column.name);
-      const map = ref.mode === 'convert' ? rootMap(ch, c, maps) : null;
+      const root = ref.mode === 'convert' ? rootKey(ch, c) : null;
+      const map = root ? maps.get(root)! : null;
       if (map && ref.columns.length === 1) {
-        joins.push(`LEFT JOIN ${quoteIdent(map)} AS ${alias} ON ${alias}.old = c.${quoteIdent(ch.column.name)}`);
-        value = `${alias}.new`;
+        joins.push(`LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = c.${quoteIdent(ch.column.name)}`);
+        value = `${alias}.${map.new}`;
       } else {
         // Composite references and the repair case: find the parent row on what the child holds today.
         const match = ref.columns.map((col, j) => `${alias}.${quoteIdent(ref.joinColumns[j]!)} = c.${quoteIdent(col)}`).join(' AND ');
         joins.push(`LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS ${alias} ON ${match}`);
         if (ref.mode === 'repair') value = `${alias}.${quoteIdent(ref.parentColumns[at]!)}`;
         else {
-          joins.push(`LEFT JOIN ${quoteIdent(map!)} AS ${alias}m ON ${alias}m.old = ${alias}.${quoteIdent(ref.joinColumns[at]!)}`);
-          value = `${alias}m.new`;
+          joins.push(`LEFT JOIN ${quoteIdent(map!.table)} AS ${alias}m ON ${alias}m.${map!.old} = ${alias}.${quoteIdent(ref.joinColumns[at]!)}`);
+          value = `${alias}m.${map!.new}`;
         }
       }
     }
@@ -128,14 +174,24 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: KeyMaps, scratch: 
   return `CREATE TEMPORARY TABLE ${quoteIdent(scratch)} ON COMMIT DROP AS SELECT ${values.join(', ')} FROM ${qualify(t.schema, t.name)} AS c ${joins.join(' ')}`;
 }
 
-/** Refuse to go on if a row that had a parent found no uuid for it (a row written since the plan). */
-function guard(ch: ColumnChange, scratch: string): StepDraft {
-  const allSet = ch.fillFrom!.columns.map((col) => `${quoteIdent(col)} IS NOT NULL`).join(' AND ');
-  const recorded = ch.orphanColumn ? ` AND ${quoteIdent(ch.orphanColumn)} IS NULL` : '';
-  const message = `uuidmig: % row(s) of ${ch.table.schema}.${ch.table.name}.${ch.column.name} have no parent; nothing was changed`.replaceAll("'", "''");
-  return step('guard', `check every ${ch.column.name} found its parent`,
-    `DO $uuidmig$ DECLARE lost bigint; BEGIN SELECT count(*) INTO lost FROM ${quoteIdent(scratch)} WHERE ${allSet} AND ${quoteIdent(ch.shadow)} IS NULL${recorded}; IF lost > 0 THEN RAISE EXCEPTION '${message}', lost; END IF; END $uuidmig$`,
-    'NONE', ch.table);
+/**
+ * Refuse to go on if a row that had a parent found no uuid for it (a row written since the plan):
+ * one scan of the table's copy for all its references.
+ */
+function guard(t: TableModel, refs: ColumnChange[], scratch: string): StepDraft[] {
+  if (!refs.length) return [];
+  const lost = refs.map((ch) => {
+    const allSet = ch.fillFrom!.columns.map((col) => `${quoteIdent(col)} IS NOT NULL`).join(' AND ');
+    const recorded = ch.orphanColumn ? ` AND ${quoteIdent(ch.orphanColumn)} IS NULL` : '';
+    return `count(*) FILTER (WHERE ${allSet} AND ${quoteIdent(ch.shadow)} IS NULL${recorded})`;
+  });
+  const checks = refs.map((ch, i) => {
+    const message = `uuidmig: % row(s) of ${ch.table.schema}.${ch.table.name}.${ch.column.name} have no parent; nothing was changed`.replaceAll("'", "''");
+    return `IF lost[${i + 1}] > 0 THEN RAISE EXCEPTION '${message}', lost[${i + 1}]; END IF;`;
+  });
+  return [step('guard', `check every ${refs.map((ch) => ch.column.name).join(', ')} found its parent`,
+    `DO $uuidmig$ DECLARE lost bigint[]; BEGIN SELECT ARRAY[${lost.join(', ')}] INTO lost FROM ${quoteIdent(scratch)}; ${checks.join(' ')} END $uuidmig$`,
+    'NONE', t)];
 }
 
 /** INSERT the rows back: old values into the columns that keep them, new uuids under the old names. */

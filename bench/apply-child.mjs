@@ -1,0 +1,25 @@
+// One uuidmig run in its own process, so its peak memory (maxRSS) is uuidmig's alone:
+// node bench/apply-child.mjs <database-url> <schema.ts> <strategy> <out-dir>
+import { plan } from '../dist/api/plan.js';
+import { openApply } from '../dist/executor/apply.js';
+
+const [url, schema, strategy, out] = process.argv.slice(2);
+const t0 = Date.now();
+const made = await plan({ schema, databaseUrl: url, strategy, out });
+if (made.blockers.length) throw new Error(made.blockers.map((b) => b.message).join(' '));
+const planMs = Date.now() - t0;
+const session = await openApply({ plan: made.planFile, databaseUrl: url });
+const t1 = Date.now();
+await session.recordBefore();
+const verifyBeforeMs = Date.now() - t1;
+const stages = [];
+for (const stage of session.pending) {
+  const timing = await session.runStage(stage);
+  stages.push({ name: stage.name, ms: timing.ms, checkMs: timing.checkMs });
+}
+const t2 = Date.now();
+const report = await session.finish();
+const verifyAfterMs = Date.now() - t2;
+await session.close();
+const ok = report.differences.every((d) => d.differs.length === 0);
+process.stdout.write(JSON.stringify({ planMs, verifyBeforeMs, stages, verifyAfterMs, ok, maxRssKb: process.resourceUsage().maxRSS }));
