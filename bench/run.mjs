@@ -130,6 +130,7 @@ try {
     for (const [name, r] of [['uuidmig (rewrite)', u], ['floor (CREATE TABLE AS)', f], ['naive (UPDATE ... FROM)', n]]) {
       lines.push(`  ${name.padEnd(24)} ${s(r.migrateMs).padStart(10)} ${Math.round(rowsTotal / (r.migrateMs / 1000)).toString().padStart(10)} ${(r.sizes.posts.heap / 2 ** 20).toFixed(0).padStart(14)} ${(r.sizes.posts.total / 2 ** 20).toFixed(0).padStart(15)}`);
     }
+    lines.push(`  stages: uuidmig ${u.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ')}; naive ${n.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ')}`);
     lines.push(`  uuidmig: verify-before ${s(u.verifyBeforeMs)} s, checks inside the swap ${s(u.inSwapCheckMs)} s, verify-after ${s(u.verifyAfterMs)} s, plan ${s(u.planMs)} s, peak memory ${(u.maxRssKb / 1024).toFixed(0)} MB`);
     lines.push(`  uuidmig / floor = ${run.ratios.uuidmigOverFloor.toFixed(2)}   naive / uuidmig = ${run.ratios.naiveOverUuidmig.toFixed(2)}   posts heap vs floor = ${(u.sizes.posts.heap / f.sizes.posts.heap).toFixed(2)}`);
   }

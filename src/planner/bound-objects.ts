@@ -158,3 +158,17 @@ export function legacyUniqueName(change: ColumnChange, tables: TableModel[]): st
   const taken = new Set(tables.flatMap((x) => [x.primaryKey?.name, ...x.uniques.map((u) => u.name), ...x.indexes.map((i) => i.name)]).filter((n): n is string => !!n));
   return deriveName(`${change.table.name}_${change.keepAs}`, '_key', taken);
 }
+
+/**
+ * Under FORCE ROW LEVEL SECURITY even the table's owner sees and writes only what the policies allow:
+ * the migration's reads would silently miss rows. It is lifted around the migration's own reads and
+ * writes, in the same transaction, and put back. (A superuser bypasses it anyway.)
+ */
+export function withoutForcedRowSecurity(tables: TableModel[], steps: StepDraft[]): StepDraft[] {
+  const forced = tables.filter((t) => t.rowSecurity?.forced);
+  return [
+    ...forced.map((t) => step('setting', `${t.name}'s policies do not hide rows from the migration`, `ALTER TABLE ${at(t)} NO FORCE ROW LEVEL SECURITY`, 'ACCESS EXCLUSIVE', t)),
+    ...steps,
+    ...forced.map((t) => step('setting', `${t.name} forces row-level security again`, `ALTER TABLE ${at(t)} FORCE ROW LEVEL SECURITY`, 'ACCESS EXCLUSIVE', t)),
+  ];
+}

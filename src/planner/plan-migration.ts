@@ -3,7 +3,7 @@ import { tableKey } from '../model/types.js';
 import type { Component, Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
 import { planBackfill } from './backfill-stage.js';
-import { silenceTriggers } from './bound-objects.js';
+import { silenceTriggers, withoutForcedRowSecurity } from './bound-objects.js';
 import { componentChanges } from './component-changes.js';
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
@@ -50,8 +50,8 @@ export function planMigration(input: PlanInput): Plan {
       stages.push(stage(n(), 'rewrite', slug, component.id, planRewrite(changes, externalForeignKeys(component, catalog), fire, n())));
       continue;
     }
-    stages.push(stage(n(), 'expand', slug, component.id, silenceTriggers(changes.tables, planExpand(changes), fire)));
-    stages.push(stage(n(), 'backfill', slug, component.id, silenceTriggers(changes.tables, planBackfill(changes), fire)));
+    stages.push(stage(n(), 'expand', slug, component.id, withoutForcedRowSecurity(changes.tables, silenceTriggers(changes.tables, planExpand(changes), fire))));
+    stages.push(stage(n(), 'backfill', slug, component.id, withoutForcedRowSecurity(changes.tables, silenceTriggers(changes.tables, planBackfill(changes), fire))));
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
   }
   const stamp = timestamp(input.now);

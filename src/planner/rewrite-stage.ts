@@ -1,7 +1,7 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, tableKey } from '../model/types.js';
-import { boundObjects, columnAttributes, dropBound, rebuildBound, silenceTriggers, type BoundObjects } from './bound-objects.js';
+import { boundObjects, columnAttributes, dropBound, rebuildBound, silenceTriggers, withoutForcedRowSecurity, type BoundObjects } from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { immediateConstraints, step, type StepDraft } from './step.js';
 import { legacyUnique, swapColumn } from './swap-stage.js';
@@ -21,8 +21,16 @@ export function planRewrite(c: ComponentChanges, external: { table: TableModel; 
   const scratch = new Map(rewritten.map((t) => [tableKey(t), names.next('rows')]));
   const { maps, order, separate } = keyMaps(c, rewritten, scratch, names);
   const bound = bulkBound(c, rewritten, external);
+  const servesAsMap = new Set([...maps.values()].map((m) => m.table));
   const load = [
-    ...order.map((t) => step('fill', `read every row of ${t.name} once, with its new uuids`, scratchSql(t, c, maps, scratch.get(tableKey(t))!), 'ACCESS SHARE', t)),
+    ...order.flatMap((t) => {
+      const name = scratch.get(tableKey(t))!;
+      return [
+        step('fill', `read every row of ${t.name} once, with its new uuids`, scratchSql(t, c, maps, name), 'ACCESS SHARE', t),
+        // Without statistics the planner misjudges a fresh temporary table and may hash the big side.
+        ...(servesAsMap.has(name) ? [step('setting', `statistics for the copy of ${t.name}, so joins on it hash the small side`, `ANALYZE ${quoteIdent(name)}`, 'NONE', null)] : []),
+      ];
+    }),
     ...rewritten.flatMap((t) => guard(t, c.changes.filter((ch) => ch.role === 'reference' && tableKey(ch.table) === tableKey(t)), scratch.get(tableKey(t))!)),
     ...dropBound(bound, bound.externalForeignKeys),
     step('drop', `empty ${rewritten.map((t) => t.name).join(', ')} (their rows are in the temporary copies)`, `TRUNCATE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')}`, 'ACCESS EXCLUSIVE', rewritten.length === 1 ? rewritten[0]! : null),
@@ -40,7 +48,7 @@ export function planRewrite(c: ComponentChanges, external: { table: TableModel; 
     immediateConstraints(),
     step('setting', 'lock every table of the component up front, in one order', `LOCK TABLE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`, 'ACCESS EXCLUSIVE', rewritten.length === 1 ? rewritten[0]! : null),
     ...separate,
-    ...silenceTriggers(rewritten, load, fireTriggers, bound.triggers.map((b) => b.trigger), true),
+    ...withoutForcedRowSecurity(rewritten, silenceTriggers(rewritten, load, fireTriggers, bound.triggers.map((b) => b.trigger), true)),
     ...rebuildBound(bound, 'uuid', c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)), [...bound.declaredForeignKeys, ...bound.externalForeignKeys]),
     // (No ANALYZE here: the load counts as new rows, so autovacuum analyzes the tables right after.)
     step('drop', 'drop the temporary copies now rather than at commit', `DROP TABLE ${names.all.map(quoteIdent).join(', ')}`, 'NONE', null),

@@ -1,6 +1,6 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
-import { boundObjects, dropBound, legacyUniqueName, rebuildBound, silenceTriggers } from './bound-objects.js';
+import { boundObjects, dropBound, legacyUniqueName, rebuildBound, silenceTriggers, withoutForcedRowSecurity } from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { immediateConstraints, step, type StepDraft } from './step.js';
 
@@ -16,7 +16,7 @@ export function planRollback(c: ComponentChanges, fireTriggers = false): StepDra
   return [
     immediateConstraints(),
     ...dropBound({ ...bound, keys: [...bound.keys, ...legacyUniques] }, bound.declaredForeignKeys),
-    ...silenceTriggers(c.tables, restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)), fireTriggers, bound.triggers.map((b) => b.trigger)),
+    ...withoutForcedRowSecurity(c.tables, silenceTriggers(c.tables, restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)), fireTriggers, bound.triggers.map((b) => b.trigger))),
     ...c.changes.flatMap(unswapColumn),
     ...rebuildBound(bound, 'integer'),
   ];
