@@ -35,15 +35,18 @@ export const likes = pgTable('likes', {
 }, (t) => [primaryKey({ columns: [t.userId, t.postId] })]);
 `;
 
-// The rewrite floor: each table written once by CREATE TABLE AS with hash joins, then the same keys,
-// indexes and foreign keys built, to the same end state as uuidmig's (legacy and retired columns kept).
+// The rewrite floor: each table written once by CREATE TABLE AS with hash joins (the new tables are
+// analyzed before they are joined, or the planner hashes the big side), then the same keys, indexes
+// and foreign keys built, to the same end state as uuidmig's (legacy and retired columns kept).
 export const FLOOR_SQL = `
 SET LOCAL search_path = public;
 CREATE TABLE users_new AS SELECT u.id AS legacy_id, u.email, u.name, gen_random_uuid() AS id FROM users u;
+ANALYZE users_new;
 CREATE TABLE posts_new AS
   SELECT p.id AS legacy_id, p.author_id AS author_id__uuidmig_old, p.editor_id AS editor_id__uuidmig_old, p.body, p.created_at,
          gen_random_uuid() AS id, a.id AS author_id, e.id AS editor_id
   FROM posts p JOIN users_new a ON a.legacy_id = p.author_id LEFT JOIN users_new e ON e.legacy_id = p.editor_id;
+ANALYZE posts_new;
 CREATE TABLE likes_new AS
   SELECT l.user_id AS user_id__uuidmig_old, l.post_id AS post_id__uuidmig_old, u.id AS user_id, p.id AS post_id
   FROM likes l JOIN users_new u ON u.legacy_id = l.user_id JOIN posts_new p ON p.legacy_id = l.post_id;

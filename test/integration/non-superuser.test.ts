@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { plan } from '../../src/api/plan.js';
+import { quoteIdent } from '../../src/db/quote.js';
+import { apply } from '../../src/executor/apply.js';
+import { rollback } from '../../src/executor/rollback.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+
+/**
+ * The tests above run as a superuser, who bypasses row-level security. A table's owner does not when
+ * it is FORCEd: the migration's own reads would silently miss the rows the policies hide. Run as the
+ * owner, every row must still come through apply and rollback.
+ */
+let db: TestDatabase;
+let dir: string;
+let role: string;
+let ownerUrl: string;
+
+beforeEach(async (ctx) => {
+  db = await createTestDatabase(ctx.task.name);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-owner-'));
+  role = `uuidmig_owner_${randomBytes(3).toString('hex')}`;
+  await db.sql.unsafe(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD 'owner-pw'`);
+  await db.sql.unsafe(`GRANT CREATE ON DATABASE ${quoteIdent(db.name)} TO ${quoteIdent(role)}; GRANT CREATE ON SCHEMA public TO ${quoteIdent(role)}`);
+  const u = new URL(db.url);
+  u.username = role;
+  u.password = 'owner-pw';
+  ownerUrl = u.toString();
+});
+afterEach(async () => {
+  await db.sql.unsafe(`REASSIGN OWNED BY ${quoteIdent(role)} TO postgres; DROP OWNED BY ${quoteIdent(role)}; DROP ROLE ${quoteIdent(role)}`);
+  await db.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('under FORCE ROW LEVEL SECURITY, the owner migrates every row, not just the visible ones', async () => {
+  await loadFixture(db.sql, 'rls-policies');
+  await db.sql.unsafe(`ALTER TABLE users OWNER TO ${quoteIdent(role)}; ALTER TABLE documents OWNER TO ${quoteIdent(role)}`);
+  // As the owner, the FORCEd policies hide brian's document (brian is not active).
+  const owner = await import('postgres').then((m) => m.default(ownerUrl, { max: 1, onnotice: () => {} }));
+  try {
+    expect((await owner`SELECT count(*)::int AS n FROM documents`)[0]!.n).toBe(2);
+    const made = await plan({ schema: fixturePath('rls-policies', 'schema.ts'), databaseUrl: ownerUrl, out: dir });
+    expect(made.blockers).toEqual([]);
+    const applied = await apply({ plan: made.planFile!, databaseUrl: ownerUrl });
+    expect(applied.differences.filter((d) => d.differs.length)).toEqual([]);
+    const [all] = await db.sql`SELECT count(*)::int AS n, count(owner_id)::int AS linked FROM documents`;
+    expect(all).toEqual({ n: 3, linked: 3 });
+    const [forced] = await db.sql`SELECT relforcerowsecurity FROM pg_class WHERE relname = 'documents'`;
+    expect(forced!.relforcerowsecurity).toBe(true);
+    const undone = await rollback({ plan: made.planFile!, databaseUrl: ownerUrl });
+    expect(undone.ok).toBe(true);
+    expect((await db.sql`SELECT count(*)::int AS n FROM documents WHERE owner_id IN (1, 2)`)[0]!.n).toBe(3);
+  } finally {
+    await owner.end();
+  }
+});
