@@ -19,6 +19,8 @@ const arg = (name, fallback) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const scale = Number(arg('scale', '1'));
+// --single: only the given scale (no 2x run, no growth figures), for a quicker run at full size.
+const single = process.argv.includes('--single');
 const log = (line) => process.stderr.write(`${line}\n`);
 const s = (ms) => (ms / 1000).toFixed(2);
 
@@ -113,12 +115,12 @@ async function planTime() {
 const started = Date.now();
 try {
   const base = await measureScale(scale, 'x1');
-  const double = await measureScale(scale * 2, 'x2');
+  const double = single ? null : await measureScale(scale * 2, 'x2');
   const planning = await planTime();
   const result = {
     date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), postgres: server.version },
-    scale, runs: [base, double], planTime: planning,
-    growth: { rowsFactor: 2, uuidmigTimeFactor: double.uuidmig.migrateMs / base.uuidmig.migrateMs, maxRssFactor: double.uuidmig.maxRssKb / base.uuidmig.maxRssKb },
+    scale, runs: double ? [base, double] : [base], planTime: planning,
+    growth: double ? { rowsFactor: 2, uuidmigTimeFactor: double.uuidmig.migrateMs / base.uuidmig.migrateMs, maxRssFactor: double.uuidmig.maxRssKb / base.uuidmig.maxRssKb } : null,
     totalMs: Date.now() - started,
   };
   const lines = [];
@@ -134,10 +136,10 @@ try {
     lines.push(`  uuidmig: verify-before ${s(u.verifyBeforeMs)} s, checks inside the swap ${s(u.inSwapCheckMs)} s, verify-after ${s(u.verifyAfterMs)} s, plan ${s(u.planMs)} s, peak memory ${(u.maxRssKb / 1024).toFixed(0)} MB`);
     lines.push(`  uuidmig / floor = ${run.ratios.uuidmigOverFloor.toFixed(2)}   naive / uuidmig = ${run.ratios.naiveOverUuidmig.toFixed(2)}   posts heap vs floor = ${(u.sizes.posts.heap / f.sizes.posts.heap).toFixed(2)}`);
   }
-  lines.push(`\ngrowth at 2x rows: uuidmig time x${result.growth.uuidmigTimeFactor.toFixed(2)}, peak memory x${result.growth.maxRssFactor.toFixed(2)}`);
+  if (result.growth) lines.push(`\ngrowth at 2x rows: uuidmig time x${result.growth.uuidmigTimeFactor.toFixed(2)}, peak memory x${result.growth.maxRssFactor.toFixed(2)}`);
   lines.push(`plan time for ${planning.tables} tables: ${s(planning.ms)} s (${planning.conversions} conversions, ${planning.references} references)`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  const file = path.join(here, 'results', `${result.date.slice(0, 10)}${scale === 1 ? '' : `-scale${scale}`}.json`);
+  const file = path.join(here, 'results', `${result.date.slice(0, 10)}${scale === 1 ? '' : `-scale${scale}`}${single ? '-single' : ''}.json`);
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
 } finally {
