@@ -17,6 +17,11 @@ import { snapshotRows } from '../helpers/row-snapshot.js';
  * `uuidmig rehearse` on the demo forum: the report and its figures, the source never written, and
  * every refusal. The run's server is PostgreSQL 15, which this machine's pg_dump (15) can dump.
  */
+// The machine's pg_dump is 15: under `npm run test:matrix` a newer server cannot be dumped, so the
+// tests that copy the run's own server are skipped there (the refusal itself is tested below).
+const SERVER = Number(process.env.UUIDMIG_TEST_PG ?? '15');
+const dumpable = SERVER <= 15;
+
 let source: TestDatabase;
 let project: string;
 let out: string;
@@ -40,19 +45,19 @@ function readReport(stdout: string): { folder: string; report: RehearsalReport }
   return { folder, report: JSON.parse(fs.readFileSync(path.join(folder, 'report.json'), 'utf8')) };
 }
 
-describe('a rehearsal of the demo forum', () => {
+describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
   test('on an embedded staging server: every figure in the report, verification passed, the source untouched', async () => {
     const catalog = await readCatalog(source.sql);
     const rowsBefore = await snapshotRows(source.sql, catalog);
     const r = await rehearse('--out', out, '--jobs', '2');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Total: \d+\.\d\d s \(apply \d+\.\d\d s, verify \d+\.\d\d s, copy \d+\.\d\d s\)\.\nLongest lock: \S+ held ACCESS EXCLUSIVE for \d+\.\d\d s \(stage 000\d \w+\)\.\nVerification: passed; every row kept its parent\.\nStaging holds a full copy of the source/);
-    expect(r.stderr).toContain('to an embedded PostgreSQL 15.');
+    expect(r.stderr).toContain(`to an embedded PostgreSQL ${SERVER}.`);
     const { folder, report } = readReport(r.stdout);
     expect(fs.readdirSync(folder).sort()).toEqual(['report.html', 'report.json', 'report.md']);
     expect(report).toMatchObject({
       format: 'uuidmig-rehearsal', version: 1,
-      source: { database: source.name, serverVersion: expect.stringMatching(/^15\./) },
+      source: { database: source.name, serverVersion: expect.stringMatching(new RegExp(`^${SERVER}\\.`)) },
       staging: { kind: 'embedded' }, copy: { jobs: 2 },
       plan: { conversions: 6, references: 15, stages: 1 },
       verification: { ok: true }, headline: { verification: 'passed' },
@@ -129,7 +134,7 @@ async function expectHtmlRendersInChromium(file: string, report: RehearsalReport
 }
 
 describe('refusals, before anything is copied', () => {
-  test('staging that is the source', async () => {
+  test.skipIf(!dumpable)('staging that is the source', async () => {
     const r = await rehearse('--staging-url', source.url);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^uuidmig: The staging URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ is the source database itself; a rehearsal never writes to the source, so give another database\.\n$/);
