@@ -18,15 +18,22 @@ export async function loadFixture(sql: postgres.Sql, name: string): Promise<void
  */
 export function readGolden(name: string, file: string, actual: string): string {
   const target = fixturePath(name, path.join('expected', file));
-  // Where a server version prints differently (pg_get_viewdef in 16+, NULLS NOT DISTINCT from 15), a
-  // file named for that version (plan.pg14.sql) holds what it prints.
-  const version = process.env.UUIDMIG_TEST_PG;
-  const versioned = version && version !== '15' ? target.replace(/(\.[a-z]+)$/, `.pg${version}$1`) : target;
+  // Where a server version prints differently (pg_get_viewdef from 16, NULLS NOT DISTINCT from 15),
+  // a file named for the first version that prints it so (plan.pg16.sql) holds that text, and later
+  // versions use it too; 15 is the default and never has a file of its own.
+  const version = Number(process.env.UUIDMIG_TEST_PG ?? '15');
+  const named = (v: number) => target.replace(/(\.[a-z]+)$/, `.pg${v}$1`);
+  const chain = version >= 16 ? [...Array(version - 15).keys()].map((i) => named(version - i)) : version === 14 ? [named(14)] : [];
+  const inherited = () => [...chain, target].find((f) => fs.existsSync(f));
   if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(target)) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    if (versioned === target || !fs.existsSync(target)) fs.writeFileSync(target, actual);
-    else if (fs.readFileSync(target, 'utf8') !== actual) fs.writeFileSync(versioned, actual);
-    else fs.rmSync(versioned, { force: true });
+    if (!chain.length || !fs.existsSync(target)) fs.writeFileSync(target, actual);
+    else {
+      const own = chain[0]!;
+      fs.rmSync(own, { force: true });
+      const fallback = inherited()!;
+      if (fs.readFileSync(fallback, 'utf8') !== actual) fs.writeFileSync(own, actual);
+    }
   }
-  return fs.readFileSync(fs.existsSync(versioned) ? versioned : target, 'utf8');
+  return fs.readFileSync(inherited()!, 'utf8');
 }
