@@ -22,4 +22,6 @@ const report = await session.finish();
 const verifyAfterMs = Date.now() - t2;
 await session.close();
 const ok = report.differences.every((d) => d.differs.length === 0);
-process.stdout.write(JSON.stringify({ planMs, verifyBeforeMs, stages, verifyAfterMs, ok, maxRssKb: process.resourceUsage().maxRSS }));
+process.stdout.write(
+  JSON.stringify({ planMs, verifyBeforeMs, stages, verifyAfterMs, ok, maxRssKb: process.resourceUsage().maxRSS }),
+);

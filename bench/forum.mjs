@@ -68,9 +68,16 @@ export function wideSchema(tables = 1000) {
   const sql = [];
   const ts = ["import { pgTable, text, uuid } from 'drizzle-orm/pg-core';"];
   for (let i = 0; i < half; i++) {
-    sql.push(`CREATE TABLE parent_${i} (id serial PRIMARY KEY, name text);`, `CREATE TABLE child_${i} (id serial PRIMARY KEY, parent_id integer REFERENCES parent_${i} (id), note text);`);
-    ts.push(`export const parent${i} = pgTable('parent_${i}', { id: uuid('id').primaryKey().defaultRandom(), name: text('name') });`);
-    ts.push(`export const child${i} = pgTable('child_${i}', { id: uuid('id').primaryKey().defaultRandom(), parentId: uuid('parent_id').references(() => parent${i}.id), note: text('note') });`);
+    sql.push(
+      `CREATE TABLE parent_${i} (id serial PRIMARY KEY, name text);`,
+      `CREATE TABLE child_${i} (id serial PRIMARY KEY, parent_id integer REFERENCES parent_${i} (id), note text);`,
+    );
+    ts.push(
+      `export const parent${i} = pgTable('parent_${i}', { id: uuid('id').primaryKey().defaultRandom(), name: text('name') });`,
+    );
+    ts.push(
+      `export const child${i} = pgTable('child_${i}', { id: uuid('id').primaryKey().defaultRandom(), parentId: uuid('parent_id').references(() => parent${i}.id), note: text('note') });`,
+    );
   }
   return { sql: sql.join('\n'), ts: ts.join('\n') };
 }

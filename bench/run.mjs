@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { plan } from '../dist/api/plan.js';
 import { startEmbeddedPostgres } from '../dist/db/embedded.js';
 import { writeDemoProject } from '../dist/demo/demo-project.js';
-import { plan } from '../dist/api/plan.js';
-import { DRIZZLE_SCHEMA, FLOOR_SQL, SCHEMA_SQL, dataSql, wideSchema } from './forum.mjs';
+import { DRIZZLE_SCHEMA, dataSql, FLOOR_SQL, SCHEMA_SQL, wideSchema } from './forum.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -25,14 +25,25 @@ const log = (line) => process.stderr.write(`${line}\n`);
 const s = (ms) => (ms / 1000).toFixed(2);
 
 const server = await startEmbeddedPostgres({
-  settings: { shared_buffers: '1GB', maintenance_work_mem: '512MB', work_mem: '256MB', max_wal_size: '8GB', checkpoint_timeout: '30min', synchronous_commit: 'off' },
+  settings: {
+    shared_buffers: '1GB',
+    maintenance_work_mem: '512MB',
+    work_mem: '256MB',
+    max_wal_size: '8GB',
+    checkpoint_timeout: '30min',
+    synchronous_commit: 'off',
+  },
 });
 const admin = postgres(server.url, { max: 1, onnotice: () => {} });
 const project = writeDemoProject();
 fs.writeFileSync(path.join(project, 'schema.ts'), DRIZZLE_SCHEMA);
 
 async function template(name, factor) {
-  const rows = { users: Math.round(500_000 * factor), posts: Math.round(5_000_000 * factor), likes: Math.round(1_000_000 * factor) };
+  const rows = {
+    users: Math.round(500_000 * factor),
+    posts: Math.round(5_000_000 * factor),
+    likes: Math.round(1_000_000 * factor),
+  };
   log(`building ${name}: ${rows.users} users, ${rows.posts} posts, ${rows.likes} likes`);
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const db = postgres(server.urlFor(name), { max: 1, onnotice: () => {} });
@@ -50,7 +61,8 @@ async function copyOf(templateName, name) {
 
 async function sizes(url) {
   const db = postgres(url, { max: 1, onnotice: () => {} });
-  const rows = await db`SELECT relname AS name, pg_relation_size(oid)::bigint AS heap, pg_total_relation_size(oid)::bigint AS total
+  const rows =
+    await db`SELECT relname AS name, pg_relation_size(oid)::bigint AS heap, pg_total_relation_size(oid)::bigint AS total
     FROM pg_class WHERE relname IN ('users', 'posts', 'likes') AND relkind = 'r' ORDER BY 1`;
   await db.end();
   return Object.fromEntries(rows.map((r) => [r.name, { heap: Number(r.heap), total: Number(r.total) }]));
@@ -58,7 +70,11 @@ async function sizes(url) {
 
 function runUuidmig(url, strategy) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-bench-'));
-  const child = spawnSync(process.execPath, [path.join(here, 'apply-child.mjs'), url, path.join(project, 'schema.ts'), strategy, out], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const child = spawnSync(
+    process.execPath,
+    [path.join(here, 'apply-child.mjs'), url, path.join(project, 'schema.ts'), strategy, out],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   fs.rmSync(out, { recursive: true, force: true });
   if (child.status !== 0) throw new Error(`uuidmig (${strategy}) failed: ${child.stderr}`);
   const r = JSON.parse(child.stdout);
@@ -95,7 +111,17 @@ async function measureScale(factor, label) {
   naive.sizes = await sizes(naiveUrl);
   await admin.unsafe(`DROP DATABASE ${name}_naive`);
   await admin.unsafe(`DROP DATABASE ${name}`);
-  return { factor, rows, uuidmig, floor, naive, ratios: { uuidmigOverFloor: uuidmig.migrateMs / floor.migrateMs, naiveOverUuidmig: naive.migrateMs / uuidmig.migrateMs } };
+  return {
+    factor,
+    rows,
+    uuidmig,
+    floor,
+    naive,
+    ratios: {
+      uuidmigOverFloor: uuidmig.migrateMs / floor.migrateMs,
+      naiveOverUuidmig: naive.migrateMs / uuidmig.migrateMs,
+    },
+  };
 }
 
 async function planTime() {
@@ -106,7 +132,11 @@ async function planTime() {
   await db.end();
   fs.writeFileSync(path.join(project, 'wide.ts'), ts);
   const t0 = Date.now();
-  const made = await plan({ schema: path.join(project, 'wide.ts'), databaseUrl: server.urlFor('bench_wide'), write: false });
+  const made = await plan({
+    schema: path.join(project, 'wide.ts'),
+    databaseUrl: server.urlFor('bench_wide'),
+    write: false,
+  });
   const ms = Date.now() - t0;
   await admin.unsafe('DROP DATABASE bench_wide');
   return { tables: 1000, ms, conversions: made.plan.conversions.length, references: made.plan.references.length };
@@ -118,28 +148,71 @@ try {
   const double = single ? null : await measureScale(scale * 2, 'x2');
   const planning = await planTime();
   const result = {
-    date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), postgres: server.version },
-    scale, runs: double ? [base, double] : [base], planTime: planning,
-    growth: double ? { rowsFactor: 2, uuidmigTimeFactor: double.uuidmig.migrateMs / base.uuidmig.migrateMs, maxRssFactor: double.uuidmig.maxRssKb / base.uuidmig.maxRssKb } : null,
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      postgres: server.version,
+    },
+    scale,
+    runs: double ? [base, double] : [base],
+    planTime: planning,
+    growth: double
+      ? {
+          rowsFactor: 2,
+          uuidmigTimeFactor: double.uuidmig.migrateMs / base.uuidmig.migrateMs,
+          maxRssFactor: double.uuidmig.maxRssKb / base.uuidmig.maxRssKb,
+        }
+      : null,
     totalMs: Date.now() - started,
   };
   const lines = [];
   for (const run of result.runs) {
-    const u = run.uuidmig, f = run.floor, n = run.naive;
+    const u = run.uuidmig,
+      f = run.floor,
+      n = run.naive;
     lines.push(`\nscale ${run.factor}: ${run.rows.users} users, ${run.rows.posts} posts, ${run.rows.likes} likes`);
-    lines.push(`  ${'way'.padEnd(24)} ${'migrate s'.padStart(10)} ${'rows/s'.padStart(10)} ${'posts heap MB'.padStart(14)} ${'posts total MB'.padStart(15)}`);
+    lines.push(
+      `  ${'way'.padEnd(24)} ${'migrate s'.padStart(10)} ${'rows/s'.padStart(10)} ${'posts heap MB'.padStart(14)} ${'posts total MB'.padStart(15)}`,
+    );
     const rowsTotal = run.rows.users + run.rows.posts + run.rows.likes;
-    for (const [name, r] of [['uuidmig (rewrite)', u], ['floor (CREATE TABLE AS)', f], ['naive (UPDATE ... FROM)', n]]) {
-      lines.push(`  ${name.padEnd(24)} ${s(r.migrateMs).padStart(10)} ${Math.round(rowsTotal / (r.migrateMs / 1000)).toString().padStart(10)} ${(r.sizes.posts.heap / 2 ** 20).toFixed(0).padStart(14)} ${(r.sizes.posts.total / 2 ** 20).toFixed(0).padStart(15)}`);
+    for (const [name, r] of [
+      ['uuidmig (rewrite)', u],
+      ['floor (CREATE TABLE AS)', f],
+      ['naive (UPDATE ... FROM)', n],
+    ]) {
+      lines.push(
+        `  ${name.padEnd(24)} ${s(r.migrateMs).padStart(10)} ${Math.round(rowsTotal / (r.migrateMs / 1000))
+          .toString()
+          .padStart(
+            10,
+          )} ${(r.sizes.posts.heap / 2 ** 20).toFixed(0).padStart(14)} ${(r.sizes.posts.total / 2 ** 20).toFixed(0).padStart(15)}`,
+      );
     }
-    lines.push(`  stages: uuidmig ${u.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ')}; naive ${n.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ')}`);
-    lines.push(`  uuidmig: verify-before ${s(u.verifyBeforeMs)} s, checks inside the swap ${s(u.inSwapCheckMs)} s, verify-after ${s(u.verifyAfterMs)} s, plan ${s(u.planMs)} s, peak memory ${(u.maxRssKb / 1024).toFixed(0)} MB`);
-    lines.push(`  uuidmig / floor = ${run.ratios.uuidmigOverFloor.toFixed(2)}   naive / uuidmig = ${run.ratios.naiveOverUuidmig.toFixed(2)}   posts heap vs floor = ${(u.sizes.posts.heap / f.sizes.posts.heap).toFixed(2)}`);
+    lines.push(
+      `  stages: uuidmig ${u.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ')}; naive ${n.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ')}`,
+    );
+    lines.push(
+      `  uuidmig: verify-before ${s(u.verifyBeforeMs)} s, checks inside the swap ${s(u.inSwapCheckMs)} s, verify-after ${s(u.verifyAfterMs)} s, plan ${s(u.planMs)} s, peak memory ${(u.maxRssKb / 1024).toFixed(0)} MB`,
+    );
+    lines.push(
+      `  uuidmig / floor = ${run.ratios.uuidmigOverFloor.toFixed(2)}   naive / uuidmig = ${run.ratios.naiveOverUuidmig.toFixed(2)}   posts heap vs floor = ${(u.sizes.posts.heap / f.sizes.posts.heap).toFixed(2)}`,
+    );
   }
-  if (result.growth) lines.push(`\ngrowth at 2x rows: uuidmig time x${result.growth.uuidmigTimeFactor.toFixed(2)}, peak memory x${result.growth.maxRssFactor.toFixed(2)}`);
-  lines.push(`plan time for ${planning.tables} tables: ${s(planning.ms)} s (${planning.conversions} conversions, ${planning.references} references)`);
+  if (result.growth)
+    lines.push(
+      `\ngrowth at 2x rows: uuidmig time x${result.growth.uuidmigTimeFactor.toFixed(2)}, peak memory x${result.growth.maxRssFactor.toFixed(2)}`,
+    );
+  lines.push(
+    `plan time for ${planning.tables} tables: ${s(planning.ms)} s (${planning.conversions} conversions, ${planning.references} references)`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
-  const file = path.join(here, 'results', `${result.date.slice(0, 10)}${scale === 1 ? '' : `-scale${scale}`}${single ? '-single' : ''}.json`);
+  const file = path.join(
+    here,
+    'results',
+    `${result.date.slice(0, 10)}${scale === 1 ? '' : `-scale${scale}`}${single ? '-single' : ''}.json`,
+  );
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
 } finally {

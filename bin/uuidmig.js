@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/cli/bin.js', import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write('uuidmig: the CLI is not built yet; run `npm install` (or `npm run build`) in the uuidmig folder.\n');
+  process.stderr.write(
+    'uuidmig: the CLI is not built yet; run `npm install` (or `npm run build`) in the uuidmig folder.\n',
+  );
   process.exit(2);
 }
 await import(entry.href);

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { readCatalog } from '../catalog/read-catalog.js';
-import { connect, parseDatabaseUrl, withDatabaseErrors, type Sql } from '../db/connect.js';
+import { connect, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { findWork } from '../model/find-work.js';
 import type { DrizzleSchemaModel } from '../model/types.js';
 import type { Finding } from '../model/work.js';
-import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { planMigration } from '../planner/plan-migration.js';
+import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { checkLegacyKeys } from '../preflight/legacy-keys.js';
 import { orphanBlockers } from '../preflight/orphan-policy.js';
 import { countOrphans } from '../preflight/orphans.js';
@@ -14,7 +14,7 @@ import { probeUuidRebuilds } from '../preflight/uuid-probe.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
 import { loadDrizzleSchema } from '../schema/load-schema.js';
-import { resolveInputs, type InputOptions } from './resolve-inputs.js';
+import { type InputOptions, resolveInputs } from './resolve-inputs.js';
 
 export interface PlanOptions extends InputOptions {
   legacyColumn?: string;
@@ -52,21 +52,34 @@ const NAME = /^[A-Za-z0-9_-]{1,60}$/;
 
 /** `uuidmig plan` as a library call: read both sides, find the work, check it, write the plan. */
 export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
-  const settings = { strategy: options.strategy ?? 'rewrite', fireTriggers: options.fireTriggers ?? false, legacyColumn: options.legacyColumn ?? 'legacy_id', orphans: options.orphans ?? 'fail', name: options.name ?? 'uuid_keys', now: options.now ?? new Date() };
-  if (!NAME.test(settings.name)) throw new UsageError(`The plan name "${settings.name}" may only hold letters, digits, _ and - (at most 60).`);
-  if (!['fail', 'null', 'keep'].includes(settings.orphans)) throw new UsageError(`--orphans must be fail, null or keep, not "${settings.orphans}".`);
-  if (!['rewrite', 'update'].includes(settings.strategy)) throw new UsageError(`--strategy must be rewrite or update, not "${settings.strategy}".`);
+  const settings = {
+    strategy: options.strategy ?? 'rewrite',
+    fireTriggers: options.fireTriggers ?? false,
+    legacyColumn: options.legacyColumn ?? 'legacy_id',
+    orphans: options.orphans ?? 'fail',
+    name: options.name ?? 'uuid_keys',
+    now: options.now ?? new Date(),
+  };
+  if (!NAME.test(settings.name))
+    throw new UsageError(`The plan name "${settings.name}" may only hold letters, digits, _ and - (at most 60).`);
+  if (!['fail', 'null', 'keep'].includes(settings.orphans))
+    throw new UsageError(`--orphans must be fail, null or keep, not "${settings.orphans}".`);
+  if (!['rewrite', 'update'].includes(settings.strategy))
+    throw new UsageError(`--strategy must be rewrite or update, not "${settings.strategy}".`);
   const inputs = await resolveInputs(options);
   const url = parseDatabaseUrl(inputs.databaseUrl).toString();
   const schema = await loadDrizzleSchema(inputs.schema, options.cwd);
   const sql = await connect(url);
   let made: { plan: Plan; blockers: Finding[] };
   try {
-    made = await withDatabaseErrors(url, () => inspect(sql, schema, { ...settings, schemaFilter: inputs.schemaFilter }));
+    made = await withDatabaseErrors(url, () =>
+      inspect(sql, schema, { ...settings, schemaFilter: inputs.schemaFilter }),
+    );
   } finally {
     await sql.end({ timeout: 5 });
   }
-  if (made.blockers.length || made.plan.stages.length === 0 || options.write === false) return { ...made, planFile: null, migrationsFolder: null };
+  if (made.blockers.length || made.plan.stages.length === 0 || options.write === false)
+    return { ...made, planFile: null, migrationsFolder: null };
   const out = path.resolve(options.cwd ?? process.cwd(), options.out ?? '.');
   const planFile = writePlanFile(made.plan, path.join(out, 'plans'));
   const migrationsFolder = writeMigrations(made.plan, path.join(out, 'migrations', made.plan.id)).folder;
@@ -74,18 +87,38 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
 }
 
 /** Read the catalog, find the work, run the read-only preflight, and plan. */
-async function inspect(sql: Sql, schema: DrizzleSchemaModel, s: Settings): Promise<{ plan: Plan; blockers: Finding[] }> {
+async function inspect(
+  sql: Sql,
+  schema: DrizzleSchemaModel,
+  s: Settings,
+): Promise<{ plan: Plan; blockers: Finding[] }> {
   const catalog = await readCatalog(sql, { schemas: s.schemaFilter });
   const work = findWork(catalog, schema, { legacyColumn: s.legacyColumn });
   // A reference whose mapping is lost has nothing to join through: it is already a blocker.
   const lost = new Set(work.blockers.map((b) => b.reference));
-  const orphans = await countOrphans(sql, work.references.filter((r) => !lost.has(r.id)));
+  const orphans = await countOrphans(
+    sql,
+    work.references.filter((r) => !lost.has(r.id)),
+  );
   const blockers = [
     ...work.blockers,
     ...(await checkLegacyKeys(sql, work.references, s.legacyColumn)),
     ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
   ];
-  const plan = planMigration({ catalog, schema, work, orphans, options: { legacyColumn: s.legacyColumn, orphans: s.orphans, name: s.name, fireTriggers: s.fireTriggers, strategy: s.strategy }, now: s.now });
+  const plan = planMigration({
+    catalog,
+    schema,
+    work,
+    orphans,
+    options: {
+      legacyColumn: s.legacyColumn,
+      orphans: s.orphans,
+      name: s.name,
+      fireTriggers: s.fireTriggers,
+      strategy: s.strategy,
+    },
+    now: s.now,
+  });
   blockers.push(...(await probeUuidRebuilds(sql, plan)));
   return { plan, blockers };
 }

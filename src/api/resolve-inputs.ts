@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { findDefaultConfig, loadDrizzleConfig, type DrizzleConfig } from '../schema/load-config.js';
+import { type DrizzleConfig, findDefaultConfig, loadDrizzleConfig } from '../schema/load-config.js';
 
 export interface InputOptions {
   schema?: string | string[];
@@ -26,9 +26,11 @@ export async function resolveInputs(options: InputOptions): Promise<ResolvedInpu
   const config = configFile ? await loadDrizzleConfig(configFile) : null;
   const schema = options.schema ?? config?.schema;
   if (!schema || (Array.isArray(schema) && schema.length === 0)) {
-    throw new UsageError(config
-      ? `The config file ${config.file} has no schema entry; add one or pass --schema.`
-      : 'No Drizzle schema: pass --schema <file or folder> or --config <drizzle.config.ts>.');
+    throw new UsageError(
+      config
+        ? `The config file ${config.file} has no schema entry; add one or pass --schema.`
+        : 'No Drizzle schema: pass --schema <file or folder> or --config <drizzle.config.ts>.',
+    );
   }
   return {
     schema,

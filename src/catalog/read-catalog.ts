@@ -1,15 +1,44 @@
 import type { Sql } from '../db/connect.js';
 import type {
-  CatalogSnapshot, CheckModel, ColumnModel, ForeignKeyModel, FkAction, GrantModel, IndexModel, KeyConstraint, PolicyModel, TableModel, TriggerModel, ViewModel,
+  CatalogSnapshot,
+  CheckModel,
+  ColumnModel,
+  FkAction,
+  ForeignKeyModel,
+  GrantModel,
+  IndexModel,
+  KeyConstraint,
+  PolicyModel,
+  TableModel,
+  TriggerModel,
+  ViewModel,
 } from '../model/types.js';
 import { tableKey } from '../model/types.js';
 import { readSqlFile } from './sql-files.js';
 
 type Row = Record<string, unknown>;
 
-const CATALOG_QUERIES = ['server', 'tables', 'columns', 'constraints', 'indexes', 'views', 'view_dependencies', 'policies', 'triggers', 'functions', 'statistics'];
+const CATALOG_QUERIES = [
+  'server',
+  'tables',
+  'columns',
+  'constraints',
+  'indexes',
+  'views',
+  'view_dependencies',
+  'policies',
+  'triggers',
+  'functions',
+  'statistics',
+];
 
-const FK_ACTIONS: Record<string, FkAction> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
+const FK_ACTIONS: Record<string, FkAction> = {
+  a: 'no action',
+  r: 'restrict',
+  c: 'cascade',
+  n: 'set null',
+  d: 'set default',
+};
 const FK_MATCH: Record<string, ForeignKeyModel['match']> = { s: 'simple', f: 'full', p: 'partial' };
 
 export interface ReadCatalogOptions {
@@ -29,7 +58,10 @@ export async function readCatalog(sql: Sql, options: ReadCatalogOptions = {}): P
  * The same, inside a transaction the caller already holds (apply journals the catalog hash after each
  * stage in the stage's own transaction). Sets search_path = pg_catalog for the rest of it.
  */
-export async function readCatalogInTransaction(tx: Pick<Sql, 'unsafe'>, options: ReadCatalogOptions = {}): Promise<CatalogSnapshot> {
+export async function readCatalogInTransaction(
+  tx: Pick<Sql, 'unsafe'>,
+  options: ReadCatalogOptions = {},
+): Promise<CatalogSnapshot> {
   await tx.unsafe('SET LOCAL search_path = pg_catalog');
   const results: Record<string, Row[]> = {};
   for (const name of CATALOG_QUERIES) {
@@ -45,11 +77,21 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
   for (const row of r.tables!) {
     if (!wanted(String(row.schema))) continue;
     const t: TableModel = {
-      schema: String(row.schema), name: String(row.name), kind: row.kind === 'p' ? 'partitioned' : 'table',
-      columns: [], primaryKey: null, uniques: [], foreignKeys: [], indexes: [], checks: [], exclusions: [],
+      schema: String(row.schema),
+      name: String(row.name),
+      kind: row.kind === 'p' ? 'partitioned' : 'table',
+      columns: [],
+      primaryKey: null,
+      uniques: [],
+      foreignKeys: [],
+      indexes: [],
+      checks: [],
+      exclusions: [],
       rowEstimate: row.row_estimate === null ? null : Number(row.row_estimate),
       rowSecurity: { enabled: Boolean(row.row_security), forced: Boolean(row.force_row_security) },
-      policies: [], triggers: [], statistics: [],
+      policies: [],
+      triggers: [],
+      statistics: [],
       parent: row.parent === null ? null : String(row.parent),
       isPartition: Boolean(row.is_partition),
       partitionKey: row.partition_key as string[],
@@ -61,36 +103,60 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
   for (const row of r.constraints!) {
     const t = tableOf(row);
     if (!t) continue;
-    const key: KeyConstraint = { name: String(row.name), columns: row.columns as string[], definition: String(row.definition) };
+    const key: KeyConstraint = {
+      name: String(row.name),
+      columns: row.columns as string[],
+      definition: String(row.definition),
+    };
     if (row.type === 'p') t.primaryKey = key;
     else if (row.type === 'u') t.uniques.push(key);
-    else if (row.type === 'c') t.checks.push({ name: key.name, columns: key.columns, definition: key.definition! } satisfies CheckModel);
+    else if (row.type === 'c')
+      t.checks.push({ name: key.name, columns: key.columns, definition: key.definition! } satisfies CheckModel);
     else if (row.type === 'f') t.foreignKeys.push(toForeignKey(row));
     else if (row.type === 'x') t.exclusions!.push(key);
   }
   for (const row of r.policies!) {
-    tableOf(row)?.policies!.push({
-      name: String(row.name), permissive: Boolean(row.permissive), command: row.command as PolicyModel['command'], roles: row.roles as string[],
-      using: row.using === null ? null : String(row.using), withCheck: row.with_check === null ? null : String(row.with_check), uses: row.uses as string[],
+    tableOf(row)?.policies?.push({
+      name: String(row.name),
+      permissive: Boolean(row.permissive),
+      command: row.command as PolicyModel['command'],
+      roles: row.roles as string[],
+      using: row.using === null ? null : String(row.using),
+      withCheck: row.with_check === null ? null : String(row.with_check),
+      uses: row.uses as string[],
     });
   }
   for (const row of r.statistics!) {
-    tableOf(row)?.statistics!.push({ schema: String(row.statistics_schema), name: String(row.name), definition: String(row.definition), columns: row.columns as string[] });
+    tableOf(row)?.statistics?.push({
+      schema: String(row.statistics_schema),
+      name: String(row.name),
+      definition: String(row.definition),
+      columns: row.columns as string[],
+    });
   }
   for (const row of r.triggers!) {
-    tableOf(row)?.triggers!.push({
-      name: String(row.name), definition: String(row.definition), enabled: row.enabled as TriggerModel['enabled'],
-      onUpdate: Boolean(row.on_update), columns: row.columns as string[],
+    tableOf(row)?.triggers?.push({
+      name: String(row.name),
+      definition: String(row.definition),
+      enabled: row.enabled as TriggerModel['enabled'],
+      onUpdate: Boolean(row.on_update),
+      columns: row.columns as string[],
     });
   }
   const views = new Map<string, ViewModel>();
   for (const row of r.views!) {
     if (!wanted(String(row.schema))) continue;
     const v: ViewModel = {
-      schema: String(row.schema), name: String(row.name), kind: row.kind === 'm' ? 'materialized' : 'view',
-      definition: String(row.definition), uses: [], indexes: [],
-      owner: String(row.owner), comment: row.comment === null ? null : String(row.comment),
-      options: row.options as string[], grants: (row.grants as string[]).map(toGrant),
+      schema: String(row.schema),
+      name: String(row.name),
+      kind: row.kind === 'm' ? 'materialized' : 'view',
+      definition: String(row.definition),
+      uses: [],
+      indexes: [],
+      owner: String(row.owner),
+      comment: row.comment === null ? null : String(row.comment),
+      options: row.options as string[],
+      grants: (row.grants as string[]).map(toGrant),
     };
     views.set(tableKey(v), v);
   }
@@ -101,7 +167,9 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
   }
   for (const row of r.view_dependencies!) {
     views.get(`${row.view_schema}.${row.view_name}`)?.uses.push({
-      schema: String(row.schema), name: String(row.table), column: String(row.column),
+      schema: String(row.schema),
+      name: String(row.table),
+      column: String(row.column),
     });
   }
   return {
@@ -110,14 +178,19 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
     database: String(server.database),
     tables: [...tables.values()],
     views: [...views.values()],
-    functions: r.functions!.filter((row) => wanted(String(row.schema))).map((row) => ({
-      schema: String(row.schema), name: String(row.name), kind: row.kind === 'p' ? 'procedure' as const : 'function' as const,
-      arguments: String(row.arguments), body: String(row.body),
-      parameters: (row.parameters as string[]).map((p) => {
-        const [name, type] = p.split('|');
-        return { name: name!, type: type! };
-      }),
-    })),
+    functions: r
+      .functions!.filter((row) => wanted(String(row.schema)))
+      .map((row) => ({
+        schema: String(row.schema),
+        name: String(row.name),
+        kind: row.kind === 'p' ? ('procedure' as const) : ('function' as const),
+        arguments: String(row.arguments),
+        body: String(row.body),
+        parameters: (row.parameters as string[]).map((p) => {
+          const [name, type] = p.split('|');
+          return { name: name!, type: type! };
+        }),
+      })),
   };
 }
 

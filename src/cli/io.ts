@@ -26,13 +26,16 @@ export function reportError(error: unknown, io: CliIo, verbose: boolean, argv: s
     if (verbose) io.stderr(`${clean(stackOf(error))}\n`);
     return error.exitCode;
   }
-  io.stderr(`uuidmig: unexpected internal error: ${clean(error instanceof Error ? error.message : String(error))}; please report it (rerun with --verbose for details).\n`);
+  io.stderr(
+    `uuidmig: unexpected internal error: ${clean(error instanceof Error ? error.message : String(error))}; please report it (rerun with --verbose for details).\n`,
+  );
   if (verbose) io.stderr(`${clean(stackOf(error))}\n`);
   return 70;
 }
 
 function stackOf(error: unknown): string {
   const parts: string[] = [];
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause)
+    parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
   return parts.join('\ncaused by: ');
 }

@@ -1,10 +1,10 @@
-import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
-import { processIo, reportError, type CliIo } from './io.js';
 import { registerApply } from './apply-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerFinalize } from './finalize-command.js';
+import { type CliIo, processIo, reportError } from './io.js';
 import { registerPlan } from './plan-command.js';
 import { registerRehearse } from './rehearse-command.js';
 import { registerRollback } from './rollback-command.js';
@@ -14,7 +14,9 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('uuidmig')
-    .description('Move PostgreSQL databases managed with Drizzle ORM from integer keys to uuid keys without losing a row or a relationship.')
+    .description(
+      'Move PostgreSQL databases managed with Drizzle ORM from integer keys to uuid keys without losing a row or a relationship.',
+    )
     .version(version)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: () => {} })
@@ -26,7 +28,8 @@ function buildProgram(io: CliIo): Command {
   registerFinalize(program, io);
   registerRehearse(program, io);
   registerDemo(program, io);
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: () => {} });
+  for (const command of program.commands)
+    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: () => {} });
   return program;
 }
 
@@ -46,5 +49,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
 }
 
 function commanderSentence(error: CommanderError): string {
-  return error.message.replace(/^error: /, '').replace(/\.$/, '').replace(/^./, (c) => c.toUpperCase());
+  return error.message
+    .replace(/^error: /, '')
+    .replace(/\.$/, '')
+    .replace(/^./, (c) => c.toUpperCase());
 }

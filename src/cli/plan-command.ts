@@ -4,7 +4,7 @@ import { BlockedError } from '../errors.js';
 import type { OrphanPolicy, Strategy } from '../planner/plan-schema.js';
 import { renderSummary } from '../render/summary.js';
 import type { CliIo } from './io.js';
-import { commonOptions, type CommonOptions } from './options.js';
+import { type CommonOptions, commonOptions } from './options.js';
 
 interface PlanFlags extends CommonOptions {
   legacyColumn: string;
@@ -20,24 +20,40 @@ export function registerPlan(program: Command, io: CliIo): void {
     .description('read the Drizzle schema and the live catalog, write a plan and its SQL migrations')
     .option('--legacy-column <name>', 'column that keeps the old integer key', 'legacy_id')
     .option('--orphans <policy>', 'rows whose reference has no parent: fail, null or keep', 'fail')
-    .option('--strategy <name>', 'rewrite (each table written once, the fast offline default) or update (add, UPDATE, swap)', 'rewrite')
+    .option(
+      '--strategy <name>',
+      'rewrite (each table written once, the fast offline default) or update (add, UPDATE, swap)',
+      'rewrite',
+    )
     .option('--fire-triggers', "let the user's triggers fire for the migration's own writes (default: held off)")
     .option('--out <dir>', 'folder that receives plans/ and migrations/', '.')
     .option('--name <name>', 'name of the plan', 'uuid_keys')
     .action(async (flags: PlanFlags) => {
       const result = await plan({
-        schema: flags.schema, config: flags.config, databaseUrl: flags.databaseUrl,
-        legacyColumn: flags.legacyColumn, orphans: flags.orphans, out: flags.out, name: flags.name, fireTriggers: flags.fireTriggers, strategy: flags.strategy,
+        schema: flags.schema,
+        config: flags.config,
+        databaseUrl: flags.databaseUrl,
+        legacyColumn: flags.legacyColumn,
+        orphans: flags.orphans,
+        out: flags.out,
+        name: flags.name,
+        fireTriggers: flags.fireTriggers,
+        strategy: flags.strategy,
       });
       if (flags.json) {
-        io.stdout(`${JSON.stringify({ planFile: result.planFile, migrations: result.migrationsFolder, blockers: result.blockers, plan: result.plan }, null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify({ planFile: result.planFile, migrations: result.migrationsFolder, blockers: result.blockers, plan: result.plan }, null, 2)}\n`,
+        );
       } else {
         io.stdout(renderSummary(result.plan, result.blockers));
         if (result.planFile) io.stdout(`\nwrote ${result.planFile}\nwrote ${result.migrationsFolder}/\n`);
-        else if (!result.blockers.length) io.stdout('\nNothing to do: no integer key or reference needs to become uuid.\n');
+        else if (!result.blockers.length)
+          io.stdout('\nNothing to do: no integer key or reference needs to become uuid.\n');
       }
       if (result.blockers.length) {
-        throw new BlockedError(`The plan is blocked by ${result.blockers.length} problem(s) listed above; nothing was written.`);
+        throw new BlockedError(
+          `The plan is blocked by ${result.blockers.length} problem(s) listed above; nothing was written.`,
+        );
       }
     });
 }

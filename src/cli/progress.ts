@@ -1,4 +1,4 @@
-import { createWritable, Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
+import { createWritable, Listr, ListrLogger, type ListrTask, ProcessOutput } from 'listr2';
 import type { CliIo } from './io.js';
 
 /**

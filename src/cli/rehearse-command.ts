@@ -20,7 +20,8 @@ interface RehearseFlags {
 }
 
 export function registerRehearse(program: Command, io: CliIo): void {
-  program.command('rehearse')
+  program
+    .command('rehearse')
     .description('copy a source database to staging (pg_dump/pg_restore), run plan, apply and verify there, and report')
     .option('--source-url <url>', 'the database to rehearse; only read, never written')
     .option('--staging-url <url>', 'where to restore it (default: an embedded PostgreSQL of a compatible version)')
@@ -37,14 +38,27 @@ export function registerRehearse(program: Command, io: CliIo): void {
     .action(async (flags: RehearseFlags) => {
       if (!flags.sourceUrl) throw new UsageError('uuidmig rehearse needs --source-url, the database to copy.');
       const jobs = Number(flags.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs takes a whole number from 1 to 64, not "${flags.jobs}".`);
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+        throw new UsageError(`--jobs takes a whole number from 1 to 64, not "${flags.jobs}".`);
       const { report, folder } = await rehearse({
-        sourceUrl: flags.sourceUrl, stagingUrl: flags.stagingUrl, schema: flags.schema, config: flags.config, plan: flags.plan,
-        force: flags.force, jobs, orphans: flags.orphans, legacyColumn: flags.legacyColumn, out: flags.out,
+        sourceUrl: flags.sourceUrl,
+        stagingUrl: flags.stagingUrl,
+        schema: flags.schema,
+        config: flags.config,
+        plan: flags.plan,
+        force: flags.force,
+        jobs,
+        orphans: flags.orphans,
+        legacyColumn: flags.legacyColumn,
+        out: flags.out,
         say: (line) => io.stderr(`uuidmig: ${line}\n`),
       });
       if (flags.json) io.stdout(`${JSON.stringify({ folder, report }, null, 2)}\n`);
-      else io.stdout(`${headlineText(report).join('\n')}\nReport: ${folder}/report.html (also report.md, report.json)\n`);
-      if (!report.verification.ok) throw new BlockedError('The rehearsal ran, but verification on staging found differences (listed in the report).');
+      else
+        io.stdout(`${headlineText(report).join('\n')}\nReport: ${folder}/report.html (also report.md, report.json)\n`);
+      if (!report.verification.ok)
+        throw new BlockedError(
+          'The rehearsal ran, but verification on staging found differences (listed in the report).',
+        );
     });
 }

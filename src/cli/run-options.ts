@@ -13,16 +13,25 @@ const INTERVAL = /^\d+(ms|s|min|h)?$/;
 /** --lock-timeout, --statement-timeout and --lock-retries, for every command that changes the database. */
 export function runOptions(command: Command): Command {
   return command
-    .option('--lock-timeout <interval>', 'give up waiting for a table lock after this long (then retry with backoff)', '5s')
+    .option(
+      '--lock-timeout <interval>',
+      'give up waiting for a table lock after this long (then retry with backoff)',
+      '5s',
+    )
     .option('--statement-timeout <interval>', 'cancel any one statement that runs longer than this', '1h')
     .option('--lock-retries <n>', 'how many times a stage that hit the lock timeout is retried', '4');
 }
 
 export function runSettings(flags: RunFlags): Partial<RunSettings> {
-  for (const [name, value] of [['--lock-timeout', flags.lockTimeout], ['--statement-timeout', flags.statementTimeout]] as const) {
-    if (!INTERVAL.test(value)) throw new UsageError(`${name} takes a duration such as 500ms, 5s, 2min or 1h, not "${value}".`);
+  for (const [name, value] of [
+    ['--lock-timeout', flags.lockTimeout],
+    ['--statement-timeout', flags.statementTimeout],
+  ] as const) {
+    if (!INTERVAL.test(value))
+      throw new UsageError(`${name} takes a duration such as 500ms, 5s, 2min or 1h, not "${value}".`);
   }
   const retries = Number(flags.lockRetries);
-  if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw new UsageError(`--lock-retries takes a whole number from 0 to 20, not "${flags.lockRetries}".`);
+  if (!Number.isInteger(retries) || retries < 0 || retries > 20)
+    throw new UsageError(`--lock-retries takes a whole number from 0 to 20, not "${flags.lockRetries}".`);
   return { lockTimeout: flags.lockTimeout, statementTimeout: flags.statementTimeout, lockRetries: retries };
 }

@@ -3,7 +3,7 @@ import { BlockedError } from '../errors.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { verify } from '../verify/verify.js';
 import type { CliIo } from './io.js';
-import { commonOptions, type CommonOptions } from './options.js';
+import { type CommonOptions, commonOptions } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 
 export function registerVerify(program: Command, io: CliIo): void {
@@ -12,7 +12,11 @@ export function registerVerify(program: Command, io: CliIo): void {
     .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions) => {
       const report = await verify({ plan: pickPlanFile(flags.plan, io), databaseUrl: flags.databaseUrl });
-      io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderVerifyReport(`verify plan ${report.plan.id} (${report.status}): before -> now`, report.differences));
+      io.stdout(
+        flags.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : renderVerifyReport(`verify plan ${report.plan.id} (${report.status}): before -> now`, report.differences),
+      );
       if (!report.ok) throw new BlockedError('Verify found differences between before and now (listed above).');
     });
 }

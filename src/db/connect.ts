@@ -23,7 +23,9 @@ export function parseDatabaseUrl(url: string | undefined): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`The database URL ${maskUrl(url)} is not a valid URL (expected postgres://user:password@host:port/database).`);
+    throw new UsageError(
+      `The database URL ${maskUrl(url)} is not a valid URL (expected postgres://user:password@host:port/database).`,
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new UsageError(`The database URL ${maskUrl(url)} must start with postgres:// or postgresql://.`);
@@ -41,7 +43,10 @@ export async function connect(url: string | undefined, options: ConnectOptions =
     max: options.max ?? 4,
     connect_timeout: options.connectTimeout ?? 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'uuidmig', ...(options.readOnly ? { default_transaction_read_only: true } : {}) },
+    connection: {
+      application_name: options.applicationName ?? 'uuidmig',
+      ...(options.readOnly ? { default_transaction_read_only: true } : {}),
+    },
     // Row data stays as PostgreSQL sends it: bigint ids must not lose precision in JavaScript.
     types: { bigint: postgres.BigInt },
   });

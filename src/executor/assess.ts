@@ -3,7 +3,7 @@ import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
-import { completedStages, findPlanRecord, planHash, type PlanRecord } from './bookkeeping.js';
+import { completedStages, findPlanRecord, type PlanRecord, planHash } from './bookkeeping.js';
 
 export interface Assessment {
   /** `fresh`: the first run, or again after a rollback; `resume`: finish an interrupted run. */
@@ -21,27 +21,39 @@ export async function assessApply(sql: Sql, plan: Plan): Promise<Assessment> {
   const record = await findPlanRecord(sql, plan.id);
   const current = catalogHash(await readCatalog(sql));
   if (record && record.planHash !== planHash(plan)) {
-    throw new BlockedError(`This database already ran a different plan with the id ${plan.id}; make a new plan with another --name.`);
+    throw new BlockedError(
+      `This database already ran a different plan with the id ${plan.id}; make a new plan with another --name.`,
+    );
   }
   switch (record?.status) {
     case 'applied':
-      throw new BlockedError(`Plan ${plan.id} is already applied to this database; run uuidmig verify, then finalize (or rollback).`);
+      throw new BlockedError(
+        `Plan ${plan.id} is already applied to this database; run uuidmig verify, then finalize (or rollback).`,
+      );
     case 'finalized':
-      throw new BlockedError(`Plan ${plan.id} is already applied and finalized on this database; there is nothing left to apply.`);
+      throw new BlockedError(
+        `Plan ${plan.id} is already applied and finalized on this database; there is nothing left to apply.`,
+      );
     case 'rolling_back':
-      throw new BlockedError(`A rollback of plan ${plan.id} did not finish; run uuidmig rollback again before applying.`);
+      throw new BlockedError(
+        `A rollback of plan ${plan.id} did not finish; run uuidmig rollback again before applying.`,
+      );
     case 'applying':
     case 'failed': {
       const stages = await completedStages(sql, plan.id, record.run, 'apply');
       const expected = stages.at(-1)?.catalogHash ?? plan.source.catalogHash;
       if (expected !== current) {
-        throw new BlockedError(`The database changed since plan ${plan.id}'s interrupted run (its tables, columns or keys differ from what the last completed stage left), so resuming is not safe; roll back with uuidmig rollback and plan again.`);
+        throw new BlockedError(
+          `The database changed since plan ${plan.id}'s interrupted run (its tables, columns or keys differ from what the last completed stage left), so resuming is not safe; roll back with uuidmig rollback and plan again.`,
+        );
       }
       return { mode: 'resume', record, completed: new Set(stages.map((s) => s.stageId)), catalogHash: current };
     }
     default:
       if (current !== plan.source.catalogHash) {
-        throw new BlockedError(`Plan ${plan.id} was made for a different database state (its tables, columns, keys or indexes changed since it was planned); run uuidmig plan again.`);
+        throw new BlockedError(
+          `Plan ${plan.id} was made for a different database state (its tables, columns, keys or indexes changed since it was planned); run uuidmig plan again.`,
+        );
       }
       return { mode: 'fresh', record, completed: new Set(), catalogHash: current };
   }

@@ -28,17 +28,25 @@ export async function findPlanRecord(sql: Queryable, planId: string): Promise<Pl
   const [exists] = await sql.unsafe<{ ok: boolean }[]>(`SELECT to_regclass('uuidmig.plans') IS NOT NULL AS ok`);
   if (!exists?.ok) return null;
   const [row] = await sql.unsafe<{ status: PlanStatus; run: number; plan_hash: string; catalog_hash: string }[]>(
-    'SELECT status, run, plan_hash, catalog_hash FROM uuidmig.plans WHERE id = $1', [planId]);
+    'SELECT status, run, plan_hash, catalog_hash FROM uuidmig.plans WHERE id = $1',
+    [planId],
+  );
   return row ? { status: row.status, run: row.run, planHash: row.plan_hash, catalogHash: row.catalog_hash } : null;
 }
 
 /** Start a fresh run of the plan (the first, or again after a rollback). */
-export async function startRun(sql: Queryable, plan: Plan, catalogHash: string, previous: PlanRecord | null): Promise<number> {
+export async function startRun(
+  sql: Queryable,
+  plan: Plan,
+  catalogHash: string,
+  previous: PlanRecord | null,
+): Promise<number> {
   const run = (previous?.run ?? 0) + 1;
   await sql.unsafe(
     `INSERT INTO uuidmig.plans (id, plan_hash, catalog_hash, plan, status, run) VALUES ($1, $2, $3, $4::jsonb, 'applying', $5)
      ON CONFLICT (id) DO UPDATE SET status = 'applying', run = excluded.run, catalog_hash = excluded.catalog_hash, updated_at = now()`,
-    [plan.id, planHash(plan), catalogHash, JSON.stringify(plan), run]);
+    [plan.id, planHash(plan), catalogHash, JSON.stringify(plan), run],
+  );
   return run;
 }
 
@@ -64,29 +72,60 @@ export async function journal(sql: Queryable, e: JournalEntry): Promise<void> {
   await sql.unsafe(
     `INSERT INTO uuidmig.journal (plan_id, run, action, stage_id, step_id, status, rows, catalog_hash, statement, error, started_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [e.planId, e.run, e.action, e.stageId, e.stepId, e.status, e.rows ?? null, e.catalogHash ?? null, e.statement ?? null, e.error ?? null, e.startedAt]);
+    [
+      e.planId,
+      e.run,
+      e.action,
+      e.stageId,
+      e.stepId,
+      e.status,
+      e.rows ?? null,
+      e.catalogHash ?? null,
+      e.statement ?? null,
+      e.error ?? null,
+      e.startedAt,
+    ],
+  );
 }
 
 /** Stages of this run that committed (a stage-level `done` row is written in the stage's own transaction). */
-export async function completedStages(sql: Queryable, planId: string, run: number, action: Action): Promise<{ stageId: string; catalogHash: string | null }[]> {
+export async function completedStages(
+  sql: Queryable,
+  planId: string,
+  run: number,
+  action: Action,
+): Promise<{ stageId: string; catalogHash: string | null }[]> {
   const rows = await sql.unsafe<{ stage_id: string; catalog_hash: string | null }[]>(
     `SELECT stage_id, catalog_hash FROM uuidmig.journal WHERE plan_id = $1 AND run = $2 AND action = $3 AND step_id IS NULL AND status = 'done' ORDER BY id`,
-    [planId, run, action]);
+    [planId, run, action],
+  );
   return rows.map((r) => ({ stageId: r.stage_id, catalogHash: r.catalog_hash }));
 }
 
 export async function saveChecks(sql: Queryable, planId: string, phase: string, checks: CheckRow[]): Promise<void> {
   await sql.unsafe('DELETE FROM uuidmig.checks WHERE plan_id = $1 AND phase = $2', [planId, phase]);
   for (const c of checks) {
-    await sql.unsafe('INSERT INTO uuidmig.checks (plan_id, phase, kind, name, rows, orphans, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [planId, phase, c.kind, c.name, c.rows, c.orphans, c.fingerprint]);
+    await sql.unsafe(
+      'INSERT INTO uuidmig.checks (plan_id, phase, kind, name, rows, orphans, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [planId, phase, c.kind, c.name, c.rows, c.orphans, c.fingerprint],
+    );
   }
 }
 
 export async function loadChecks(sql: Queryable, planId: string, phase: string): Promise<CheckRow[]> {
   const [exists] = await sql.unsafe<{ ok: boolean }[]>(`SELECT to_regclass('uuidmig.checks') IS NOT NULL AS ok`);
   if (!exists?.ok) return [];
-  const rows = await sql.unsafe<{ kind: CheckRow['kind']; name: string; rows: string; orphans: string | null; fingerprint: string | null }[]>(
-    'SELECT kind, name, rows::text, orphans::text, fingerprint::text FROM uuidmig.checks WHERE plan_id = $1 AND phase = $2 ORDER BY kind, name', [planId, phase]);
-  return rows.map((r) => ({ kind: r.kind, name: r.name, rows: Number(r.rows), orphans: r.orphans === null ? null : Number(r.orphans), fingerprint: r.fingerprint }));
+  const rows = await sql.unsafe<
+    { kind: CheckRow['kind']; name: string; rows: string; orphans: string | null; fingerprint: string | null }[]
+  >(
+    'SELECT kind, name, rows::text, orphans::text, fingerprint::text FROM uuidmig.checks WHERE plan_id = $1 AND phase = $2 ORDER BY kind, name',
+    [planId, phase],
+  );
+  return rows.map((r) => ({
+    kind: r.kind,
+    name: r.name,
+    rows: Number(r.rows),
+    orphans: r.orphans === null ? null : Number(r.orphans),
+    fingerprint: r.fingerprint,
+  }));
 }

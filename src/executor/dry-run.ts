@@ -21,9 +21,10 @@ export async function dryRunApply(planFile: string | Plan, databaseUrl?: string)
   const sql = await connect(databaseUrl, { max: 1 });
   try {
     const a = await withDatabaseErrors(databaseUrl, () => assessApply(sql, plan));
-    const verdict = a.mode === 'fresh'
-      ? `apply would run all ${plan.stages.length} stage(s) on database ${plan.source.database}.`
-      : `apply would resume the interrupted run: ${plan.stages.length - a.completed.size} stage(s) left.`;
+    const verdict =
+      a.mode === 'fresh'
+        ? `apply would run all ${plan.stages.length} stage(s) on database ${plan.source.database}.`
+        : `apply would resume the interrupted run: ${plan.stages.length - a.completed.size} stage(s) left.`;
     return { plan, verdict, refusal: null };
   } catch (error) {
     if (!(error instanceof UuidmigError) || error.exitCode === 3) throw error;

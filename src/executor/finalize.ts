@@ -1,5 +1,5 @@
 import { BlockedError } from '../errors.js';
-import { finalizeDrops, planFinalize, type FinalizeDrop } from '../planner/finalize-stage.js';
+import { type FinalizeDrop, finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
@@ -9,7 +9,7 @@ import { compareChecks, runChecks } from '../verify/run-checks.js';
 import type { StageHooks } from './apply.js';
 import { findPlanRecord, loadChecks, setStatus } from './bookkeeping.js';
 import { withRun } from './run-handle.js';
-import { DEFAULT_RUN_SETTINGS, runStage, type RunSettings, type StageTiming } from './run-stage.js';
+import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, type StageTiming } from './run-stage.js';
 
 export interface FinalizeOptions {
   plan: string | Plan;
@@ -44,21 +44,38 @@ export async function finalize(options: FinalizeOptions, hooks: StageHooks = {})
     };
     const status = record?.status ?? 'none';
     if (status !== 'applied') throw new BlockedError(refusal[status]!);
-    const differences = compareChecks(await loadChecks(conn, plan.id, 'before'), await runChecks(conn, plan)).filter((d) => d.differs.length);
+    const differences = compareChecks(await loadChecks(conn, plan.id, 'before'), await runChecks(conn, plan)).filter(
+      (d) => d.differs.length,
+    );
     if (differences.length) {
-      throw new BlockedError(`Verify finds differences (${differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ')}), so finalize keeps the legacy columns that could explain them; run uuidmig verify for the details.`);
+      throw new BlockedError(
+        `Verify finds differences (${differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ')}), so finalize keeps the legacy columns that could explain them; run uuidmig verify for the details.`,
+      );
     }
-    const declared = new Set(plan.conversions.filter((c) => c.legacyDeclared).map((c) => `${c.table.schema}.${c.table.name}.${c.column}`));
+    const declared = new Set(
+      plan.conversions.filter((c) => c.legacyDeclared).map((c) => `${c.table.schema}.${c.table.name}.${c.column}`),
+    );
     const dropped: FinalizeDrop[] = [];
     const stages: Stage[] = planChanges(plan)
       .map((changes, i) => {
-        const drops = finalizeDrops(changes, plan.options.orphans, (table, column) => declared.has(`${table}.${column}`));
+        const drops = finalizeDrops(changes, plan.options.orphans, (table, column) =>
+          declared.has(`${table}.${column}`),
+        );
         dropped.push(...drops);
-        return stage(String(i).padStart(4, '0'), 'finalize', slugOf(changes.component.hub.name), changes.component.id, planFinalize(drops));
+        return stage(
+          String(i).padStart(4, '0'),
+          'finalize',
+          slugOf(changes.component.hub.name),
+          changes.component.id,
+          planFinalize(drops),
+        );
       })
       .filter((s) => s.steps.length > 0);
     const timings: StageTiming[] = [];
-    for (const s of stages) timings.push(await runStage(conn, s, { planId: plan.id, run: record!.run, action: 'finalize', settings, ...hooks }));
+    for (const s of stages)
+      timings.push(
+        await runStage(conn, s, { planId: plan.id, run: record!.run, action: 'finalize', settings, ...hooks }),
+      );
     await setStatus(conn, plan.id, 'finalized');
     return { plan, stages: timings, dropped };
   });

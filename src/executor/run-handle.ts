@@ -1,5 +1,5 @@
 import type { ReservedSql } from 'postgres';
-import { connect, parseDatabaseUrl, withDatabaseErrors, type Sql } from '../db/connect.js';
+import { connect, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/connect.js';
 import { acquireRunLock } from './advisory-lock.js';
 
 export interface RunHandle {
@@ -20,7 +20,9 @@ export async function openRun(databaseUrl: string | undefined, lock = true): Pro
     const unlock = lock ? await withDatabaseErrors(url, () => acquireRunLock(conn!)) : async () => {};
     const reserved = conn;
     return {
-      url, sql, conn: reserved,
+      url,
+      sql,
+      conn: reserved,
       async close() {
         await unlock();
         reserved.release();
@@ -35,7 +37,11 @@ export async function openRun(databaseUrl: string | undefined, lock = true): Pro
 }
 
 /** Run `work` with a run handle, mapping database errors to exit 3 and always closing. */
-export async function withRun<T>(databaseUrl: string | undefined, work: (run: RunHandle) => Promise<T>, lock = true): Promise<T> {
+export async function withRun<T>(
+  databaseUrl: string | undefined,
+  work: (run: RunHandle) => Promise<T>,
+  lock = true,
+): Promise<T> {
   const run = await openRun(databaseUrl, lock);
   try {
     return await withDatabaseErrors(run.url, () => work(run));

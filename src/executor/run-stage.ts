@@ -4,7 +4,7 @@ import { quoteLiteral } from '../db/quote.js';
 import { ExitCode, UuidmigError } from '../errors.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
-import { journal, type Action } from './bookkeeping.js';
+import { type Action, journal } from './bookkeeping.js';
 
 export interface RunSettings {
   /** PostgreSQL interval text, e.g. '5s'. */
@@ -15,7 +15,12 @@ export interface RunSettings {
   retryDelayMs: number;
 }
 
-export const DEFAULT_RUN_SETTINGS: RunSettings = { lockTimeout: '5s', statementTimeout: '1h', lockRetries: 4, retryDelayMs: 1000 };
+export const DEFAULT_RUN_SETTINGS: RunSettings = {
+  lockTimeout: '5s',
+  statementTimeout: '1h',
+  lockRetries: 4,
+  retryDelayMs: 1000,
+};
 
 export interface StepTiming {
   stepId: string;
@@ -83,7 +88,8 @@ const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
  * stage with backoff; any other failure rolls it back, is journaled, and becomes exit code 4.
  */
 export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContext): Promise<StageTiming> {
-  if (!stage.transactional) throw new Error(`stage ${stage.id} runs outside a transaction; no plan makes such stages yet`);
+  if (!stage.transactional)
+    throw new Error(`stage ${stage.id} runs outside a transaction; no plan makes such stages yet`);
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     let current: Step | null = null;
@@ -98,9 +104,23 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           current = step;
           const t0 = Date.now();
           const result = await tx.unsafe(step.sql);
-          const timing = { stepId: step.id, offsetMs: t0 - attemptStart, ms: Date.now() - t0, rows: step.kind === 'fill' || step.kind === 'orphans' ? result.count : null };
+          const timing = {
+            stepId: step.id,
+            offsetMs: t0 - attemptStart,
+            ms: Date.now() - t0,
+            rows: step.kind === 'fill' || step.kind === 'orphans' ? result.count : null,
+          };
           steps.push(timing);
-          await journal(tx, { planId: ctx.planId, run: ctx.run, action: ctx.action, stageId: stage.id, stepId: step.id, status: 'done', rows: timing.rows, startedAt: new Date(t0) });
+          await journal(tx, {
+            planId: ctx.planId,
+            run: ctx.run,
+            action: ctx.action,
+            stageId: stage.id,
+            stepId: step.id,
+            status: 'done',
+            rows: timing.rows,
+            startedAt: new Date(t0),
+          });
           ctx.onStep?.(step, timing);
         }
         current = null;
@@ -108,9 +128,25 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         await ctx.beforeCommit?.(tx);
         checkMs = Date.now() - c0;
         const hash = catalogHash(await readCatalogInTransaction(tx));
-        await journal(tx, { planId: ctx.planId, run: ctx.run, action: ctx.action, stageId: stage.id, stepId: null, status: 'done', catalogHash: hash, startedAt: new Date(started) });
+        await journal(tx, {
+          planId: ctx.planId,
+          run: ctx.run,
+          action: ctx.action,
+          stageId: stage.id,
+          stepId: null,
+          status: 'done',
+          catalogHash: hash,
+          startedAt: new Date(started),
+        });
       });
-      return { stageId: stage.id, ms: Date.now() - started, transactionMs: Date.now() - attemptStart, checkMs, steps, lockRetries: attempt };
+      return {
+        stageId: stage.id,
+        ms: Date.now() - started,
+        transactionMs: Date.now() - attemptStart,
+        checkMs,
+        steps,
+        lockRetries: attempt,
+      };
     } catch (error) {
       if (isLockTimeout(error) && attempt < ctx.settings.lockRetries) {
         const wait = ctx.settings.retryDelayMs * 2 ** attempt;
@@ -123,17 +159,37 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
   }
 }
 
-async function recordFailure(conn: ReservedSql, stage: Stage, step: Step | null, error: unknown, ctx: StageContext): Promise<unknown> {
+async function recordFailure(
+  conn: ReservedSql,
+  stage: Stage,
+  step: Step | null,
+  error: unknown,
+  ctx: StageContext,
+): Promise<unknown> {
   if (error instanceof UuidmigError) return error;
   // Only the database (or a failed in-transaction check) makes a step fail; anything else is a bug.
   if (!(error instanceof postgres.PostgresError) && !(error instanceof StageCheckError)) return error as UuidmigError;
   const reason = (error as Error)?.message ?? String(error);
   await journal(conn, {
-    planId: ctx.planId, run: ctx.run, action: ctx.action, stageId: stage.id, stepId: step?.id ?? null, status: 'failed',
-    statement: step?.sql ?? null, error: reason, startedAt: new Date(),
+    planId: ctx.planId,
+    run: ctx.run,
+    action: ctx.action,
+    stageId: stage.id,
+    stepId: step?.id ?? null,
+    status: 'failed',
+    statement: step?.sql ?? null,
+    error: reason,
+    startedAt: new Date(),
   }).catch(() => {});
-  const what = step ? `Step ${step.id} (${step.description}) of stage ${stage.id} ${stage.name} failed` : `Stage ${stage.id} ${stage.name} failed its check before commit`;
+  const what = step
+    ? `Step ${step.id} (${step.description}) of stage ${stage.id} ${stage.name} failed`
+    : `Stage ${stage.id} ${stage.name} failed its check before commit`;
   const statement = step ? ` The statement was: ${oneLine(step.sql)}.` : '';
-  const hint = isLockTimeout(error) ? 'another session held a lock too long; retry when the database is quieter, or raise --lock-timeout' : `fix the cause and run uuidmig ${ctx.action} again to resume`;
-  return new StepFailedError(`${what}, and the stage was rolled back, so the database is as it was before that stage: ${reason.replace(/\.$/, '')}.${statement} Then ${hint}.`, { cause: error });
+  const hint = isLockTimeout(error)
+    ? 'another session held a lock too long; retry when the database is quieter, or raise --lock-timeout'
+    : `fix the cause and run uuidmig ${ctx.action} again to resume`;
+  return new StepFailedError(
+    `${what}, and the stage was rolled back, so the database is as it was before that stage: ${reason.replace(/\.$/, '')}.${statement} Then ${hint}.`,
+    { cause: error },
+  );
 }

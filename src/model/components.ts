@@ -18,12 +18,16 @@ export function findComponents(groups: TableRef[][]): Component[] {
   for (const group of groups) {
     for (const t of group) {
       const k = tableKey(t);
-      if (!parent.has(k)) (parent.set(k, k), tables.set(k, { schema: t.schema, name: t.name }));
+      if (parent.has(k)) continue;
+      parent.set(k, k);
+      tables.set(k, { schema: t.schema, name: t.name });
     }
     for (const t of group.slice(1)) {
       const a = find(tableKey(group[0]!));
       const b = find(tableKey(t));
-      if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+      if (a === b) continue;
+      const [root, child] = a < b ? [a, b] : [b, a]; // the smaller key becomes the root
+      parent.set(child, root);
     }
   }
   const members = new Map<string, TableRef[]>();
@@ -34,7 +38,8 @@ export function findComponents(groups: TableRef[][]): Component[] {
   // A component is named after its hub: the table in the most groups (users, usually).
   const weight = new Map<string, number>();
   for (const group of groups) for (const t of group) weight.set(tableKey(t), (weight.get(tableKey(t)) ?? 0) + 1);
-  const hub = (ts: TableRef[]) => ts.reduce((best, t) => ((weight.get(tableKey(t)) ?? 0) > (weight.get(tableKey(best)) ?? 0) ? t : best));
+  const hub = (ts: TableRef[]) =>
+    ts.reduce((best, t) => ((weight.get(tableKey(t)) ?? 0) > (weight.get(tableKey(best)) ?? 0) ? t : best));
   return [...members.values()]
     .map((ts) => ({ id: displayTable(hub(ts)), hub: hub(ts), tables: ts }))
     .sort((a, b) => a.id.localeCompare(b.id));

@@ -1,9 +1,9 @@
 import { deriveName } from '../db/derived-names.js';
+import { findComponents } from './components.js';
+import { objectFindings } from './object-findings.js';
 import type { CatalogSnapshot, DrizzleSchemaModel, DrizzleTableModel, TableModel, TableRef } from './types.js';
 import { columnKey, displayColumn, displayTable, isIntegerType, isUuidType, tableKey } from './types.js';
 import type { Finding, KeyConversion, ReferenceSource, ReferenceWork, SchemaMistake, Work } from './work.js';
-import { findComponents } from './components.js';
-import { objectFindings } from './object-findings.js';
 
 export interface FindWorkOptions {
   legacyColumn: string;
@@ -28,7 +28,8 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
   const dbTables = new Map(catalog.tables.map((t) => [tableKey(t), t]));
   const drizzleTables = new Map(schema.tables.map((t) => [tableKey(t), t]));
   const dbColumn = (t: TableRef, c: string) => dbTables.get(tableKey(t))?.columns.find((col) => col.name === c);
-  const drizzleColumn = (t: TableRef, c: string) => drizzleTables.get(tableKey(t))?.columns.find((col) => col.name === c);
+  const _drizzleColumn = (t: TableRef, c: string) =>
+    drizzleTables.get(tableKey(t))?.columns.find((col) => col.name === c);
   const warnings: Finding[] = [];
   const blockers: Finding[] = [];
 
@@ -39,14 +40,21 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
   for (const table of catalog.tables) {
     const target = drizzleTables.get(tableKey(table));
     if (!target) continue;
-    const keyColumns = new Set([...(table.primaryKey?.columns ?? []), ...table.uniques.filter((u) => u.columns.length === 1).flatMap((u) => u.columns)]);
+    const keyColumns = new Set([
+      ...(table.primaryKey?.columns ?? []),
+      ...table.uniques.filter((u) => u.columns.length === 1).flatMap((u) => u.columns),
+    ]);
     for (const name of keyColumns) {
       const db = dbColumn(table, name)!;
       const wanted = target.columns.find((c) => c.name === name);
       if (!wanted || !isIntegerType(db.type) || !isUuidType(wanted.type)) continue;
       keyConversions.set(columnKey(table, name), {
-        table: { schema: table.schema, name: table.name }, column: name, fromType: db.type,
-        legacyColumn: options.legacyColumn, newDefault: wanted.default, legacyDeclared: false,
+        table: { schema: table.schema, name: table.name },
+        column: name,
+        fromType: db.type,
+        legacyColumn: options.legacyColumn,
+        newDefault: wanted.default,
+        legacyDeclared: false,
       });
     }
   }
@@ -62,7 +70,10 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
       references.set(c, work);
       for (const column of work.convertColumns) {
         const key = columnKey(c.child, column);
-        if (!converting.has(key)) (converting.add(key), (changed = true));
+        if (!converting.has(key)) {
+          converting.add(key);
+          changed = true;
+        }
         keyConversions.delete(key); // its value comes from its parent, not from a fresh uuid
       }
     }
@@ -75,7 +86,10 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
     const legacy = parent.columns.find((c) => c.name === options.legacyColumn);
     if (!legacy || !isIntegerType(legacy.type)) {
       blockers.push({
-        kind: 'lost-mapping', table: work.child, columns: work.convertColumns, reference: work.id,
+        kind: 'lost-mapping',
+        table: work.child,
+        columns: work.convertColumns,
+        reference: work.id,
         message: `${displayColumn(work.child, work.convertColumns)} holds integer ids of ${displayTable(work.parent)}, whose key is already uuid and has no integer column "${options.legacyColumn}" to join through, so the mapping cannot be restored from this database; restore the old ids into a legacy column (from a backup taken before the switch, or a mapping table kept by the script that switched it) and pass --legacy-column if it has another name.`,
       });
     }
@@ -84,23 +98,40 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
   const mistakes = findMistakes(works, drizzleTables);
   for (const [key, table] of drizzleTables) {
     if (!dbTables.has(key)) {
-      warnings.push({ kind: 'table-not-in-database', table, columns: [], message: `${displayTable(table)} is in the Drizzle schema but not in the database; uuidmig does not create tables (drizzle-kit does).` });
+      warnings.push({
+        kind: 'table-not-in-database',
+        table,
+        columns: [],
+        message: `${displayTable(table)} is in the Drizzle schema but not in the database; uuidmig does not create tables (drizzle-kit does).`,
+      });
       continue;
     }
     for (const column of table.columns) {
       const db = dbColumn(table, column.name);
       if (db && isIntegerType(db.type) && isUuidType(column.type) && !converting.has(columnKey(table, column.name))) {
-        warnings.push({ kind: 'uuid-without-source', table, columns: [column.name], message: `${displayColumn(table, column.name)} is integer in the database and uuid in the Drizzle schema, but it is neither a key nor a reference to one, so nothing says which uuid each row should get; uuidmig leaves it as it is.` });
+        warnings.push({
+          kind: 'uuid-without-source',
+          table,
+          columns: [column.name],
+          message: `${displayColumn(table, column.name)} is integer in the database and uuid in the Drizzle schema, but it is neither a key nor a reference to one, so nothing says which uuid each row should get; uuidmig leaves it as it is.`,
+        });
       }
     }
   }
   for (const work of works) {
     if (!drizzleTables.has(tableKey(work.child))) {
-      warnings.push({ kind: 'table-not-in-schema', table: work.child, columns: work.convertColumns, message: `${displayTable(work.child)} is not in the Drizzle schema, but its foreign key ${work.constraint?.name ?? ''} references a converting key, so ${displayColumn(work.child, work.convertColumns)} converts too.` });
+      warnings.push({
+        kind: 'table-not-in-schema',
+        table: work.child,
+        columns: work.convertColumns,
+        message: `${displayTable(work.child)} is not in the Drizzle schema, but its foreign key ${work.constraint?.name ?? ''} references a converting key, so ${displayColumn(work.child, work.convertColumns)} converts too.`,
+      });
     }
   }
 
-  const conversions = [...keyConversions.values()].sort((a, b) => columnKey(a.table, a.column).localeCompare(columnKey(b.table, b.column)));
+  const conversions = [...keyConversions.values()].sort((a, b) =>
+    columnKey(a.table, a.column).localeCompare(columnKey(b.table, b.column)),
+  );
   nameLegacyColumns(conversions, dbTables, drizzleTables, options.legacyColumn, blockers);
   const objects = objectFindings(catalog, conversions, works);
   blockers.push(...objects.blockers);
@@ -114,16 +145,27 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
  * (--legacy-column), any other converted key column (a unique one) in `<column>_legacy`. A name
  * already in use blocks the plan.
  */
-function nameLegacyColumns(conversions: KeyConversion[], dbTables: Map<string, TableModel>, drizzleTables: Map<string, DrizzleTableModel>, legacyColumn: string, blockers: Finding[]): void {
+function nameLegacyColumns(
+  conversions: KeyConversion[],
+  dbTables: Map<string, TableModel>,
+  drizzleTables: Map<string, DrizzleTableModel>,
+  legacyColumn: string,
+  blockers: Finding[],
+): void {
   for (const conversion of conversions) {
     const table = dbTables.get(tableKey(conversion.table))!;
     const ofTable = conversions.filter((x) => tableKey(x.table) === tableKey(table));
     const isFirst = (ofTable.find((x) => table.primaryKey?.columns.includes(x.column)) ?? ofTable[0]) === conversion;
-    conversion.legacyColumn = isFirst ? legacyColumn : deriveName(conversion.column, '_legacy', new Set(table.columns.map((c) => c.name)));
-    conversion.legacyDeclared = drizzleTables.get(tableKey(table))?.columns.some((c) => c.name === conversion.legacyColumn) ?? false;
+    conversion.legacyColumn = isFirst
+      ? legacyColumn
+      : deriveName(conversion.column, '_legacy', new Set(table.columns.map((c) => c.name)));
+    conversion.legacyDeclared =
+      drizzleTables.get(tableKey(table))?.columns.some((c) => c.name === conversion.legacyColumn) ?? false;
     if (table.columns.some((c) => c.name === conversion.legacyColumn)) {
       blockers.push({
-        kind: 'legacy-column-taken', table, columns: [conversion.legacyColumn],
+        kind: 'legacy-column-taken',
+        table,
+        columns: [conversion.legacyColumn],
         message: `${displayTable(table)} already has a column "${conversion.legacyColumn}", where the old ${conversion.column} would be kept; ${isFirst ? 'pass --legacy-column with a free name' : 'rename that column first'}.`,
       });
     }
@@ -162,10 +204,16 @@ function referenceWork(
   if (!mode) return null;
   return {
     id: `${displayColumn(c.child, c.columns)} -> ${displayColumn(c.parent, c.parentColumns)}`,
-    child: c.child, columns: c.columns, parent: c.parent, parentColumns: c.parentColumns,
-    mode, convertColumns, joinColumns,
+    child: c.child,
+    columns: c.columns,
+    parent: c.parent,
+    parentColumns: c.parentColumns,
+    mode,
+    convertColumns,
+    joinColumns,
     sources: (['foreign-key', 'drizzle-reference', 'drizzle-relation'] as const).filter((s) => c.sources.has(s)),
-    constraint: c.constraint, declared: c.declared,
+    constraint: c.constraint,
+    declared: c.declared,
   };
 }
 
@@ -176,7 +224,15 @@ function collectReferences(catalog: CatalogSnapshot, schema: DrizzleSchemaModel)
     const key = `${tableKey(child)}(${columns.join(',')})->${tableKey(parent)}(${parentColumns.join(',')})`;
     let c = byKey.get(key);
     if (!c) {
-      c = { child: { schema: child.schema, name: child.name }, columns, parent, parentColumns, sources: new Set(), constraint: null, declared: null };
+      c = {
+        child: { schema: child.schema, name: child.name },
+        columns,
+        parent,
+        parentColumns,
+        sources: new Set(),
+        constraint: null,
+        declared: null,
+      };
       byKey.set(key, c);
     }
     return c;
@@ -213,7 +269,13 @@ function findMistakes(works: ReferenceWork[], drizzleTables: Map<string, Drizzle
       const key = columnKey(work.child, column);
       if (declared && isIntegerType(declared.type) && parentColumn && isUuidType(parentColumn.type) && !seen.has(key)) {
         seen.add(key);
-        mistakes.push({ table: work.child, column, declaredType: declared.type, parent: work.parent, parentColumn: parentColumn.name });
+        mistakes.push({
+          table: work.child,
+          column,
+          declaredType: declared.type,
+          parent: work.parent,
+          parentColumn: parentColumn.name,
+        });
       }
     }
   }

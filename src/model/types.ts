@@ -192,7 +192,17 @@ export interface DrizzleSchemaModel {
 export const tableKey = (t: TableRef): string => `${t.schema}.${t.name}`;
 export const columnKey = (t: TableRef, column: string): string => `${t.schema}.${t.name}.${column}`;
 
-const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint', 'smallserial', 'serial', 'bigserial', 'int2', 'int4', 'int8']);
+const INTEGER_TYPES = new Set([
+  'smallint',
+  'integer',
+  'bigint',
+  'smallserial',
+  'serial',
+  'bigserial',
+  'int2',
+  'int4',
+  'int8',
+]);
 
 export const isIntegerType = (type: string): boolean => INTEGER_TYPES.has(type.toLowerCase());
 export const isUuidType = (type: string): boolean => type.toLowerCase() === 'uuid';
@@ -206,5 +216,7 @@ export function displayTable(t: TableRef): string {
 export function displayColumn(t: TableRef, column: string | string[]): string {
   const part = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : `"${s.replaceAll('"', '""')}"`);
   const cols = Array.isArray(column) ? column : [column];
-  return cols.length === 1 ? `${displayTable(t)}.${part(cols[0]!)}` : `${displayTable(t)}(${cols.map(part).join(', ')})`;
+  return cols.length === 1
+    ? `${displayTable(t)}.${part(cols[0]!)}`
+    : `${displayTable(t)}(${cols.map(part).join(', ')})`;
 }

@@ -1,4 +1,4 @@
-import type { ForeignKeyModel, DrizzleReference, TableRef } from './types.js';
+import type { DrizzleReference, ForeignKeyModel, TableRef } from './types.js';
 
 /** An integer key column that the Drizzle schema makes uuid. */
 export interface KeyConversion {

@@ -1,7 +1,7 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
-import { immediateConstraints, step, type StepDraft } from './step.js';
+import { immediateConstraints, type StepDraft, step } from './step.js';
 
 /**
  * Backfill: every reference gets its parent's uuid through a join on the value it holds today (the
@@ -21,18 +21,40 @@ export function planBackfill(c: ComponentChanges): StepDraft[] {
     // The parent column's uuid: its shadow while it converts in this plan, the column itself when already uuid.
     const parentChange = byColumn.get(columnKey(ref.parent, parentColumn));
     const source = ref.mode === 'repair' || !parentChange ? parentColumn : parentChange.shadow;
-    const match = ref.columns.map((col, j) => `p.${quoteIdent(ref.joinColumns[j]!)} = c.${quoteIdent(col)}`).join(' AND ');
-    steps.push(step('fill', `fill ${change.table.name}.${change.column.name} with the uuid of its ${ref.parent.name} row`,
-      `UPDATE ${child} AS c SET ${quoteIdent(change.shadow)} = p.${quoteIdent(source)} FROM ${parent} AS p WHERE ${match}`,
-      'ROW EXCLUSIVE', change.table));
+    const match = ref.columns
+      .map((col, j) => `p.${quoteIdent(ref.joinColumns[j]!)} = c.${quoteIdent(col)}`)
+      .join(' AND ');
+    steps.push(
+      step(
+        'fill',
+        `fill ${change.table.name}.${change.column.name} with the uuid of its ${ref.parent.name} row`,
+        `UPDATE ${child} AS c SET ${quoteIdent(change.shadow)} = p.${quoteIdent(source)} FROM ${parent} AS p WHERE ${match}`,
+        'ROW EXCLUSIVE',
+        change.table,
+      ),
+    );
     if (change.orphanColumn) {
       const orphan = quoteIdent(change.orphanColumn);
       const old = quoteIdent(change.column.name);
       const allSet = ref.columns.map((col) => `${quoteIdent(col)} IS NOT NULL`).join(' AND ');
-      steps.push(step('orphans', `keep the old value of rows whose ${change.column.name} has no parent in ${change.orphanColumn}`,
-        `ALTER TABLE ${child} ADD COLUMN ${orphan} ${change.column.type}`, 'ACCESS EXCLUSIVE', change.table));
-      steps.push(step('orphans', `record the orphans of ${change.table.name}.${change.column.name}`,
-        `UPDATE ${child} SET ${orphan} = ${old} WHERE ${allSet} AND ${quoteIdent(change.shadow)} IS NULL`, 'ROW EXCLUSIVE', change.table));
+      steps.push(
+        step(
+          'orphans',
+          `keep the old value of rows whose ${change.column.name} has no parent in ${change.orphanColumn}`,
+          `ALTER TABLE ${child} ADD COLUMN ${orphan} ${change.column.type}`,
+          'ACCESS EXCLUSIVE',
+          change.table,
+        ),
+      );
+      steps.push(
+        step(
+          'orphans',
+          `record the orphans of ${change.table.name}.${change.column.name}`,
+          `UPDATE ${child} SET ${orphan} = ${old} WHERE ${allSet} AND ${quoteIdent(change.shadow)} IS NULL`,
+          'ROW EXCLUSIVE',
+          change.table,
+        ),
+      );
     }
   }
   return steps;

@@ -1,8 +1,8 @@
+import { deriveName, ORPHAN_SUFFIX, RETIRED_SUFFIX, SHADOW_SUFFIX } from '../db/derived-names.js';
 import type { CatalogSnapshot, ColumnModel, TableModel, ViewModel } from '../model/types.js';
 import { columnKey, tableKey } from '../model/types.js';
 import type { Component, KeyConversion, ReferenceWork } from '../model/work.js';
 import type { OrphanPolicy } from './plan-schema.js';
-import { deriveName, ORPHAN_SUFFIX, RETIRED_SUFFIX, SHADOW_SUFFIX } from '../db/derived-names.js';
 
 /** One column that becomes uuid, and the names the migration gives it along the way. */
 export interface ColumnChange {
@@ -55,8 +55,14 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
     const table = byKey.get(tableKey(conversion.table))!;
     const column = table.columns.find((c) => c.name === conversion.column)!;
     changes.push({
-      table, column, role: 'key', shadow: reserve(table, column.name, SHADOW_SUFFIX), keepAs: conversion.legacyColumn,
-      newDefault: conversion.newDefault, fillFrom: null, orphanColumn: null,
+      table,
+      column,
+      role: 'key',
+      shadow: reserve(table, column.name, SHADOW_SUFFIX),
+      keepAs: conversion.legacyColumn,
+      newDefault: conversion.newDefault,
+      fillFrom: null,
+      orphanColumn: null,
     });
   }
   const seen = new Set<string>();
@@ -71,13 +77,29 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
       const column = table.columns.find((c) => c.name === name)!;
       const hasOrphans = (input.orphans.get(ref.id) ?? 0) > 0 && input.orphanPolicy !== 'fail';
       changes.push({
-        table, column, role: 'reference', shadow: reserve(table, name, SHADOW_SUFFIX), keepAs: reserve(table, name, RETIRED_SUFFIX),
-        newDefault: null, fillFrom: ref, orphanColumn: hasOrphans ? reserve(table, name, ORPHAN_SUFFIX) : null,
+        table,
+        column,
+        role: 'reference',
+        shadow: reserve(table, name, SHADOW_SUFFIX),
+        keepAs: reserve(table, name, RETIRED_SUFFIX),
+        newDefault: null,
+        fillFrom: ref,
+        orphanColumn: hasOrphans ? reserve(table, name, ORPHAN_SUFFIX) : null,
       });
     }
   }
-  changes.sort((a, b) => tableKey(a.table).localeCompare(tableKey(b.table)) || a.table.columns.indexOf(a.column) - b.table.columns.indexOf(b.column));
-  return { component, tables, changes, references, views: dependentViews(input.catalog.views, new Set(changes.map((c) => columnKey(c.table, c.column.name)))) };
+  changes.sort(
+    (a, b) =>
+      tableKey(a.table).localeCompare(tableKey(b.table)) ||
+      a.table.columns.indexOf(a.column) - b.table.columns.indexOf(b.column),
+  );
+  return {
+    component,
+    tables,
+    changes,
+    references,
+    views: dependentViews(input.catalog.views, new Set(changes.map((c) => columnKey(c.table, c.column.name)))),
+  };
 }
 
 /** Views reading a converting column, transitively through other views, dependents first. */

@@ -2,7 +2,7 @@ import { qualify, quoteIdent } from '../db/quote.js';
 import type { TableModel } from '../model/types.js';
 import type { ComponentChanges } from './component-changes.js';
 import type { OrphanPolicy } from './plan-schema.js';
-import { step, type StepDraft } from './step.js';
+import { type StepDraft, step } from './step.js';
 
 export interface FinalizeDrop {
   table: TableModel;
@@ -14,11 +14,16 @@ export interface FinalizeDrop {
  * (`<col>__uuidmig_old`), the legacy key columns the Drizzle schema does not declare (their sequences
  * go with them), and, under --orphans null, the orphans' old values. Under --orphans keep those stay.
  */
-export function finalizeDrops(c: ComponentChanges, orphans: OrphanPolicy, legacyDeclared: (table: string, column: string) => boolean): FinalizeDrop[] {
+export function finalizeDrops(
+  c: ComponentChanges,
+  orphans: OrphanPolicy,
+  legacyDeclared: (table: string, column: string) => boolean,
+): FinalizeDrop[] {
   const drops: FinalizeDrop[] = [];
   for (const change of c.changes) {
     if (change.role === 'reference') drops.push({ table: change.table, column: change.keepAs });
-    if (change.role === 'key' && !legacyDeclared(`${change.table.schema}.${change.table.name}`, change.column.name)) drops.push({ table: change.table, column: change.keepAs });
+    if (change.role === 'key' && !legacyDeclared(`${change.table.schema}.${change.table.name}`, change.column.name))
+      drops.push({ table: change.table, column: change.keepAs });
     if (change.orphanColumn && orphans === 'null') drops.push({ table: change.table, column: change.orphanColumn });
   }
   return drops;
@@ -26,5 +31,12 @@ export function finalizeDrops(c: ComponentChanges, orphans: OrphanPolicy, legacy
 
 export function planFinalize(drops: FinalizeDrop[]): StepDraft[] {
   return drops.map(({ table, column }) =>
-    step('drop', `drop ${column}, which only the migration needed`, `ALTER TABLE ${qualify(table.schema, table.name)} DROP COLUMN ${quoteIdent(column)}`, 'ACCESS EXCLUSIVE', table));
+    step(
+      'drop',
+      `drop ${column}, which only the migration needed`,
+      `ALTER TABLE ${qualify(table.schema, table.name)} DROP COLUMN ${quoteIdent(column)}`,
+      'ACCESS EXCLUSIVE',
+      table,
+    ),
+  );
 }

@@ -1,5 +1,5 @@
+import { type ComponentChanges, componentChanges } from './component-changes.js';
 import type { Plan } from './plan-schema.js';
-import { componentChanges, type ComponentChanges } from './component-changes.js';
 
 /**
  * Re-derive every component's column changes from a plan file alone (it carries the catalog it was
@@ -8,6 +8,12 @@ import { componentChanges, type ComponentChanges } from './component-changes.js'
 export function planChanges(plan: Plan): ComponentChanges[] {
   const orphans = new Map(plan.references.map((r) => [r.id, r.orphans]));
   return plan.components.map((component) =>
-    componentChanges(component, { catalog: plan.catalog, conversions: plan.conversions, references: plan.references, orphans, orphanPolicy: plan.options.orphans }),
+    componentChanges(component, {
+      catalog: plan.catalog,
+      conversions: plan.conversions,
+      references: plan.references,
+      orphans,
+      orphanPolicy: plan.options.orphans,
+    }),
   );
 }

@@ -7,7 +7,7 @@ import { silenceTriggers, withoutForcedRowSecurity } from './bound-objects.js';
 import { componentChanges } from './component-changes.js';
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
-import { PLAN_FORMAT_VERSION, type OrphanPolicy, type Plan, type Stage, type Strategy } from './plan-schema.js';
+import { type OrphanPolicy, PLAN_FORMAT_VERSION, type Plan, type Stage, type Strategy } from './plan-schema.js';
 import { planRewrite } from './rewrite-stage.js';
 import { stage } from './step.js';
 import { planSwap } from './swap-stage.js';
@@ -28,7 +28,11 @@ export interface PlanInput {
  * staging server (uuidmig rehearse) has the same hash.
  */
 export function catalogHash(catalog: CatalogSnapshot): string {
-  return sha256({ tables: catalog.tables.map((t) => ({ ...t, rowEstimate: undefined })), views: catalog.views, functions: catalog.functions });
+  return sha256({
+    tables: catalog.tables.map((t) => ({ ...t, rowEstimate: undefined })),
+    views: catalog.views,
+    functions: catalog.functions,
+  });
 }
 
 export function schemaHash(schema: DrizzleSchemaModel): string {
@@ -42,16 +46,46 @@ export function planMigration(input: PlanInput): Plan {
   const rows = new Map(catalog.tables.map((t) => [tableKey(t), t.rowEstimate]));
   const stages: Stage[] = [];
   for (const component of work.components) {
-    const changes = componentChanges(component, { catalog, conversions: work.conversions, references: work.references, orphans, orphanPolicy: options.orphans });
+    const changes = componentChanges(component, {
+      catalog,
+      conversions: work.conversions,
+      references: work.references,
+      orphans,
+      orphanPolicy: options.orphans,
+    });
     const slug = slugOf(component.hub.name);
     const n = () => String(stages.length).padStart(4, '0');
     const fire = options.fireTriggers ?? false;
     if (strategyFor(component, catalog, options.strategy ?? 'rewrite') === 'rewrite') {
-      stages.push(stage(n(), 'rewrite', slug, component.id, planRewrite(changes, externalForeignKeys(component, catalog), fire, n())));
+      stages.push(
+        stage(
+          n(),
+          'rewrite',
+          slug,
+          component.id,
+          planRewrite(changes, externalForeignKeys(component, catalog), fire, n()),
+        ),
+      );
       continue;
     }
-    stages.push(stage(n(), 'expand', slug, component.id, withoutForcedRowSecurity(changes.tables, silenceTriggers(changes.tables, planExpand(changes), fire))));
-    stages.push(stage(n(), 'backfill', slug, component.id, withoutForcedRowSecurity(changes.tables, silenceTriggers(changes.tables, planBackfill(changes), fire))));
+    stages.push(
+      stage(
+        n(),
+        'expand',
+        slug,
+        component.id,
+        withoutForcedRowSecurity(changes.tables, silenceTriggers(changes.tables, planExpand(changes), fire)),
+      ),
+    );
+    stages.push(
+      stage(
+        n(),
+        'backfill',
+        slug,
+        component.id,
+        withoutForcedRowSecurity(changes.tables, silenceTriggers(changes.tables, planBackfill(changes), fire)),
+      ),
+    );
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
   }
   const stamp = timestamp(input.now);
@@ -68,10 +102,19 @@ export function planMigration(input: PlanInput): Plan {
       database: catalog.database,
       schemaFiles: input.schema.files,
     },
-    options: { legacyColumn: options.legacyColumn, orphans: options.orphans, fireTriggers: options.fireTriggers ?? false, strategy: options.strategy ?? 'rewrite' },
+    options: {
+      legacyColumn: options.legacyColumn,
+      orphans: options.orphans,
+      fireTriggers: options.fireTriggers ?? false,
+      strategy: options.strategy ?? 'rewrite',
+    },
     catalog: touchedCatalog(catalog, work),
     conversions: work.conversions.map((c) => ({ ...c, estimatedRows: rows.get(tableKey(c.table)) ?? null })),
-    references: work.references.map((r) => ({ ...r, orphans: orphans.get(r.id) ?? 0, estimatedRows: rows.get(tableKey(r.child)) ?? null })),
+    references: work.references.map((r) => ({
+      ...r,
+      orphans: orphans.get(r.id) ?? 0,
+      estimatedRows: rows.get(tableKey(r.child)) ?? null,
+    })),
     mistakes: work.mistakes,
     warnings: work.warnings,
     components: work.components,
@@ -90,10 +133,16 @@ function strategyFor(component: Component, catalog: CatalogSnapshot, wanted: Str
 }
 
 /** Foreign keys from tables outside the component into it (onto a key that stays): TRUNCATE needs them gone. */
-function externalForeignKeys(component: Component, catalog: CatalogSnapshot): { table: TableModel; fk: ForeignKeyModel }[] {
+function externalForeignKeys(
+  component: Component,
+  catalog: CatalogSnapshot,
+): { table: TableModel; fk: ForeignKeyModel }[] {
   const members = new Set(component.tables.map(tableKey));
-  return catalog.tables.filter((t) => !members.has(tableKey(t)) && !t.isPartition)
-    .flatMap((table) => table.foreignKeys.filter((fk) => members.has(`${fk.refSchema}.${fk.refTable}`)).map((fk) => ({ table, fk })));
+  return catalog.tables
+    .filter((t) => !members.has(tableKey(t)) && !t.isPartition)
+    .flatMap((table) =>
+      table.foreignKeys.filter((fk) => members.has(`${fk.refSchema}.${fk.refTable}`)).map((fk) => ({ table, fk })),
+    );
 }
 
 /** The part of the catalog the plan touches: its tables, and the views that read them. */
@@ -103,10 +152,17 @@ function touchedCatalog(catalog: CatalogSnapshot, work: Work): CatalogSnapshot {
   for (let changed = true; changed; ) {
     changed = false;
     for (const v of catalog.views) {
-      if (!views.has(tableKey(v)) && v.uses.some((u) => touched.has(tableKey(u)) || views.has(tableKey(u)))) (views.add(tableKey(v)), (changed = true));
+      if (!views.has(tableKey(v)) && v.uses.some((u) => touched.has(tableKey(u)) || views.has(tableKey(u)))) {
+        views.add(tableKey(v));
+        changed = true;
+      }
     }
   }
-  return { ...catalog, tables: catalog.tables.filter((t) => touched.has(tableKey(t))), views: catalog.views.filter((v) => views.has(tableKey(v))) };
+  return {
+    ...catalog,
+    tables: catalog.tables.filter((t) => touched.has(tableKey(t))),
+    views: catalog.views.filter((v) => views.has(tableKey(v))),
+  };
 }
 
 export function timestamp(date: Date): string {
@@ -114,5 +170,11 @@ export function timestamp(date: Date): string {
 }
 
 export function slugOf(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40) || 'table';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 40) || 'table'
+  );
 }

@@ -3,14 +3,32 @@ import { catalogSchema, conversionSchema, referenceSchema } from '../model/model
 
 /** Lock each statement takes on its table, strongest first. */
 export const LOCK_LEVELS = [
-  'ACCESS EXCLUSIVE', 'EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'SHARE', 'SHARE UPDATE EXCLUSIVE',
-  'ROW EXCLUSIVE', 'ROW SHARE', 'ACCESS SHARE', 'NONE',
+  'ACCESS EXCLUSIVE',
+  'EXCLUSIVE',
+  'SHARE ROW EXCLUSIVE',
+  'SHARE',
+  'SHARE UPDATE EXCLUSIVE',
+  'ROW EXCLUSIVE',
+  'ROW SHARE',
+  'ACCESS SHARE',
+  'NONE',
 ] as const;
 
-export const STEP_KINDS = ['setting', 'expand', 'fill', 'orphans', 'guard', 'drop', 'rename', 'column', 'constraint', 'index', 'view'] as const;
+export const STEP_KINDS = [
+  'setting',
+  'expand',
+  'fill',
+  'orphans',
+  'guard',
+  'drop',
+  'rename',
+  'column',
+  'constraint',
+  'index',
+  'view',
+] as const;
 
 const tableRef = z.object({ schema: z.string(), name: z.string() });
-
 
 export const stepSchema = z.object({
   id: z.string(),
@@ -35,7 +53,13 @@ export const stageSchema = z.object({
   steps: z.array(stepSchema),
 });
 
-const findingSchema = z.object({ kind: z.string(), table: tableRef, columns: z.array(z.string()), message: z.string(), reference: z.string().optional() });
+const findingSchema = z.object({
+  kind: z.string(),
+  table: tableRef,
+  columns: z.array(z.string()),
+  message: z.string(),
+  reference: z.string().optional(),
+});
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -64,7 +88,15 @@ export const planSchema = z.object({
   catalog: catalogSchema,
   conversions: z.array(conversionSchema.extend({ estimatedRows: z.number().nullable() })),
   references: z.array(referenceSchema.extend({ orphans: z.number(), estimatedRows: z.number().nullable() })),
-  mistakes: z.array(z.object({ table: tableRef, column: z.string(), declaredType: z.string(), parent: tableRef, parentColumn: z.string() })),
+  mistakes: z.array(
+    z.object({
+      table: tableRef,
+      column: z.string(),
+      declaredType: z.string(),
+      parent: tableRef,
+      parentColumn: z.string(),
+    }),
+  ),
   warnings: z.array(findingSchema),
   components: z.array(z.object({ id: z.string(), hub: tableRef, tables: z.array(tableRef) })),
   stages: z.array(stageSchema),

@@ -1,9 +1,17 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, tableKey } from '../model/types.js';
-import { boundObjects, columnAttributes, dropBound, rebuildBound, silenceTriggers, withoutForcedRowSecurity, type BoundObjects } from './bound-objects.js';
+import {
+  type BoundObjects,
+  boundObjects,
+  columnAttributes,
+  dropBound,
+  rebuildBound,
+  silenceTriggers,
+  withoutForcedRowSecurity,
+} from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
-import { immediateConstraints, step, type StepDraft } from './step.js';
+import { immediateConstraints, type StepDraft, step } from './step.js';
 import { legacyUnique, swapColumn } from './swap-stage.js';
 
 /**
@@ -15,7 +23,12 @@ import { legacyUnique, swapColumn } from './swap-stage.js';
  * sequences, identity, policies and triggers stay attached; and they come out freshly written, not
  * bloated. (DESIGN.md section 4: an UPDATE writes every row twice and updates every index.)
  */
-export function planRewrite(c: ComponentChanges, external: { table: TableModel; fk: ForeignKeyModel }[], fireTriggers: boolean, stageId: string): StepDraft[] {
+export function planRewrite(
+  c: ComponentChanges,
+  external: { table: TableModel; fk: ForeignKeyModel }[],
+  fireTriggers: boolean,
+  stageId: string,
+): StepDraft[] {
   const rewritten = c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
   const names = new NameSource(stageId);
   const scratch = new Map(rewritten.map((t) => [tableKey(t), names.next('rows')]));
@@ -26,32 +39,110 @@ export function planRewrite(c: ComponentChanges, external: { table: TableModel; 
     ...order.flatMap((t) => {
       const name = scratch.get(tableKey(t))!;
       return [
-        step('fill', `read every row of ${t.name} once, with its new uuids`, scratchSql(t, c, maps, name), 'ACCESS SHARE', t),
+        step(
+          'fill',
+          `read every row of ${t.name} once, with its new uuids`,
+          scratchSql(t, c, maps, name),
+          'ACCESS SHARE',
+          t,
+        ),
         // Without statistics the planner misjudges a fresh temporary table and may hash the big side.
-        ...(servesAsMap.has(name) ? [step('setting', `statistics for the copy of ${t.name}, so joins on it hash the small side`, `ANALYZE ${quoteIdent(name)}`, 'NONE', null)] : []),
+        ...(servesAsMap.has(name)
+          ? [
+              step(
+                'setting',
+                `statistics for the copy of ${t.name}, so joins on it hash the small side`,
+                `ANALYZE ${quoteIdent(name)}`,
+                'NONE',
+                null,
+              ),
+            ]
+          : []),
       ];
     }),
-    ...rewritten.flatMap((t) => guard(t, c.changes.filter((ch) => ch.role === 'reference' && tableKey(ch.table) === tableKey(t)), scratch.get(tableKey(t))!)),
+    ...rewritten.flatMap((t) =>
+      guard(
+        t,
+        c.changes.filter((ch) => ch.role === 'reference' && tableKey(ch.table) === tableKey(t)),
+        scratch.get(tableKey(t))!,
+      ),
+    ),
     ...dropBound(bound, bound.externalForeignKeys),
-    step('drop', `empty ${rewritten.map((t) => t.name).join(', ')} (their rows are in the temporary copies)`, `TRUNCATE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')}`, 'ACCESS EXCLUSIVE', rewritten.length === 1 ? rewritten[0]! : null),
+    step(
+      'drop',
+      `empty ${rewritten.map((t) => t.name).join(', ')} (their rows are in the temporary copies)`,
+      `TRUNCATE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')}`,
+      'ACCESS EXCLUSIVE',
+      rewritten.length === 1 ? rewritten[0]! : null,
+    ),
     ...c.changes.flatMap((ch) => [
-      step('expand', `add uuid column ${ch.shadow} (the table is empty: instant)`, `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} ADD COLUMN ${quoteIdent(ch.shadow)} uuid`, 'ACCESS EXCLUSIVE', ch.table),
-      ...(ch.orphanColumn ? [step('orphans', `add ${ch.orphanColumn} for the old values of orphans`, `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} ADD COLUMN ${quoteIdent(ch.orphanColumn)} ${ch.column.type}`, 'ACCESS EXCLUSIVE', ch.table)] : []),
+      step(
+        'expand',
+        `add uuid column ${ch.shadow} (the table is empty: instant)`,
+        `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} ADD COLUMN ${quoteIdent(ch.shadow)} uuid`,
+        'ACCESS EXCLUSIVE',
+        ch.table,
+      ),
+      ...(ch.orphanColumn
+        ? [
+            step(
+              'orphans',
+              `add ${ch.orphanColumn} for the old values of orphans`,
+              `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} ADD COLUMN ${quoteIdent(ch.orphanColumn)} ${ch.column.type}`,
+              'ACCESS EXCLUSIVE',
+              ch.table,
+            ),
+          ]
+        : []),
     ]),
     ...c.changes.flatMap(swapColumn),
     ...c.changes.flatMap(columnAttributes),
-    ...rewritten.map((t) => step('fill', `write the rows of ${t.name} back, once`, insertSql(t, c, scratch.get(tableKey(t))!), 'ROW EXCLUSIVE', t)),
+    ...rewritten.map((t) =>
+      step(
+        'fill',
+        `write the rows of ${t.name} back, once`,
+        insertSql(t, c, scratch.get(tableKey(t))!),
+        'ROW EXCLUSIVE',
+        t,
+      ),
+    ),
   ];
   return [
     // Temporary tables live in this session's own buffers: give them room before the first one is made.
     step('setting', 'room in memory for the temporary copies', `SET LOCAL temp_buffers = '1GB'`, 'NONE', null),
     immediateConstraints(),
-    step('setting', 'lock every table of the component up front, in one order', `LOCK TABLE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`, 'ACCESS EXCLUSIVE', rewritten.length === 1 ? rewritten[0]! : null),
+    step(
+      'setting',
+      'lock every table of the component up front, in one order',
+      `LOCK TABLE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`,
+      'ACCESS EXCLUSIVE',
+      rewritten.length === 1 ? rewritten[0]! : null,
+    ),
     ...separate,
-    ...withoutForcedRowSecurity(rewritten, silenceTriggers(rewritten, load, fireTriggers, bound.triggers.map((b) => b.trigger), true)),
-    ...rebuildBound(bound, 'uuid', c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)), [...bound.declaredForeignKeys, ...bound.externalForeignKeys]),
+    ...withoutForcedRowSecurity(
+      rewritten,
+      silenceTriggers(
+        rewritten,
+        load,
+        fireTriggers,
+        bound.triggers.map((b) => b.trigger),
+        true,
+      ),
+    ),
+    ...rebuildBound(
+      bound,
+      'uuid',
+      c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)),
+      [...bound.declaredForeignKeys, ...bound.externalForeignKeys],
+    ),
     // (No ANALYZE here: the load counts as new rows, so autovacuum analyzes the tables right after.)
-    step('drop', 'drop the temporary copies now rather than at commit', `DROP TABLE ${names.all.map(quoteIdent).join(', ')}`, 'NONE', null),
+    step(
+      'drop',
+      'drop the temporary copies now rather than at commit',
+      `DROP TABLE ${names.all.map(quoteIdent).join(', ')}`,
+      'NONE',
+      null,
+    ),
   ];
 }
 
@@ -81,7 +172,9 @@ function rootKey(ch: ColumnChange, c: ComponentChanges): string | null {
     const parentColumn: string = ref.parentColumns[ref.columns.indexOf(current.column.name)]!;
     const key = columnKey(ref.parent, parentColumn);
     if (c.changes.some((x) => x.role === 'key' && columnKey(x.table, x.column.name) === key)) return key;
-    const next: ColumnChange | undefined = c.changes.find((x) => x.role === 'reference' && columnKey(x.table, x.column.name) === key);
+    const next: ColumnChange | undefined = c.changes.find(
+      (x) => x.role === 'reference' && columnKey(x.table, x.column.name) === key,
+    );
     current = next;
   }
   return null;
@@ -92,13 +185,22 @@ function rootKey(ch: ColumnChange, c: ComponentChanges): string | null {
  * the tables that reference it (one pass over the parent, not two); so copies are made parents first.
  * A key its own table references, or one in a reference cycle, gets a separate map made up front.
  */
-function keyMaps(c: ComponentChanges, rewritten: TableModel[], scratch: Map<string, string>, names: NameSource): { maps: Map<string, KeyMap>; order: TableModel[]; separate: StepDraft[] } {
+function keyMaps(
+  c: ComponentChanges,
+  rewritten: TableModel[],
+  scratch: Map<string, string>,
+  names: NameSource,
+): { maps: Map<string, KeyMap>; order: TableModel[]; separate: StepDraft[] } {
   const keys = c.changes.filter((x) => x.role === 'key');
-  const uniqueAlone = (ch: ColumnChange) => [ch.table.primaryKey, ...ch.table.uniques].some((k) => k?.columns.length === 1 && k.columns[0] === ch.column.name);
+  const uniqueAlone = (ch: ColumnChange) =>
+    [ch.table.primaryKey, ...ch.table.uniques].some((k) => k?.columns.length === 1 && k.columns[0] === ch.column.name);
   const inline = new Set(keys.filter(uniqueAlone).map((ch) => columnKey(ch.table, ch.column.name)));
   const tableOfKey = new Map(keys.map((ch) => [columnKey(ch.table, ch.column.name), tableKey(ch.table)]));
-  const dependsOn = (t: TableModel) => c.changes.filter((ch) => ch.role === 'reference' && ch.fillFrom!.mode === 'convert' && tableKey(ch.table) === tableKey(t))
-    .map((ch) => rootKey(ch, c)).filter((k): k is string => k !== null && inline.has(k));
+  const dependsOn = (t: TableModel) =>
+    c.changes
+      .filter((ch) => ch.role === 'reference' && ch.fillFrom!.mode === 'convert' && tableKey(ch.table) === tableKey(t))
+      .map((ch) => rootKey(ch, c))
+      .filter((k): k is string => k !== null && inline.has(k));
   let order: TableModel[] = [];
   for (let settled = false; !settled; ) {
     settled = true;
@@ -119,7 +221,7 @@ function keyMaps(c: ComponentChanges, rewritten: TableModel[], scratch: Map<stri
       order.push(t);
       return true;
     };
-    for (const t of rewritten) if (!state.has(tableKey(t)) && !visit(t)) (settled = false);
+    for (const t of rewritten) if (!state.has(tableKey(t)) && !visit(t)) settled = false;
     if (!settled) continue;
   }
   const maps = new Map<string, KeyMap>();
@@ -127,14 +229,30 @@ function keyMaps(c: ComponentChanges, rewritten: TableModel[], scratch: Map<stri
   for (const ch of keys) {
     const key = columnKey(ch.table, ch.column.name);
     if (inline.has(key)) {
-      maps.set(key, { table: scratch.get(tableKey(ch.table))!, old: quoteIdent(ch.column.name), new: quoteIdent(ch.shadow) });
+      maps.set(key, {
+        table: scratch.get(tableKey(ch.table))!,
+        old: quoteIdent(ch.column.name),
+        new: quoteIdent(ch.shadow),
+      });
       continue;
     }
     const map = names.next('map');
     maps.set(key, { table: map, old: 'old', new: 'new' });
     separate.push(
-      step('fill', `give every ${ch.table.name}.${ch.column.name} its uuid`, `CREATE TEMPORARY TABLE ${quoteIdent(map)} ON COMMIT DROP AS SELECT d.old, gen_random_uuid() AS new FROM (SELECT DISTINCT ${quoteIdent(ch.column.name)} AS old FROM ${qualify(ch.table.schema, ch.table.name)} WHERE ${quoteIdent(ch.column.name)} IS NOT NULL) AS d`, 'ACCESS SHARE', ch.table),
-      step('setting', `statistics for the map of ${ch.table.name}.${ch.column.name}, so joins on it hash`, `ANALYZE ${quoteIdent(map)}`, 'NONE', null),
+      step(
+        'fill',
+        `give every ${ch.table.name}.${ch.column.name} its uuid`,
+        `CREATE TEMPORARY TABLE ${quoteIdent(map)} ON COMMIT DROP AS SELECT d.old, gen_random_uuid() AS new FROM (SELECT DISTINCT ${quoteIdent(ch.column.name)} AS old FROM ${qualify(ch.table.schema, ch.table.name)} WHERE ${quoteIdent(ch.column.name)} IS NOT NULL) AS d`,
+        'ACCESS SHARE',
+        ch.table,
+      ),
+      step(
+        'setting',
+        `statistics for the map of ${ch.table.name}.${ch.column.name}, so joins on it hash`,
+        `ANALYZE ${quoteIdent(map)}`,
+        'NONE',
+        null,
+      ),
     );
   }
   return { maps, order, separate };
@@ -149,9 +267,12 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap
     let value: string;
     if (ch.role === 'key') {
       const map = maps.get(columnKey(t, ch.column.name))!;
-      if (map.table === scratch) value = 'gen_random_uuid()'; // this copy is the key's map
+      if (map.table === scratch)
+        value = 'gen_random_uuid()'; // this copy is the key's map
       else {
-        joins.push(`LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = c.${quoteIdent(ch.column.name)}`);
+        joins.push(
+          `LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = c.${quoteIdent(ch.column.name)}`,
+        );
         value = `${alias}.${map.new}`;
       }
     } else {
@@ -160,15 +281,21 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap
       const root = ref.mode === 'convert' ? rootKey(ch, c) : null;
       const map = root ? maps.get(root)! : null;
       if (map && ref.columns.length === 1) {
-        joins.push(`LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = c.${quoteIdent(ch.column.name)}`);
+        joins.push(
+          `LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = c.${quoteIdent(ch.column.name)}`,
+        );
         value = `${alias}.${map.new}`;
       } else {
         // Composite references and the repair case: find the parent row on what the child holds today.
-        const match = ref.columns.map((col, j) => `${alias}.${quoteIdent(ref.joinColumns[j]!)} = c.${quoteIdent(col)}`).join(' AND ');
+        const match = ref.columns
+          .map((col, j) => `${alias}.${quoteIdent(ref.joinColumns[j]!)} = c.${quoteIdent(col)}`)
+          .join(' AND ');
         joins.push(`LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS ${alias} ON ${match}`);
         if (ref.mode === 'repair') value = `${alias}.${quoteIdent(ref.parentColumns[at]!)}`;
         else {
-          joins.push(`LEFT JOIN ${quoteIdent(map!.table)} AS ${alias}m ON ${alias}m.${map!.old} = ${alias}.${quoteIdent(ref.joinColumns[at]!)}`);
+          joins.push(
+            `LEFT JOIN ${quoteIdent(map!.table)} AS ${alias}m ON ${alias}m.${map!.old} = ${alias}.${quoteIdent(ref.joinColumns[at]!)}`,
+          );
           value = `${alias}m.${map!.new}`;
         }
       }
@@ -176,7 +303,9 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap
     values.push(`${value} AS ${quoteIdent(ch.shadow)}`);
     if (ch.orphanColumn) {
       const allSet = ch.fillFrom!.columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ');
-      values.push(`CASE WHEN ${allSet} AND ${value} IS NULL THEN c.${quoteIdent(ch.column.name)} END AS ${quoteIdent(ch.orphanColumn)}`);
+      values.push(
+        `CASE WHEN ${allSet} AND ${value} IS NULL THEN c.${quoteIdent(ch.column.name)} END AS ${quoteIdent(ch.orphanColumn)}`,
+      );
     }
   }
   return `CREATE TEMPORARY TABLE ${quoteIdent(scratch)} ON COMMIT DROP AS SELECT ${values.join(', ')} FROM ${qualify(t.schema, t.name)} AS c ${joins.join(' ')}`;
@@ -194,12 +323,22 @@ function guard(t: TableModel, refs: ColumnChange[], scratch: string): StepDraft[
     return `count(*) FILTER (WHERE ${allSet} AND ${quoteIdent(ch.shadow)} IS NULL${recorded})`;
   });
   const checks = refs.map((ch, i) => {
-    const message = `uuidmig: % row(s) of ${ch.table.schema}.${ch.table.name}.${ch.column.name} have no parent; nothing was changed`.replaceAll("'", "''");
+    const message =
+      `uuidmig: % row(s) of ${ch.table.schema}.${ch.table.name}.${ch.column.name} have no parent; nothing was changed`.replaceAll(
+        "'",
+        "''",
+      );
     return `IF lost[${i + 1}] > 0 THEN RAISE EXCEPTION '${message}', lost[${i + 1}]; END IF;`;
   });
-  return [step('guard', `check every ${refs.map((ch) => ch.column.name).join(', ')} found its parent`,
-    `DO $uuidmig$ DECLARE lost bigint[]; BEGIN SELECT ARRAY[${lost.join(', ')}] INTO lost FROM ${quoteIdent(scratch)}; ${checks.join(' ')} END $uuidmig$`,
-    'NONE', t)];
+  return [
+    step(
+      'guard',
+      `check every ${refs.map((ch) => ch.column.name).join(', ')} found its parent`,
+      `DO $uuidmig$ DECLARE lost bigint[]; BEGIN SELECT ARRAY[${lost.join(', ')}] INTO lost FROM ${quoteIdent(scratch)}; ${checks.join(' ')} END $uuidmig$`,
+      'NONE',
+      t,
+    ),
+  ];
 }
 
 /** INSERT the rows back: old values into the columns that keep them, new uuids under the old names. */
@@ -214,7 +353,10 @@ function insertSql(t: TableModel, c: ComponentChanges, scratch: string): string 
     if (ch) {
       target.push(quoteIdent(col.name));
       source.push(quoteIdent(ch.shadow));
-      if (ch.orphanColumn) (target.push(quoteIdent(ch.orphanColumn)), source.push(quoteIdent(ch.orphanColumn)));
+      if (ch.orphanColumn) {
+        target.push(quoteIdent(ch.orphanColumn));
+        source.push(quoteIdent(ch.orphanColumn));
+      }
     }
   }
   const overriding = t.columns.some((col) => col.identity === 'always') ? ' OVERRIDING SYSTEM VALUE' : '';
@@ -226,22 +368,33 @@ function insertSql(t: TableModel, c: ComponentChanges, scratch: string): string 
  * binds a converting column: all keys, indexes and foreign keys (in and out, including foreign keys
  * from tables outside the component, which TRUNCATE would refuse), plus what boundObjects finds.
  */
-function bulkBound(c: ComponentChanges, rewritten: TableModel[], external: { table: TableModel; fk: ForeignKeyModel }[]): BoundObjects & { externalForeignKeys: { table: TableModel; name: string; definition: string }[] } {
+function bulkBound(
+  c: ComponentChanges,
+  rewritten: TableModel[],
+  external: { table: TableModel; fk: ForeignKeyModel }[],
+): BoundObjects & { externalForeignKeys: { table: TableModel; name: string; definition: string }[] } {
   const bound = boundObjects(c);
   const isRewritten = new Set(rewritten.map(tableKey));
-  const has = <T extends { name: string }>(list: T[], name: string, table: TableModel) => list.some((x) => x.name === name && tableKey((x as unknown as { table: TableModel }).table) === tableKey(table));
+  const has = <T extends { name: string }>(list: T[], name: string, table: TableModel) =>
+    list.some((x) => x.name === name && tableKey((x as unknown as { table: TableModel }).table) === tableKey(table));
   for (const table of rewritten) {
     for (const key of [table.primaryKey, ...table.uniques, ...(table.exclusions ?? [])]) {
-      if (key && !has(bound.keys, key.name, table)) bound.keys.push({ table, name: key.name, definition: key.definition! });
+      if (key && !has(bound.keys, key.name, table))
+        bound.keys.push({ table, name: key.name, definition: key.definition! });
     }
     for (const index of table.indexes) {
-      if (!index.backsConstraint && !index.inherited && !has(bound.indexes, index.name, table)) bound.indexes.push({ table, name: index.name, definition: index.definition.replace(/ ON ONLY /, ' ON ') });
+      if (!index.backsConstraint && !index.inherited && !has(bound.indexes, index.name, table))
+        bound.indexes.push({ table, name: index.name, definition: index.definition.replace(/ ON ONLY /, ' ON ') });
     }
   }
   for (const table of c.tables) {
     for (const fk of table.foreignKeys) {
       const into = isRewritten.has(`${fk.refSchema}.${fk.refTable}`);
-      if ((into || isRewritten.has(tableKey(table))) && !bound.foreignKeys.some((b) => b.fk.name === fk.name && tableKey(b.table) === tableKey(table))) bound.foreignKeys.push({ table, fk });
+      if (
+        (into || isRewritten.has(tableKey(table))) &&
+        !bound.foreignKeys.some((b) => b.fk.name === fk.name && tableKey(b.table) === tableKey(table))
+      )
+        bound.foreignKeys.push({ table, fk });
     }
   }
   const externalForeignKeys = external
@@ -249,4 +402,3 @@ function bulkBound(c: ComponentChanges, rewritten: TableModel[], external: { tab
     .map(({ table, fk }) => ({ table, name: fk.name, definition: fk.definition! }));
   return { ...bound, externalForeignKeys };
 }
-

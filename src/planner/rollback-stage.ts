@@ -1,8 +1,15 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
-import { boundObjects, dropBound, legacyUniqueName, rebuildBound, silenceTriggers, withoutForcedRowSecurity } from './bound-objects.js';
+import {
+  boundObjects,
+  dropBound,
+  legacyUniqueName,
+  rebuildBound,
+  silenceTriggers,
+  withoutForcedRowSecurity,
+} from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
-import { immediateConstraints, step, type StepDraft } from './step.js';
+import { immediateConstraints, type StepDraft, step } from './step.js';
 
 /**
  * Undo a swapped component in one transaction, while the legacy columns exist: every reference gets
@@ -12,11 +19,21 @@ import { immediateConstraints, step, type StepDraft } from './step.js';
  */
 export function planRollback(c: ComponentChanges, fireTriggers = false): StepDraft[] {
   const bound = boundObjects(c);
-  const legacyUniques = c.changes.filter((ch) => ch.role === 'key').map((ch) => ({ table: ch.table, name: legacyUniqueName(ch, c.tables), definition: '' }));
+  const legacyUniques = c.changes
+    .filter((ch) => ch.role === 'key')
+    .map((ch) => ({ table: ch.table, name: legacyUniqueName(ch, c.tables), definition: '' }));
   return [
     immediateConstraints(),
     ...dropBound({ ...bound, keys: [...bound.keys, ...legacyUniques] }, bound.declaredForeignKeys),
-    ...withoutForcedRowSecurity(c.tables, silenceTriggers(c.tables, restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)), fireTriggers, bound.triggers.map((b) => b.trigger))),
+    ...withoutForcedRowSecurity(
+      c.tables,
+      silenceTriggers(
+        c.tables,
+        restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)),
+        fireTriggers,
+        bound.triggers.map((b) => b.trigger),
+      ),
+    ),
     ...c.changes.flatMap(unswapColumn),
     ...rebuildBound(bound, 'integer'),
   ];
@@ -24,8 +41,17 @@ export function planRollback(c: ComponentChanges, fireTriggers = false): StepDra
 
 /** Undo a component that never swapped (a failed run): drop what expand and backfill added. */
 export function planCleanup(c: ComponentChanges): StepDraft[] {
-  return c.changes.flatMap((ch) => [ch.shadow, ...(ch.orphanColumn ? [ch.orphanColumn] : [])].map((column) =>
-    step('drop', `drop ${column}, added by the interrupted run`, `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} DROP COLUMN IF EXISTS ${quoteIdent(column)}`, 'ACCESS EXCLUSIVE', ch.table)));
+  return c.changes.flatMap((ch) =>
+    [ch.shadow, ...(ch.orphanColumn ? [ch.orphanColumn] : [])].map((column) =>
+      step(
+        'drop',
+        `drop ${column}, added by the interrupted run`,
+        `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} DROP COLUMN IF EXISTS ${quoteIdent(column)}`,
+        'ACCESS EXCLUSIVE',
+        ch.table,
+      ),
+    ),
+  );
 }
 
 /** A reference to a reference (a 1:1 key) is restored after the column it reads. */
@@ -48,19 +74,31 @@ function restoreIntegers(change: ColumnChange, c: ComponentChanges): StepDraft[]
   const t = qualify(change.table.schema, change.table.name);
   const i = ref.columns.indexOf(change.column.name);
   const parentColumn = ref.parentColumns[i]!;
-  const parentChange = c.changes.find((ch) => columnKey(ch.table, ch.column.name) === columnKey(ref.parent, parentColumn));
+  const parentChange = c.changes.find(
+    (ch) => columnKey(ch.table, ch.column.name) === columnKey(ref.parent, parentColumn),
+  );
   // The parent's integer: its legacy column (a converted key, or the repair case), or the restored 1:1 key.
   const source = ref.mode === 'repair' ? ref.joinColumns[i]! : parentChange!.keepAs;
   const retired = quoteIdent(change.keepAs);
-  const match = ref.columns.map((col, j) => `p.${quoteIdent(ref.parentColumns[j]!)} = c.${quoteIdent(col)}`).join(' AND ');
+  const match = ref.columns
+    .map((col, j) => `p.${quoteIdent(ref.parentColumns[j]!)} = c.${quoteIdent(col)}`)
+    .join(' AND ');
   const orphan = change.orphanColumn ? `c.${quoteIdent(change.orphanColumn)}` : 'NULL';
   return [
-    step('fill', `give ${change.table.name}.${change.column.name} its integer back from its ${ref.parent.name} row`,
+    step(
+      'fill',
+      `give ${change.table.name}.${change.column.name} its integer back from its ${ref.parent.name} row`,
       `UPDATE ${t} AS c SET ${retired} = p.${quoteIdent(source)} FROM ${qualify(ref.parent.schema, ref.parent.name)} AS p WHERE ${match} AND c.${retired} IS DISTINCT FROM p.${quoteIdent(source)}`,
-      'ROW EXCLUSIVE', change.table),
-    step('fill', `rows of ${change.table.name} without a parent get back what they held`,
+      'ROW EXCLUSIVE',
+      change.table,
+    ),
+    step(
+      'fill',
+      `rows of ${change.table.name} without a parent get back what they held`,
       `UPDATE ${t} AS c SET ${retired} = ${orphan} WHERE c.${quoteIdent(change.column.name)} IS NULL AND c.${retired} IS DISTINCT FROM ${orphan}`,
-      'ROW EXCLUSIVE', change.table),
+      'ROW EXCLUSIVE',
+      change.table,
+    ),
   ];
 }
 
@@ -68,15 +106,53 @@ function unswapColumn(change: ColumnChange): StepDraft[] {
   const t = qualify(change.table.schema, change.table.name);
   const { column } = change;
   const steps = [
-    step('rename', `the uuid ${column.name} steps aside`, `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(column.name)} TO ${quoteIdent(change.shadow)}`, 'ACCESS EXCLUSIVE', change.table),
-    step('rename', `${change.keepAs} becomes ${column.name} again`, `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(change.keepAs)} TO ${quoteIdent(column.name)}`, 'ACCESS EXCLUSIVE', change.table),
+    step(
+      'rename',
+      `the uuid ${column.name} steps aside`,
+      `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(column.name)} TO ${quoteIdent(change.shadow)}`,
+      'ACCESS EXCLUSIVE',
+      change.table,
+    ),
+    step(
+      'rename',
+      `${change.keepAs} becomes ${column.name} again`,
+      `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(change.keepAs)} TO ${quoteIdent(column.name)}`,
+      'ACCESS EXCLUSIVE',
+      change.table,
+    ),
   ];
   if (change.role === 'reference') {
-    if (column.notNull) steps.push(step('column', `${column.name} is NOT NULL again`, `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(column.name)} SET NOT NULL`, 'ACCESS EXCLUSIVE', change.table));
-    if (column.default !== null) steps.push(step('column', `${column.name} gets its default back`, `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(column.name)} SET DEFAULT ${column.default}`, 'ACCESS EXCLUSIVE', change.table));
+    if (column.notNull)
+      steps.push(
+        step(
+          'column',
+          `${column.name} is NOT NULL again`,
+          `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(column.name)} SET NOT NULL`,
+          'ACCESS EXCLUSIVE',
+          change.table,
+        ),
+      );
+    if (column.default !== null)
+      steps.push(
+        step(
+          'column',
+          `${column.name} gets its default back`,
+          `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(column.name)} SET DEFAULT ${column.default}`,
+          'ACCESS EXCLUSIVE',
+          change.table,
+        ),
+      );
   }
   for (const drop of [change.shadow, ...(change.orphanColumn ? [change.orphanColumn] : [])]) {
-    steps.push(step('drop', `drop ${drop}`, `ALTER TABLE ${t} DROP COLUMN ${quoteIdent(drop)}`, 'ACCESS EXCLUSIVE', change.table));
+    steps.push(
+      step(
+        'drop',
+        `drop ${drop}`,
+        `ALTER TABLE ${t} DROP COLUMN ${quoteIdent(drop)}`,
+        'ACCESS EXCLUSIVE',
+        change.table,
+      ),
+    );
   }
   return steps;
 }

@@ -1,7 +1,7 @@
 import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent } from '../db/quote.js';
-import type { Finding, ReferenceWork } from '../model/work.js';
 import { displayColumn } from '../model/types.js';
+import type { Finding, ReferenceWork } from '../model/work.js';
 
 /**
  * In the repair case children join through the parent's legacy column: a legacy value held by two
@@ -9,9 +9,12 @@ import { displayColumn } from '../model/types.js';
  */
 export async function checkLegacyKeys(sql: Sql, references: ReferenceWork[], legacyColumn: string): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const parents = new Map(references.filter((r) => r.mode === 'repair').map((r) => [`${r.parent.schema}.${r.parent.name}`, r.parent]));
+  const parents = new Map(
+    references.filter((r) => r.mode === 'repair').map((r) => [`${r.parent.schema}.${r.parent.name}`, r.parent]),
+  );
   for (const parent of parents.values()) {
-    const exists = await sql`SELECT 1 FROM pg_attribute WHERE attrelid = ${qualify(parent.schema, parent.name)}::regclass AND attname = ${legacyColumn} AND NOT attisdropped`;
+    const exists =
+      await sql`SELECT 1 FROM pg_attribute WHERE attrelid = ${qualify(parent.schema, parent.name)}::regclass AND attname = ${legacyColumn} AND NOT attisdropped`;
     if (exists.length === 0) continue; // find-work already reported the lost mapping
     const [row] = await sql.unsafe<{ duplicated: bigint | number }[]>(
       `SELECT count(*) AS duplicated FROM (SELECT 1 FROM ${qualify(parent.schema, parent.name)} WHERE ${quoteIdent(legacyColumn)} IS NOT NULL GROUP BY ${quoteIdent(legacyColumn)} HAVING count(*) > 1) AS d`,
@@ -19,7 +22,9 @@ export async function checkLegacyKeys(sql: Sql, references: ReferenceWork[], leg
     const duplicated = Number(row!.duplicated);
     if (duplicated > 0) {
       findings.push({
-        kind: 'legacy-not-unique', table: parent, columns: [legacyColumn],
+        kind: 'legacy-not-unique',
+        table: parent,
+        columns: [legacyColumn],
         message: `${displayColumn(parent, legacyColumn)} holds ${duplicated} value(s) shared by more than one row, so children cannot be mapped back unambiguously; fix the duplicates first.`,
       });
     }

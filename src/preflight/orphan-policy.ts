@@ -1,4 +1,4 @@
-import { displayColumn, displayTable, tableKey, type TableModel } from '../model/types.js';
+import { displayColumn, displayTable, type TableModel, tableKey } from '../model/types.js';
 import type { Finding, ReferenceWork } from '../model/work.js';
 import type { OrphanPolicy } from '../planner/plan-schema.js';
 import type { OrphanCount } from './orphans.js';
@@ -7,7 +7,12 @@ import type { OrphanCount } from './orphans.js';
  * What the orphans found by preflight mean under --orphans: `fail` blocks on any; `null` and `keep`
  * set them to NULL (old values kept aside), which a NOT NULL column cannot take.
  */
-export function orphanBlockers(references: ReferenceWork[], counts: OrphanCount[], policy: OrphanPolicy, tables: TableModel[]): Finding[] {
+export function orphanBlockers(
+  references: ReferenceWork[],
+  counts: OrphanCount[],
+  policy: OrphanPolicy,
+  tables: TableModel[],
+): Finding[] {
   const findings: Finding[] = [];
   const byId = new Map(counts.map((c) => [c.reference, c.orphans]));
   for (const ref of references) {
@@ -15,7 +20,10 @@ export function orphanBlockers(references: ReferenceWork[], counts: OrphanCount[
     if (n === 0) continue;
     if (policy === 'fail') {
       findings.push({
-        kind: 'orphans', table: ref.child, columns: ref.convertColumns, reference: ref.id,
+        kind: 'orphans',
+        table: ref.child,
+        columns: ref.convertColumns,
+        reference: ref.id,
         message: `${ref.id}: ${n} row(s) point at no ${displayTable(ref.parent)} row; fix them, or pass --orphans null (set to NULL, old value kept in ${ref.convertColumns[0]}_legacy) or --orphans keep.`,
       });
       continue;
@@ -24,7 +32,10 @@ export function orphanBlockers(references: ReferenceWork[], counts: OrphanCount[
     const notNull = ref.convertColumns.filter((c) => child?.columns.find((col) => col.name === c)?.notNull);
     if (notNull.length) {
       findings.push({
-        kind: 'orphans-not-null', table: ref.child, columns: notNull, reference: ref.id,
+        kind: 'orphans-not-null',
+        table: ref.child,
+        columns: notNull,
+        reference: ref.id,
         message: `${displayColumn(ref.child, notNull)} is NOT NULL and ${n} row(s) have no parent, so --orphans ${policy} cannot set them to NULL; fix those rows first.`,
       });
     }

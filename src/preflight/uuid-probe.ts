@@ -1,6 +1,6 @@
 import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent } from '../db/quote.js';
-import { columnKey, displayTable, tableKey, type TableModel } from '../model/types.js';
+import { columnKey, displayTable, type TableModel, tableKey } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { boundObjects, policySql } from '../planner/bound-objects.js';
 import { planChanges } from '../planner/plan-changes.js';
@@ -28,7 +28,11 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
     const entry = (table: TableModel) => {
       let e = probesByTable.get(tableKey(table));
       if (!e) {
-        e = { table, columns: changes.changes.filter((c) => tableKey(c.table) === tableKey(table)).map((c) => c.column.name), probes: [] };
+        e = {
+          table,
+          columns: changes.changes.filter((c) => tableKey(c.table) === tableKey(table)).map((c) => c.column.name),
+          probes: [],
+        };
         probesByTable.set(tableKey(table), e);
       }
       return e;
@@ -36,50 +40,84 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
     const reads = (table: TableModel, columns: string[]) => columns.filter((c) => converting.has(columnKey(table, c)));
     for (const k of bound.keys.filter((k) => k.definition.startsWith('CHECK'))) {
       const columns = reads(k.table, k.table.checks.find((c) => c.name === k.name)?.columns ?? []);
-      entry(k.table).probes.push({ what: `Check constraint ${k.name} (${k.definition})`, reads: columns, sql: (p) => `ALTER TABLE ${p} ADD ${k.definition}` });
+      entry(k.table).probes.push({
+        what: `Check constraint ${k.name} (${k.definition})`,
+        reads: columns,
+        sql: (p) => `ALTER TABLE ${p} ADD ${k.definition}`,
+      });
     }
     for (const i of bound.indexes) {
       const rest = i.definition.slice(i.definition.indexOf(' USING ') + 1);
       const columns = reads(i.table, i.table.indexes.find((x) => x.name === i.name)?.columns ?? []);
-      entry(i.table).probes.push({ what: `Index ${i.name} (${i.definition})`, reads: columns, sql: (p) => `CREATE INDEX ON ${p} ${rest}` });
+      entry(i.table).probes.push({
+        what: `Index ${i.name} (${i.definition})`,
+        reads: columns,
+        sql: (p) => `CREATE INDEX ON ${p} ${rest}`,
+      });
     }
     // A policy that also reads another converting table cannot be tried on one probe table (the other
     // is still integer there); such policies compare key with key, which holds after the swap.
     for (const { table, policy } of bound.policies) {
-      if (policy.uses.some((u) => converting.has(u) && !changes.changes.some((c) => tableKey(c.table) === tableKey(table) && columnKey(c.table, c.column.name) === u))) continue;
-      const columns = changes.changes.filter((c) => tableKey(c.table) === tableKey(table) && policy.uses.includes(columnKey(c.table, c.column.name))).map((c) => c.column.name);
+      if (
+        policy.uses.some(
+          (u) =>
+            converting.has(u) &&
+            !changes.changes.some(
+              (c) => tableKey(c.table) === tableKey(table) && columnKey(c.table, c.column.name) === u,
+            ),
+        )
+      )
+        continue;
+      const columns = changes.changes
+        .filter((c) => tableKey(c.table) === tableKey(table) && policy.uses.includes(columnKey(c.table, c.column.name)))
+        .map((c) => c.column.name);
       entry(table).probes.push({ what: `Policy ${policy.name}`, reads: columns, sql: (p) => policySql(policy, p) });
     }
     for (const { table, trigger } of bound.triggers) {
-      entry(table).probes.push({ what: `Trigger ${trigger.name} (${trigger.definition})`, reads: reads(table, trigger.columns), sql: (p, printed) => trigger.definition.replace(` ON ${printed} `, ` ON ${p} `) });
+      entry(table).probes.push({
+        what: `Trigger ${trigger.name} (${trigger.definition})`,
+        reads: reads(table, trigger.columns),
+        sql: (p, printed) => trigger.definition.replace(` ON ${printed} `, ` ON ${p} `),
+      });
     }
   }
   const work = [...probesByTable.values()].filter((e) => e.probes.length);
   if (!work.length) return findings;
-  await sql.begin(async (tx) => {
-    await tx.unsafe('SET LOCAL search_path = pg_catalog');
-    for (const [n, { table, columns, probes }] of work.entries()) {
-      const probe = `pg_temp.${quoteIdent(`uuidmig_probe_${n}`)}`;
-      const [row] = await tx.unsafe<{ printed: string }[]>('SELECT $1::regclass::text AS printed', [qualify(table.schema, table.name)]);
-      const printed = row!.printed;
-      await tx.unsafe(`CREATE TEMP TABLE ${quoteIdent(`uuidmig_probe_${n}`)} (LIKE ${qualify(table.schema, table.name)})`);
-      for (const column of columns) await tx.unsafe(`ALTER TABLE ${probe} ALTER COLUMN ${quoteIdent(column)} TYPE uuid USING NULL`);
-      for (const p of probes) {
-        await tx.unsafe('SAVEPOINT uuidmig_probe');
-        try {
-          await tx.unsafe(p.sql(probe, printed));
-          await tx.unsafe('RELEASE SAVEPOINT uuidmig_probe');
-        } catch (error) {
-          await tx.unsafe('ROLLBACK TO SAVEPOINT uuidmig_probe');
-          findings.push({ kind: 'not-uuid-ready', table, columns: p.reads,
-            message: `${p.what} on ${displayTable(table)} cannot hold once ${p.reads.join(', ')} ${p.reads.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it before the migration.` });
+  await sql
+    .begin(async (tx) => {
+      await tx.unsafe('SET LOCAL search_path = pg_catalog');
+      for (const [n, { table, columns, probes }] of work.entries()) {
+        const probe = `pg_temp.${quoteIdent(`uuidmig_probe_${n}`)}`;
+        const [row] = await tx.unsafe<{ printed: string }[]>('SELECT $1::regclass::text AS printed', [
+          qualify(table.schema, table.name),
+        ]);
+        const printed = row!.printed;
+        await tx.unsafe(
+          `CREATE TEMP TABLE ${quoteIdent(`uuidmig_probe_${n}`)} (LIKE ${qualify(table.schema, table.name)})`,
+        );
+        for (const column of columns)
+          await tx.unsafe(`ALTER TABLE ${probe} ALTER COLUMN ${quoteIdent(column)} TYPE uuid USING NULL`);
+        for (const p of probes) {
+          await tx.unsafe('SAVEPOINT uuidmig_probe');
+          try {
+            await tx.unsafe(p.sql(probe, printed));
+            await tx.unsafe('RELEASE SAVEPOINT uuidmig_probe');
+          } catch (error) {
+            await tx.unsafe('ROLLBACK TO SAVEPOINT uuidmig_probe');
+            findings.push({
+              kind: 'not-uuid-ready',
+              table,
+              columns: p.reads,
+              message: `${p.what} on ${displayTable(table)} cannot hold once ${p.reads.join(', ')} ${p.reads.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it before the migration.`,
+            });
+          }
         }
       }
-    }
-    throw new ProbeDone();
-  }).catch((error) => {
-    if (!(error instanceof ProbeDone)) throw error;
-  });
+      throw new ProbeDone();
+    })
+    .catch((error) => {
+      if (!(error instanceof ProbeDone)) throw error;
+    });
   return findings;
 }
 

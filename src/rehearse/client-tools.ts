@@ -17,7 +17,9 @@ export function checkClientTools(sourceVersionNum: number, sourceVersion: string
     try {
       versions[tool] = execFileSync(tool, ['--version'], { encoding: 'utf8' }).trim();
     } catch {
-      throw new UsageError(`${tool} was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install postgresql-client) so uuidmig rehearse can copy the source.`);
+      throw new UsageError(
+        `${tool} was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install postgresql-client) so uuidmig rehearse can copy the source.`,
+      );
     }
   }
   const match = /(\d+)(?:\.(\d+))?/.exec(versions.pg_dump!.replace(/^pg_dump \(PostgreSQL\) /, ''));
@@ -25,7 +27,9 @@ export function checkClientTools(sourceVersionNum: number, sourceVersion: string
   const pgDumpVersion = match ? `${match[1]}${match[2] ? `.${match[2]}` : ''}` : versions.pg_dump!;
   const sourceMajor = Math.floor(sourceVersionNum / 10000);
   if (pgDumpMajor < sourceMajor) {
-    throw new UsageError(`pg_dump ${pgDumpVersion} is older than the source server (PostgreSQL ${sourceVersion}) and cannot dump it; install PostgreSQL ${sourceMajor}'s client tools (for example postgresql-client-${sourceMajor} from the PostgreSQL apt repository) and put them first on PATH.`);
+    throw new UsageError(
+      `pg_dump ${pgDumpVersion} is older than the source server (PostgreSQL ${sourceVersion}) and cannot dump it; install PostgreSQL ${sourceMajor}'s client tools (for example postgresql-client-${sourceMajor} from the PostgreSQL apt repository) and put them first on PATH.`,
+    );
   }
   return { pgDumpVersion, pgDumpMajor };
 }

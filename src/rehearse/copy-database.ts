@@ -1,6 +1,6 @@
 import { pgDump, pgRestore } from 'pg-dump-restore';
-import { DatabaseError } from '../errors.js';
 import { redactSecrets } from '../db/mask.js';
+import { DatabaseError } from '../errors.js';
 
 interface Target {
   host: string;
@@ -25,7 +25,12 @@ export function targetOf(url: string): Target {
  * Copy the source into staging with pg_dump and pg_restore (custom format, through the
  * pg-dump-restore package). pg_dump only reads, in one repeatable-read read-only transaction.
  */
-export async function copyDatabase(sourceUrl: string, stagingUrl: string, file: string, jobs: number): Promise<{ dumpMs: number; restoreMs: number }> {
+export async function copyDatabase(
+  sourceUrl: string,
+  stagingUrl: string,
+  file: string,
+  jobs: number,
+): Promise<{ dumpMs: number; restoreMs: number }> {
   const source = targetOf(sourceUrl);
   const staging = targetOf(stagingUrl);
   const t0 = Date.now();
@@ -38,13 +43,19 @@ export async function copyDatabase(sourceUrl: string, stagingUrl: string, file: 
   try {
     await pgRestore(staging, { filePath: file, jobs: jobs > 1 ? jobs : undefined, exitOnError: true });
   } catch (error) {
-    throw new DatabaseError(`pg_restore could not restore into staging: ${clean(error, [staging.password])}.`, { cause: error });
+    throw new DatabaseError(`pg_restore could not restore into staging: ${clean(error, [staging.password])}.`, {
+      cause: error,
+    });
   }
   return { dumpMs: t1 - t0, restoreMs: Date.now() - t1 };
 }
 
 function clean(error: unknown, secrets: string[]): string {
   const e = error as { stderr?: string; shortMessage?: string; message?: string };
-  const text = (e.stderr?.trim() || e.shortMessage || e.message || String(error)).split('\n').filter(Boolean).slice(-2).join(' ');
+  const text = (e.stderr?.trim() || e.shortMessage || e.message || String(error))
+    .split('\n')
+    .filter(Boolean)
+    .slice(-2)
+    .join(' ');
   return redactSecrets(text, secrets).replace(/\.$/, '');
 }

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { plan as makePlan } from '../api/plan.js';
-import { resolveInputs, type InputOptions } from '../api/resolve-inputs.js';
-import { connect, parseDatabaseUrl, withDatabaseErrors, type Sql } from '../db/connect.js';
+import { type InputOptions, resolveInputs } from '../api/resolve-inputs.js';
+import { connect, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/connect.js';
 import { maskUrl } from '../db/mask.js';
 import { BlockedError } from '../errors.js';
 import { openApply } from '../executor/apply.js';
@@ -14,10 +14,10 @@ import { readPlanFile } from '../render/plan-file.js';
 import { verify } from '../verify/verify.js';
 import { checkClientTools } from './client-tools.js';
 import { copyDatabase } from './copy-database.js';
-import { measure, type RehearsalReport } from './report.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
-import { copyRoles, startEmbeddedStaging, useStagingServer, type Staging } from './staging.js';
+import { measure, type RehearsalReport } from './report.js';
+import { copyRoles, type Staging, startEmbeddedStaging, useStagingServer } from './staging.js';
 
 export interface RehearseOptions extends InputOptions {
   sourceUrl: string;
@@ -39,7 +39,8 @@ export interface RehearseResult {
   folder: string;
 }
 
-const sizeOf = async (sql: Sql) => Number((await sql<{ n: string }[]>`SELECT pg_database_size(current_database())::text AS n`)[0]!.n);
+const sizeOf = async (sql: Sql) =>
+  Number((await sql<{ n: string }[]>`SELECT pg_database_size(current_database())::text AS n`)[0]!.n);
 
 /**
  * `uuidmig rehearse`: copy the source (read-only) to staging, then plan, apply and verify there,
@@ -58,13 +59,20 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
   const folder = path.resolve(options.out ?? '.', 'rehearsals', timestamp(now));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-rehearse-'));
   try {
-    const [server] = await withDatabaseErrors(sourceUrl, () => source<{ v: string; n: number; db: string }[]>`SELECT current_setting('server_version') AS v,
-      current_setting('server_version_num')::int AS n, current_database() AS db`);
+    const [server] = await withDatabaseErrors(
+      sourceUrl,
+      () => source<{ v: string; n: number; db: string }[]>`SELECT current_setting('server_version') AS v,
+      current_setting('server_version_num')::int AS n, current_database() AS db`,
+    );
     const tools = checkClientTools(server!.n, server!.v);
     staging = options.stagingUrl
-      ? await withDatabaseErrors(options.stagingUrl, () => useStagingServer(options.stagingUrl!, source, options.force ?? false))
+      ? await withDatabaseErrors(options.stagingUrl, () =>
+          useStagingServer(options.stagingUrl!, source, options.force ?? false),
+        )
       : await startEmbeddedStaging(server!.n, server!.db);
-    say(`Copying ${server!.db} (PostgreSQL ${server!.v}) to ${staging.kind === 'embedded' ? `an embedded PostgreSQL ${staging.serverVersion}` : maskUrl(staging.url)} with pg_dump ${tools.pgDumpVersion}.`);
+    say(
+      `Copying ${server!.db} (PostgreSQL ${server!.v}) to ${staging.kind === 'embedded' ? `an embedded PostgreSQL ${staging.serverVersion}` : maskUrl(staging.url)} with pg_dump ${tools.pgDumpVersion}.`,
+    );
     const sourceSize = await sizeOf(source);
     await withDatabaseErrors(sourceUrl, () => copyRoles(source, staging!.url));
     const copy = await copyDatabase(sourceUrl, staging.url, path.join(work, 'source.dump'), options.jobs ?? 1);
@@ -72,7 +80,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
     const sizeBefore = await sizeOf(stagingSql);
     say(`Copied in ${((copy.dumpMs + copy.restoreMs) / 1000).toFixed(2)} s. Planning and applying on staging.`);
 
-    const thePlan: Plan = planFile ?? await planOnStaging(staging.url, inputs!, options, work);
+    const thePlan: Plan = planFile ?? (await planOnStaging(staging.url, inputs!, options, work));
     const session = await openApply({ plan: thePlan, databaseUrl: staging.url });
     const timings: { stage: StageTiming; startMs: number }[] = [];
     let verifyBeforeMs = 0;
@@ -101,17 +109,40 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
     const measured = measure(thePlan, timings);
     const ratio = sizeBefore > 0 ? sourceSize / sizeBefore : 1;
     const report: RehearsalReport = {
-      format: 'uuidmig-rehearsal', version: 1, createdAt: now.toISOString(),
-      source: { server: maskUrl(sourceUrl).replace(/\/[^/]*$/, ''), database: server!.db, serverVersion: server!.v, sizeBytes: sourceSize },
-      staging: { kind: staging.kind, server: maskUrl(staging.url).replace(/\/[^/]*$/, ''), serverVersion: staging.serverVersion, sizeBeforeBytes: sizeBefore, sizeAfterBytes: sizeAfter },
+      format: 'uuidmig-rehearsal',
+      version: 1,
+      createdAt: now.toISOString(),
+      source: {
+        server: maskUrl(sourceUrl).replace(/\/[^/]*$/, ''),
+        database: server!.db,
+        serverVersion: server!.v,
+        sizeBytes: sourceSize,
+      },
+      staging: {
+        kind: staging.kind,
+        server: maskUrl(staging.url).replace(/\/[^/]*$/, ''),
+        serverVersion: staging.serverVersion,
+        sizeBeforeBytes: sizeBefore,
+        sizeAfterBytes: sizeAfter,
+      },
       pgDump: tools.pgDumpVersion,
       copy: { ...copy, jobs: options.jobs ?? 1 },
-      plan: { id: thePlan.id, conversions: thePlan.conversions.length, references: thePlan.references.length, stages: thePlan.stages.length, statements: thePlan.stages.reduce((n, s) => n + s.steps.length, 0) },
+      plan: {
+        id: thePlan.id,
+        conversions: thePlan.conversions.length,
+        references: thePlan.references.length,
+        stages: thePlan.stages.length,
+        statements: thePlan.stages.reduce((n, s) => n + s.steps.length, 0),
+      },
       timings: { verifyBeforeMs, applyMs, verifyAfterMs, totalMs: Date.now() - started },
       ...measured,
       verification: { ok: checked.ok, differences: checked.differences },
       estimate: ratio > 1.1 ? { ratio, applyMs: Math.round(applyMs * ratio) } : null,
-      headline: { totalMs: Date.now() - started, longestLock: measured.locks[0] ?? null, verification: checked.ok ? 'passed' : 'failed' },
+      headline: {
+        totalMs: Date.now() - started,
+        longestLock: measured.locks[0] ?? null,
+        verification: checked.ok ? 'passed' : 'failed',
+      },
     };
     writeReport(report, folder);
     return { report, folder };
@@ -122,10 +153,25 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
   }
 }
 
-async function planOnStaging(stagingUrl: string, inputs: NonNullable<Awaited<ReturnType<typeof resolveInputs>>>, options: RehearseOptions, work: string): Promise<Plan> {
-  const made = await makePlan({ schema: inputs.schema, databaseUrl: stagingUrl, cwd: options.cwd, out: work, orphans: options.orphans, legacyColumn: options.legacyColumn, now: options.now });
+async function planOnStaging(
+  stagingUrl: string,
+  inputs: NonNullable<Awaited<ReturnType<typeof resolveInputs>>>,
+  options: RehearseOptions,
+  work: string,
+): Promise<Plan> {
+  const made = await makePlan({
+    schema: inputs.schema,
+    databaseUrl: stagingUrl,
+    cwd: options.cwd,
+    out: work,
+    orphans: options.orphans,
+    legacyColumn: options.legacyColumn,
+    now: options.now,
+  });
   if (made.blockers.length) {
-    throw new BlockedError(`The plan is blocked on the staging copy by ${made.blockers.length} problem(s): ${made.blockers.map((b) => b.message).join(' ')}`);
+    throw new BlockedError(
+      `The plan is blocked on the staging copy by ${made.blockers.length} problem(s): ${made.blockers.map((b) => b.message).join(' ')}`,
+    );
   }
   return made.plan;
 }

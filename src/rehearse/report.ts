@@ -37,7 +37,13 @@ export interface RehearsalReport {
   version: 1;
   createdAt: string;
   source: { server: string; database: string; serverVersion: string; sizeBytes: number };
-  staging: { kind: 'embedded' | 'server'; server: string; serverVersion: string; sizeBeforeBytes: number; sizeAfterBytes: number };
+  staging: {
+    kind: 'embedded' | 'server';
+    server: string;
+    serverVersion: string;
+    sizeBeforeBytes: number;
+    sizeAfterBytes: number;
+  };
   pgDump: string;
   copy: { dumpMs: number; restoreMs: number; jobs: number };
   plan: { id: string; conversions: number; references: number; stages: number; statements: number };
@@ -59,7 +65,10 @@ export interface RehearsalReport {
  * the longest time each table was held under ACCESS EXCLUSIVE (from the first statement that takes it
  * until its transaction commits), and rows per second of each fill.
  */
-export function measure(plan: Plan, timings: { stage: StageTiming; startMs: number }[]): { stages: ReportStage[]; holds: LockHold[]; locks: LockHold[]; fills: ReportStep[] } {
+export function measure(
+  plan: Plan,
+  timings: { stage: StageTiming; startMs: number }[],
+): { stages: ReportStage[]; holds: LockHold[]; locks: LockHold[]; fills: ReportStep[] } {
   const stages: ReportStage[] = [];
   const holds: LockHold[] = [];
   const longest = new Map<string, LockHold>();
@@ -70,19 +79,34 @@ export function measure(plan: Plan, timings: { stage: StageTiming; startMs: numb
     const steps = timing.steps.map((t): ReportStep => {
       const step = stage.steps.find((s) => s.id === t.stepId)!;
       return {
-        id: step.id, description: step.description, lock: step.lock, table: step.table, startMs: txStart + t.offsetMs, ms: t.ms, rows: t.rows,
-        rowsPerSecond: t.rows === null ? null : Math.round(t.rows / Math.max(t.ms, 1) * 1000),
+        id: step.id,
+        description: step.description,
+        lock: step.lock,
+        table: step.table,
+        startMs: txStart + t.offsetMs,
+        ms: t.ms,
+        rows: t.rows,
+        rowsPerSecond: t.rows === null ? null : Math.round((t.rows / Math.max(t.ms, 1)) * 1000),
       };
     });
     const held = new Map<string, number>();
-    for (const s of steps) if (s.lock === 'ACCESS EXCLUSIVE' && s.table && !held.has(s.table)) held.set(s.table, s.startMs);
+    for (const s of steps)
+      if (s.lock === 'ACCESS EXCLUSIVE' && s.table && !held.has(s.table)) held.set(s.table, s.startMs);
     const txEnd = txStart + timing.transactionMs;
     for (const [table, from] of held) {
       const hold = { table, stage: `${stage.id} ${stage.name}`, startMs: from, ms: txEnd - from };
       holds.push(hold);
       if (!longest.has(table) || longest.get(table)!.ms < hold.ms) longest.set(table, hold);
     }
-    stages.push({ id: stage.id, name: stage.name, startMs, ms: timing.ms, transactionMs: timing.transactionMs, lockRetries: timing.lockRetries, steps });
+    stages.push({
+      id: stage.id,
+      name: stage.name,
+      startMs,
+      ms: timing.ms,
+      transactionMs: timing.transactionMs,
+      lockRetries: timing.lockRetries,
+      steps,
+    });
   }
   const fills = stages.flatMap((s) => s.steps).filter((s) => s.rows !== null);
   return { stages, holds, locks: [...longest.values()].sort((a, b) => b.ms - a.ms), fills };
@@ -94,7 +118,7 @@ export const bytes = (n: number): string => {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
   let v = n;
-  while (v >= 1024 && i < units.length - 1) (v /= 1024), i++;
+  for (; v >= 1024 && i < units.length - 1; i++) v /= 1024;
   return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
 };
 
@@ -103,8 +127,17 @@ export function headlineText(r: RehearsalReport): string[] {
   const lock = r.headline.longestLock;
   return [
     `Total: ${seconds(r.headline.totalMs)} (apply ${seconds(r.timings.applyMs)}, verify ${seconds(r.timings.verifyBeforeMs + r.timings.verifyAfterMs)}, copy ${seconds(r.copy.dumpMs + r.copy.restoreMs)}).`,
-    lock ? `Longest lock: ${lock.table} held ACCESS EXCLUSIVE for ${seconds(lock.ms)} (stage ${lock.stage}).` : 'Longest lock: none taken.',
-    r.verification.ok ? 'Verification: passed; every row kept its parent.' : `Verification: FAILED for ${r.verification.differences.filter((d) => d.differs.length).map((d) => d.name).join(', ')}.`,
-    r.estimate ? `Estimate for the source's full size (${r.estimate.ratio.toFixed(1)}x the data on staging): apply about ${seconds(r.estimate.applyMs)}.` : 'Staging holds a full copy of the source: the times above are the estimate.',
+    lock
+      ? `Longest lock: ${lock.table} held ACCESS EXCLUSIVE for ${seconds(lock.ms)} (stage ${lock.stage}).`
+      : 'Longest lock: none taken.',
+    r.verification.ok
+      ? 'Verification: passed; every row kept its parent.'
+      : `Verification: FAILED for ${r.verification.differences
+          .filter((d) => d.differs.length)
+          .map((d) => d.name)
+          .join(', ')}.`,
+    r.estimate
+      ? `Estimate for the source's full size (${r.estimate.ratio.toFixed(1)}x the data on staging): apply about ${seconds(r.estimate.applyMs)}.`
+      : 'Staging holds a full copy of the source: the times above are the estimate.',
   ];
 }

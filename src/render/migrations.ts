@@ -15,7 +15,9 @@ export function renderStageSql(plan: Plan, stage: Stage): string {
 }
 
 function renderStep(step: Step): string {
-  const on = step.table ? ` on ${step.table}${step.estimatedRows === null ? '' : ` (~${step.estimatedRows} rows)`}` : '';
+  const on = step.table
+    ? ` on ${step.table}${step.estimatedRows === null ? '' : ` (~${step.estimatedRows} rows)`}`
+    : '';
   return `-- lock: ${step.lock}${on}: ${step.description}\n${step.sql};`;
 }
 
@@ -41,6 +43,9 @@ export function writeMigrations(plan: Plan, folder: string): WrittenMigrations {
     files.push(file);
     return { idx, version: '7', when: created + idx, tag: stageTag(stage), breakpoints: true };
   });
-  fs.writeFileSync(path.join(folder, 'meta', '_journal.json'), `${JSON.stringify({ version: '7', dialect: 'postgresql', entries }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(folder, 'meta', '_journal.json'),
+    `${JSON.stringify({ version: '7', dialect: 'postgresql', entries }, null, 2)}\n`,
+  );
   return { folder, files };
 }

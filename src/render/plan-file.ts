@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { planSchema, type Plan } from '../planner/plan-schema.js';
+import { type Plan, planSchema } from '../planner/plan-schema.js';
 
 export function writePlanFile(plan: Plan, folder: string): string {
   fs.mkdirSync(folder, { recursive: true });
@@ -22,7 +22,9 @@ export function readPlanFile(file: string): Plan {
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(`The plan file ${file} is not a uuidmig plan: ${issue.path.join('.') || 'the file'}: ${issue.message.toLowerCase()}.`);
+    throw new UsageError(
+      `The plan file ${file} is not a uuidmig plan: ${issue.path.join('.') || 'the file'}: ${issue.message.toLowerCase()}.`,
+    );
   }
   return parsed.data;
 }

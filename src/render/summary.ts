@@ -1,36 +1,66 @@
-import type { Finding } from '../model/work.js';
 import { displayColumn, displayTable } from '../model/types.js';
+import type { Finding } from '../model/work.js';
 import { LOCK_LEVELS, type Plan } from '../planner/plan-schema.js';
 
 const rows = (n: number | null) => (n === null ? 'rows unknown' : `~${n} rows`);
 
 function table(lines: string[][]): string[] {
   const widths = lines[0]?.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length))) ?? [];
-  return lines.map((l) => `  ${l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd());
+  return lines.map((l) =>
+    `  ${l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd(),
+  );
 }
 
 /** The readable summary `uuidmig plan` prints: what converts, every reference and its source, orphans, locks. */
 export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
   const out: string[] = [];
   const refs = plan.references;
-  out.push(`uuidmig plan ${plan.name}: ${plan.conversions.length} key conversion(s), ${refs.length} reference(s), ${plan.components.length} component(s), ${plan.stages.length} stage(s)`);
-  out.push(`database ${plan.source.database} (PostgreSQL ${plan.source.serverVersion}), legacy column "${plan.options.legacyColumn}", orphans: ${plan.options.orphans}`);
+  out.push(
+    `uuidmig plan ${plan.name}: ${plan.conversions.length} key conversion(s), ${refs.length} reference(s), ${plan.components.length} component(s), ${plan.stages.length} stage(s)`,
+  );
+  out.push(
+    `database ${plan.source.database} (PostgreSQL ${plan.source.serverVersion}), legacy column "${plan.options.legacyColumn}", orphans: ${plan.options.orphans}`,
+  );
   out.push('', 'Key conversions (integer key -> uuid; the old value stays in the legacy column)');
-  out.push(...(plan.conversions.length === 0 ? ['  none'] : table(plan.conversions.map((c) => [
-    displayColumn(c.table, c.column), `${c.fromType} -> uuid`, `keeps ${c.legacyColumn}`, rows(c.estimatedRows), c.newDefault ? `default ${c.newDefault}` : 'no default',
-  ]))));
+  out.push(
+    ...(plan.conversions.length === 0
+      ? ['  none']
+      : table(
+          plan.conversions.map((c) => [
+            displayColumn(c.table, c.column),
+            `${c.fromType} -> uuid`,
+            `keeps ${c.legacyColumn}`,
+            rows(c.estimatedRows),
+            c.newDefault ? `default ${c.newDefault}` : 'no default',
+          ]),
+        )),
+  );
   out.push('', 'References to convert (child -> parent)');
-  out.push(...(refs.length === 0 ? ['  none'] : table(refs.map((r) => [
-    r.id, modeOf(r, blockers),
-    r.sources.map((s) => (s === 'foreign-key' ? `foreign key ${r.constraint?.name}` : s)).join(' + '),
-    `orphans ${r.orphans}`, rows(r.estimatedRows),
-  ]))));
+  out.push(
+    ...(refs.length === 0
+      ? ['  none']
+      : table(
+          refs.map((r) => [
+            r.id,
+            modeOf(r, blockers),
+            r.sources.map((s) => (s === 'foreign-key' ? `foreign key ${r.constraint?.name}` : s)).join(' + '),
+            `orphans ${r.orphans}`,
+            rows(r.estimatedRows),
+          ]),
+        )),
+  );
   if (plan.mistakes.length) {
     out.push('', 'Schema mistakes (declared integer, but references a uuid key: planned as uuid)');
-    out.push(...plan.mistakes.map((m) => `  ${displayColumn(m.table, m.column)} is declared ${m.declaredType} but references ${displayColumn(m.parent, m.parentColumn)} (uuid); declare it uuid in the Drizzle schema`));
+    out.push(
+      ...plan.mistakes.map(
+        (m) =>
+          `  ${displayColumn(m.table, m.column)} is declared ${m.declaredType} but references ${displayColumn(m.parent, m.parentColumn)} (uuid); declare it uuid in the Drizzle schema`,
+      ),
+    );
   }
   if (plan.warnings.length) out.push('', 'Warnings', ...plan.warnings.map((w) => `  ${w.message}`));
-  if (blockers.length) out.push('', 'Blocking problems (nothing was written)', ...blockers.map((b) => `  ${b.message}`));
+  if (blockers.length)
+    out.push('', 'Blocking problems (nothing was written)', ...blockers.map((b) => `  ${b.message}`));
   if (plan.stages.length && !blockers.length) {
     out.push('', 'Stages (strongest lock per table)');
     out.push(...table(plan.stages.map((s) => [s.id, s.name, `${s.steps.length} statements`, locksOf(s.steps)])));

@@ -5,18 +5,27 @@ const cell = (v: number | null | undefined) => (v === null || v === undefined ? 
 /** The verify table: reference, rows, orphans before/after, fingerprint match; tables' row counts. */
 export function renderVerifyReport(title: string, differences: CheckDifference[]): string {
   const rows = differences.map((d) => {
-    const rowsCell = d.before?.rows === d.now?.rows ? cell(d.now?.rows) : `${cell(d.before?.rows)} -> ${cell(d.now?.rows)}`;
-    if (d.kind === 'table') return [`table ${d.name}`, rowsCell, '', '', d.differs.length ? `DIFFERS (${d.differs.join(', ')})` : 'ok'];
+    const rowsCell =
+      d.before?.rows === d.now?.rows ? cell(d.now?.rows) : `${cell(d.before?.rows)} -> ${cell(d.now?.rows)}`;
+    if (d.kind === 'table')
+      return [`table ${d.name}`, rowsCell, '', '', d.differs.length ? `DIFFERS (${d.differs.join(', ')})` : 'ok'];
     const fingerprint = d.differs.includes('fingerprint') ? 'DIFFERS' : 'match';
-    return [d.name, rowsCell, `${cell(d.before?.orphans)} / ${cell(d.now?.orphans)}`, fingerprint, d.differs.length ? `DIFFERS (${d.differs.join(', ')})` : 'ok'];
+    return [
+      d.name,
+      rowsCell,
+      `${cell(d.before?.orphans)} / ${cell(d.now?.orphans)}`,
+      fingerprint,
+      d.differs.length ? `DIFFERS (${d.differs.join(', ')})` : 'ok',
+    ];
   });
   const header = ['reference', 'rows', 'orphans before / now', 'fingerprint', 'result'];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const lines = all.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd());
   const bad = differences.filter((d) => d.differs.length);
-  const verdict = bad.length === 0
-    ? 'Every table has its rows and every reference points at the same parent as before.'
-    : `${bad.length} difference(s): ${bad.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}.`;
+  const verdict =
+    bad.length === 0
+      ? 'Every table has its rows and every reference points at the same parent as before.'
+      : `${bad.length} difference(s): ${bad.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}.`;
   return [title, ...lines, verdict, ''].join('\n');
 }

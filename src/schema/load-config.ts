@@ -6,22 +6,26 @@ import { importUserModule } from './import-module.js';
 
 const credentialsSchema = z.union([
   z.object({ url: z.string() }).loose(),
-  z.object({
-    host: z.string(),
-    port: z.number().optional(),
-    user: z.string().optional(),
-    password: z.string().optional(),
-    database: z.string(),
-  }).loose(),
+  z
+    .object({
+      host: z.string(),
+      port: z.number().optional(),
+      user: z.string().optional(),
+      password: z.string().optional(),
+      database: z.string(),
+    })
+    .loose(),
 ]);
 
-const configSchema = z.object({
-  dialect: z.string().optional(),
-  schema: z.union([z.string(), z.array(z.string())]).optional(),
-  out: z.string().optional(),
-  dbCredentials: credentialsSchema.optional(),
-  schemaFilter: z.union([z.string(), z.array(z.string())]).optional(),
-}).loose();
+const configSchema = z
+  .object({
+    dialect: z.string().optional(),
+    schema: z.union([z.string(), z.array(z.string())]).optional(),
+    out: z.string().optional(),
+    dbCredentials: credentialsSchema.optional(),
+    schemaFilter: z.union([z.string(), z.array(z.string())]).optional(),
+  })
+  .loose();
 
 export interface DrizzleConfig {
   file: string;
@@ -31,7 +35,13 @@ export interface DrizzleConfig {
   schemaFilter: string[];
 }
 
-export const CONFIG_NAMES = ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.mts'];
+export const CONFIG_NAMES = [
+  'drizzle.config.ts',
+  'drizzle.config.js',
+  'drizzle.config.mjs',
+  'drizzle.config.cjs',
+  'drizzle.config.mts',
+];
 
 /** The drizzle.config.* drizzle-kit itself would pick up in `cwd`, if any. */
 export function findDefaultConfig(cwd = process.cwd()): string | undefined {
@@ -47,11 +57,15 @@ export async function loadDrizzleConfig(file: string): Promise<DrizzleConfig> {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(`The config file ${file} is not a drizzle-kit config: ${issue.path.join('.') || 'its default export'} ${issue.message.toLowerCase()}.`);
+    throw new UsageError(
+      `The config file ${file} is not a drizzle-kit config: ${issue.path.join('.') || 'its default export'} ${issue.message.toLowerCase()}.`,
+    );
   }
   const config = parsed.data;
   if (config.dialect && config.dialect !== 'postgresql') {
-    throw new UsageError(`The config file ${file} is for dialect "${config.dialect}"; uuidmig works with postgresql only.`);
+    throw new UsageError(
+      `The config file ${file} is for dialect "${config.dialect}"; uuidmig works with postgresql only.`,
+    );
   }
   return {
     file: absolute,

@@ -1,7 +1,14 @@
 import { createTableRelationsHelpers, is, One, Relations, SQL } from 'drizzle-orm';
-import { getTableConfig, isPgEnum, PgDialect, PgTable, type PgColumn } from 'drizzle-orm/pg-core';
+import { getTableConfig, isPgEnum, type PgColumn, PgDialect, PgTable } from 'drizzle-orm/pg-core';
 import { quoteLiteral } from '../db/quote.js';
-import type { ColumnModel, DrizzleReference, DrizzleSchemaModel, DrizzleTableModel, FkAction, TableRef } from '../model/types.js';
+import type {
+  ColumnModel,
+  DrizzleReference,
+  DrizzleSchemaModel,
+  DrizzleTableModel,
+  FkAction,
+  TableRef,
+} from '../model/types.js';
 import { tableKey } from '../model/types.js';
 
 /**

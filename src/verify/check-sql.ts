@@ -1,8 +1,8 @@
 import { qualify, quoteIdent } from '../db/quote.js';
-import { tableKey, type TableModel } from '../model/types.js';
+import { type TableModel, tableKey } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
-import { legacyValues, type KeyState } from './legacy-values.js';
+import { type KeyState, legacyValues } from './legacy-values.js';
 
 type Reference = Plan['references'][number];
 
@@ -14,7 +14,12 @@ const tuple = (exprs: string[]): string => exprs.map((e) => `quote_nullable(${e}
  * section 5: an order-independent sum of 64-bit hashes of (row identity, the parent's legacy integer).
  * Equal before and after means every row still points at the same parent.
  */
-export function referenceCheckSql(ref: Reference, child: TableModel, changes: ComponentChanges, state: KeyState): string {
+export function referenceCheckSql(
+  ref: Reference,
+  child: TableModel,
+  changes: ComponentChanges,
+  state: KeyState,
+): string {
   const values = legacyValues(child, state, changes);
   const identityColumns = child.primaryKey?.columns ?? child.columns.map((c) => c.name);
   const identity = tuple(identityColumns.map((c) => values.columns.get(c)!));
@@ -37,9 +42,13 @@ function orphanCondition(ref: Reference, changes: ComponentChanges, state: KeySt
   const noParent = `(${allSet} AND NOT EXISTS (SELECT 1 FROM ${qualify(ref.parent.schema, ref.parent.name)} AS o WHERE ${match}))`;
   if (state === 'integer') return noParent;
   const setAside = changes.changes
-    .filter((ch) => tableKey(ch.table) === tableKey(ref.child) && ref.convertColumns.includes(ch.column.name) && ch.orphanColumn)
+    .filter(
+      (ch) =>
+        tableKey(ch.table) === tableKey(ref.child) && ref.convertColumns.includes(ch.column.name) && ch.orphanColumn,
+    )
     .map((ch) => `c.${quoteIdent(ch.orphanColumn!)} IS NOT NULL`);
   return [noParent, ...setAside].join(' OR ');
 }
 
-export const tableCountSql = (table: TableModel): string => `SELECT count(*) AS rows FROM ${qualify(table.schema, table.name)}`;
+export const tableCountSql = (table: TableModel): string =>
+  `SELECT count(*) AS rows FROM ${qualify(table.schema, table.name)}`;

@@ -20,7 +20,7 @@ export function legacyValues(table: TableModel, state: KeyState, changes: Compon
   const joins: string[] = [];
   const byColumn = new Map(changes.changes.map((ch) => [columnKey(ch.table, ch.column.name), ch]));
   const columns = new Map<string, string>();
-  const valueOf = (owner: TableRef, column: string, alias: string): string => {
+  const legacyValueOf = (owner: TableRef, column: string, alias: string): string => {
     const change = byColumn.get(columnKey(owner, column));
     if (state === 'integer' || !change) return `${alias}.${quoteIdent(column)}`;
     if (change.role === 'key') return `${alias}.${quoteIdent(change.keepAs)}`;
@@ -30,11 +30,16 @@ export function legacyValues(table: TableModel, state: KeyState, changes: Compon
     const ref = change.fillFrom!;
     const i = ref.columns.indexOf(change.column.name);
     const parent = `p${joins.length}`;
-    const on = ref.columns.map((col, j) => `${parent}.${quoteIdent(ref.parentColumns[j]!)} = ${alias}.${quoteIdent(col)}`).join(' AND ');
+    const on = ref.columns
+      .map((col, j) => `${parent}.${quoteIdent(ref.parentColumns[j]!)} = ${alias}.${quoteIdent(col)}`)
+      .join(' AND ');
     joins.push(`LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS ${parent} ON ${on}`);
-    const value = ref.mode === 'repair' ? `${parent}.${quoteIdent(ref.joinColumns[i]!)}` : valueOf(ref.parent, ref.parentColumns[i]!, parent);
+    const value =
+      ref.mode === 'repair'
+        ? `${parent}.${quoteIdent(ref.joinColumns[i]!)}`
+        : legacyValueOf(ref.parent, ref.parentColumns[i]!, parent);
     return change.orphanColumn ? `COALESCE(${value}, ${alias}.${quoteIdent(change.orphanColumn)})` : value;
   };
-  for (const column of table.columns) columns.set(column.name, valueOf(table, column.name, 'c'));
+  for (const column of table.columns) columns.set(column.name, legacyValueOf(table, column.name, 'c'));
   return { columns, joins };
 }

@@ -41,8 +41,16 @@ export async function runChecks(sql: Queryable, plan: Plan, component?: string):
     }
     for (const ref of plan.references.filter((r) => changes.references.some((x) => x.id === r.id))) {
       const child = changes.tables.find((t) => tableKey(t) === tableKey(ref.child))!;
-      const [row] = await sql.unsafe<{ rows: bigint | number; orphans: bigint | number; fingerprint: string }[]>(referenceCheckSql(ref, child, changes, state));
-      checks.push({ kind: 'reference', name: ref.id, rows: Number(row!.rows), orphans: Number(row!.orphans), fingerprint: String(row!.fingerprint) });
+      const [row] = await sql.unsafe<{ rows: bigint | number; orphans: bigint | number; fingerprint: string }[]>(
+        referenceCheckSql(ref, child, changes, state),
+      );
+      checks.push({
+        kind: 'reference',
+        name: ref.id,
+        rows: Number(row!.rows),
+        orphans: Number(row!.orphans),
+        fingerprint: String(row!.fingerprint),
+      });
     }
   }
   return checks;

@@ -4,7 +4,7 @@ import { findPlanRecord, loadChecks, saveChecks } from '../executor/bookkeeping.
 import { withRun } from '../executor/run-handle.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { readPlanFile } from '../render/plan-file.js';
-import { compareChecks, runChecks, type CheckDifference } from './run-checks.js';
+import { type CheckDifference, compareChecks, runChecks } from './run-checks.js';
 
 export interface VerifyOptions {
   plan: string | Plan;
@@ -24,15 +24,21 @@ export interface VerifyReport {
  */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
-  return withRun(options.databaseUrl, async ({ conn, url }) => {
-    const record = await findPlanRecord(conn, plan.id);
-    const before = record ? await loadChecks(conn, plan.id, 'before') : [];
-    if (!record || before.length === 0) {
-      throw new UsageError(`Plan ${plan.id} was never applied to this database, so there is no verify-before to compare with; run uuidmig apply first.`);
-    }
-    const now = await withDatabaseErrors(url, () => runChecks(conn, plan));
-    await saveChecks(conn, plan.id, 'verify', now);
-    const differences = compareChecks(before, now);
-    return { plan, status: record.status, differences, ok: differences.every((d) => d.differs.length === 0) };
-  }, false);
+  return withRun(
+    options.databaseUrl,
+    async ({ conn, url }) => {
+      const record = await findPlanRecord(conn, plan.id);
+      const before = record ? await loadChecks(conn, plan.id, 'before') : [];
+      if (!record || before.length === 0) {
+        throw new UsageError(
+          `Plan ${plan.id} was never applied to this database, so there is no verify-before to compare with; run uuidmig apply first.`,
+        );
+      }
+      const now = await withDatabaseErrors(url, () => runChecks(conn, plan));
+      await saveChecks(conn, plan.id, 'verify', now);
+      const differences = compareChecks(before, now);
+      return { plan, status: record.status, differences, ok: differences.every((d) => d.differs.length === 0) };
+    },
+    false,
+  );
 }

@@ -11,7 +11,10 @@ export interface CliRun {
 }
 
 /** Run the real `bin/uuidmig.js` in a child process, with a clean environment unless told otherwise. */
-export function runUuidmig(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+export function runUuidmig(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,

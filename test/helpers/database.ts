@@ -1,6 +1,6 @@
-import { inject } from 'vitest';
-import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
 import { quoteIdent } from '../../src/db/quote.js';
 
 export interface TestDatabase {

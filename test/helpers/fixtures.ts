@@ -23,7 +23,8 @@ export function readGolden(name: string, file: string, actual: string): string {
   // versions use it too; 15 is the default and never has a file of its own.
   const version = Number(process.env.UUIDMIG_TEST_PG ?? '15');
   const named = (v: number) => target.replace(/(\.[a-z]+)$/, `.pg${v}$1`);
-  const chain = version >= 16 ? [...Array(version - 15).keys()].map((i) => named(version - i)) : version === 14 ? [named(14)] : [];
+  const chain =
+    version >= 16 ? [...Array(version - 15).keys()].map((i) => named(version - i)) : version === 14 ? [named(14)] : [];
   const inherited = () => [...chain, target].find((f) => fs.existsSync(f));
   if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(target)) {
     fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { plan } from '../../src/api/plan.js';
-import { qualify } from '../../src/db/quote.js';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
+import { qualify } from '../../src/db/quote.js';
 import { apply } from '../../src/executor/apply.js';
 import { finalize } from '../../src/executor/finalize.js';
 import { rollback } from '../../src/executor/rollback.js';
@@ -13,7 +13,7 @@ import type { CheckDifference } from '../../src/verify/run-checks.js';
 import { verify } from '../../src/verify/verify.js';
 import type { TestDatabase } from './database.js';
 import { loadFixture } from './fixtures.js';
-import { snapshotRows, translatedRows, type RowSnapshot } from './row-snapshot.js';
+import { type RowSnapshot, snapshotRows, translatedRows } from './row-snapshot.js';
 
 const expectNoDifferences = (differences: CheckDifference[]) =>
   expect(differences.filter((d) => d.differs.length).map((d) => `${d.name}: ${d.differs.join(', ')}`)).toEqual([]);
@@ -22,8 +22,13 @@ const expectNoDifferences = (differences: CheckDifference[]) =>
 async function rowsWithout(db: TestDatabase, plan: Plan, dropped: Set<string>): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const t of plan.catalog.tables.filter((x) => !x.parent)) {
-    const rows = await db.sql.unsafe<{ row: Record<string, unknown> }[]>(`SELECT to_jsonb(c) AS row FROM ${qualify(t.schema, t.name)} AS c`);
-    out[`${t.schema}.${t.name}`] = rows.map((r) => Object.fromEntries(Object.entries(r.row).filter(([k]) => !dropped.has(k)))).map((r) => JSON.stringify(r)).sort();
+    const rows = await db.sql.unsafe<{ row: Record<string, unknown> }[]>(
+      `SELECT to_jsonb(c) AS row FROM ${qualify(t.schema, t.name)} AS c`,
+    );
+    out[`${t.schema}.${t.name}`] = rows
+      .map((r) => Object.fromEntries(Object.entries(r.row).filter(([k]) => !dropped.has(k))))
+      .map((r) => JSON.stringify(r))
+      .sort();
   }
   return out;
 }
@@ -33,16 +38,29 @@ async function rowsWithout(db: TestDatabase, plan: Plan, dropped: Set<string>): 
  * finalize, comparing every row with its copy from before after each step (uuids translated back
  * through the legacy columns while they exist; exact rows after the rollback).
  */
-export async function runLifecycle(db: TestDatabase, fixture: string, orphans: OrphanPolicy = 'fail', afterApply?: () => Promise<void>, strategy: Strategy = 'rewrite'): Promise<Plan> {
+export async function runLifecycle(
+  db: TestDatabase,
+  fixture: string,
+  orphans: OrphanPolicy = 'fail',
+  afterApply?: () => Promise<void>,
+  strategy: Strategy = 'rewrite',
+): Promise<Plan> {
   await loadFixture(db.sql, fixture);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `uuidmig-${fixture}-`));
   try {
-    const made = await plan({ schema: path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', fixture, 'schema.ts'), databaseUrl: db.url, orphans, out, strategy });
+    const made = await plan({
+      schema: path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures', fixture, 'schema.ts'),
+      databaseUrl: db.url,
+      orphans,
+      out,
+      strategy,
+    });
     expect(made.blockers).toEqual([]);
     const planFile = made.planFile!;
     const catalog = await readCatalog(db.sql);
     const before: RowSnapshot = await snapshotRows(db.sql, catalog);
-    const expectTranslatedRows = async () => expect(Object.fromEntries(await translatedRows(db.sql, catalog, made.plan))).toEqual(Object.fromEntries(before));
+    const expectTranslatedRows = async () =>
+      expect(Object.fromEntries(await translatedRows(db.sql, catalog, made.plan))).toEqual(Object.fromEntries(before));
 
     const first = await apply({ plan: planFile, databaseUrl: db.url });
     expectNoDifferences(first.differences);
@@ -68,8 +86,21 @@ export async function runLifecycle(db: TestDatabase, fixture: string, orphans: O
     const done = await finalize({ plan: planFile, databaseUrl: db.url });
     const dropped = new Set(done.dropped.map((d) => d.column));
     const afterFinalize = await rowsWithout(db, made.plan, new Set());
-    expect(afterFinalize).toEqual(Object.fromEntries(Object.entries(beforeFinalize).map(([t, rows]) => [t, (rows as string[]).map((r) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(r)).filter(([k]) => !dropped.has(k))))).sort()])));
-    await expect(rollback({ plan: planFile, databaseUrl: db.url })).rejects.toThrow(/was finalized: the legacy columns that map the uuids back to integers are gone, so it cannot be rolled back/);
+    expect(afterFinalize).toEqual(
+      Object.fromEntries(
+        Object.entries(beforeFinalize).map(([t, rows]) => [
+          t,
+          (rows as string[])
+            .map((r) =>
+              JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(r)).filter(([k]) => !dropped.has(k)))),
+            )
+            .sort(),
+        ]),
+      ),
+    );
+    await expect(rollback({ plan: planFile, databaseUrl: db.url })).rejects.toThrow(
+      /was finalized: the legacy columns that map the uuids back to integers are gone, so it cannot be rolled back/,
+    );
     return made.plan;
   } finally {
     fs.rmSync(out, { recursive: true, force: true });

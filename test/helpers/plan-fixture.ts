@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
+import { type PlanResult, plan } from '../../src/api/plan.js';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
-import { plan, type PlanResult } from '../../src/api/plan.js';
 import type { OrphanPolicy } from '../../src/planner/plan-schema.js';
 import { renderStageSql } from '../../src/render/migrations.js';
 import { renderSummary } from '../../src/render/summary.js';
@@ -18,9 +18,19 @@ export interface FixturePlan {
 }
 
 /** Load a fixture, plan it (nothing written), and render what `uuidmig plan` would print and write. */
-export async function planFixture(db: TestDatabase, name: string, orphans: OrphanPolicy = 'fail'): Promise<FixturePlan> {
+export async function planFixture(
+  db: TestDatabase,
+  name: string,
+  orphans: OrphanPolicy = 'fail',
+): Promise<FixturePlan> {
   await loadFixture(db.sql, name);
-  const result = await plan({ schema: fixturePath(name, 'schema.ts'), databaseUrl: db.url, orphans, write: false, now: FIXED_NOW });
+  const result = await plan({
+    schema: fixturePath(name, 'schema.ts'),
+    databaseUrl: db.url,
+    orphans,
+    write: false,
+    now: FIXED_NOW,
+  });
   const summary = renderSummary(result.plan, result.blockers)
     .replace(`database ${db.name} `, 'database <test database> ')
     .replace(/\(PostgreSQL [^)]+\)/, '(PostgreSQL <version>)');

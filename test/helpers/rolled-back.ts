@@ -3,7 +3,10 @@ import type postgres from 'postgres';
 class RolledBack extends Error {}
 
 /** Run `work` in a transaction that is always rolled back; errors (and failed assertions) propagate. */
-export async function inRolledBackTransaction(sql: postgres.Sql, work: (tx: postgres.TransactionSql) => Promise<void>): Promise<void> {
+export async function inRolledBackTransaction(
+  sql: postgres.Sql,
+  work: (tx: postgres.TransactionSql) => Promise<void>,
+): Promise<void> {
   await sql
     .begin(async (tx) => {
       await work(tx);

@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
 import { catalogHash } from '../../src/planner/plan-migration.js';
-import { runUuidmig, type CliRun } from '../helpers/cli.js';
+import { type CliRun, runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { snapshotRows } from '../helpers/row-snapshot.js';
@@ -37,8 +37,12 @@ describe('apply --dry-run', () => {
     const r = await uuidmig('apply', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('apply would run all 1 stage(s)');
-    expect(r.stdout).toMatch(/0000\.\d{3} {2}ACCESS EXCLUSIVE {5}public\.users\n {6}ALTER TABLE "public"\."users" RENAME COLUMN "id" TO "legacy_id"/);
-    expect(r.stdout).toMatch(/SHARE ROW EXCLUSIVE {2}public\.users\n {6}ALTER TABLE "public"\."users" ADD CONSTRAINT "users_invited_by_fkey"/);
+    expect(r.stdout).toMatch(
+      /0000\.\d{3} {2}ACCESS EXCLUSIVE {5}public\.users\n {6}ALTER TABLE "public"\."users" RENAME COLUMN "id" TO "legacy_id"/,
+    );
+    expect(r.stdout).toMatch(
+      /SHARE ROW EXCLUSIVE {2}public\.users\n {6}ALTER TABLE "public"\."users" ADD CONSTRAINT "users_invited_by_fkey"/,
+    );
     const [schema] = await db.sql`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'uuidmig'`;
     expect(schema!.n).toBe(0);
     expect(catalogHash(await readCatalog(db.sql))).toBe(before);
@@ -50,12 +54,16 @@ describe('verify', () => {
     await planFixture('self-reference');
     const applied = await uuidmig('apply');
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout).toContain('Every table has its rows and every reference points at the same parent as before.');
+    expect(applied.stdout).toContain(
+      'Every table has its rows and every reference points at the same parent as before.',
+    );
     expect((await uuidmig('verify')).code).toBe(0);
     await db.sql`UPDATE users SET invited_by = (SELECT id FROM users WHERE name = 'eve') WHERE name = 'cleo'`;
     const r = await uuidmig('verify');
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/public\.users\.invited_by -> public\.users\.id\s+5\s+0 \/ 0\s+DIFFERS\s+DIFFERS \(fingerprint\)/);
+    expect(r.stdout).toMatch(
+      /public\.users\.invited_by -> public\.users\.id\s+5\s+0 \/ 0\s+DIFFERS\s+DIFFERS \(fingerprint\)/,
+    );
     expect(r.stderr).toContain('uuidmig: Verify found differences between before and now (listed above).');
   });
 });
@@ -72,14 +80,24 @@ describe('a step that fails', () => {
     const before = await snapshotRows(db.sql, catalog);
     const failed = await uuidmig('apply');
     expect(failed.code).toBe(4);
-    expect(failed.stderr).toMatch(/uuidmig: Step 0000\.\d{3} \(check every post_id found its parent\) of stage 0000 rewrite_posts failed, and the stage was rolled back, so the database is as it was before that stage: uuidmig: 1 row\(s\) of public\.comments\.post_id have no parent; nothing was changed\. The statement was: DO \$uuidmig\$/);
+    expect(failed.stderr).toMatch(
+      /uuidmig: Step 0000\.\d{3} \(check every post_id found its parent\) of stage 0000 rewrite_posts failed, and the stage was rolled back, so the database is as it was before that stage: uuidmig: 1 row\(s\) of public\.comments\.post_id have no parent; nothing was changed\. The statement was: DO \$uuidmig\$/,
+    );
     expect(failed.stderr).toContain('run uuidmig apply again to resume.');
     // The swap did not happen: keys are integers, and every original column holds what it held.
-    const [type] = await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'posts'::regclass AND attname = 'id'`;
+    const [type] =
+      await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'posts'::regclass AND attname = 'id'`;
     expect(type!.t).toBe('integer');
     const now = await snapshotRows(db.sql, catalog);
-    const strip = (rows: string[]) => rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(r)).filter(([k]) => !k.includes('__uuidmig_'))))).sort();
-    expect(Object.fromEntries([...now].map(([t, rows]) => [t, strip(rows)]))).toEqual(Object.fromEntries([...before].map(([t, rows]) => [t, strip(rows)])));
+    const strip = (rows: string[]) =>
+      rows
+        .map((r) =>
+          JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(r)).filter(([k]) => !k.includes('__uuidmig_')))),
+        )
+        .sort();
+    expect(Object.fromEntries([...now].map(([t, rows]) => [t, strip(rows)]))).toEqual(
+      Object.fromEntries([...before].map(([t, rows]) => [t, strip(rows)])),
+    );
     const [journal] = await db.sql`SELECT stage_id, status, error FROM uuidmig.journal WHERE status = 'failed'`;
     expect(journal).toMatchObject({ stage_id: '0000', status: 'failed' });
 
@@ -100,7 +118,9 @@ describe('refusals', () => {
       await holder`SELECT pg_advisory_lock(${0x75756964}, ${0x6d696700})`;
       const r = await uuidmig('apply');
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/Another uuidmig run holds the migration lock on this database: backend pid \d+ \(other-uuidmig, user postgres, connected since .+\); wait for it to finish/);
+      expect(r.stderr).toMatch(
+        /Another uuidmig run holds the migration lock on this database: backend pid \d+ \(other-uuidmig, user postgres, connected since .+\); wait for it to finish/,
+      );
     } finally {
       await holder.end();
     }
@@ -111,7 +131,9 @@ describe('refusals', () => {
     await db.sql`ALTER TABLE users ADD COLUMN nickname text`;
     const changed = await uuidmig('apply');
     expect(changed.code).toBe(1);
-    expect(changed.stderr).toContain('was made for a different database state (its tables, columns, keys or indexes changed since it was planned); run uuidmig plan again.');
+    expect(changed.stderr).toContain(
+      'was made for a different database state (its tables, columns, keys or indexes changed since it was planned); run uuidmig plan again.',
+    );
     await db.sql`ALTER TABLE users DROP COLUMN nickname`;
     expect((await uuidmig('apply')).code).toBe(0);
     const again = await uuidmig('apply');

@@ -7,7 +7,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 /** What src/catalog reads from pg_catalog, checked object by object on a real server. */
 let db: TestDatabase;
 let catalog: CatalogSnapshot;
-const table = (schema: string, name: string): TableModel => catalog.tables.find((t) => t.schema === schema && t.name === name)!;
+const table = (schema: string, name: string): TableModel =>
+  catalog.tables.find((t) => t.schema === schema && t.name === name)!;
 
 const HOSTILE_SCHEMA = 'we.ird "schema"';
 const HOSTILE_TABLE = `Post "Reactions".${'x'.repeat(40)}`;
@@ -48,38 +49,78 @@ describe('readCatalog', () => {
   test('columns with exact types, defaults, identity and owned sequences', () => {
     const kids = table('public', 'kids');
     expect(kids.columns.map((c) => [c.name, c.type, c.notNull])).toEqual([
-      ['id', 'integer', true], ['tenant', 'integer', true], ['parent_id', 'bigint', false], ['note', 'character varying(20)', false], ['amount', 'numeric(10,2)', false],
+      ['id', 'integer', true],
+      ['tenant', 'integer', true],
+      ['parent_id', 'bigint', false],
+      ['note', 'character varying(20)', false],
+      ['amount', 'numeric(10,2)', false],
     ]);
-    expect(kids.columns[0]).toMatchObject({ default: "nextval('public.kids_id_seq'::regclass)", identity: null, ownedSequence: 'public.kids_id_seq' });
-    expect(table('public', 'parents').columns[0]).toMatchObject({ identity: 'by default', default: null, ownedSequence: 'public.parents_id_seq' });
+    expect(kids.columns[0]).toMatchObject({
+      default: "nextval('public.kids_id_seq'::regclass)",
+      identity: null,
+      ownedSequence: 'public.kids_id_seq',
+    });
+    expect(table('public', 'parents').columns[0]).toMatchObject({
+      identity: 'by default',
+      default: null,
+      ownedSequence: 'public.parents_id_seq',
+    });
   });
 
   test('keys, and a foreign key with its actions, match type, deferrability and column order', () => {
     const parents = table('public', 'parents');
     expect(parents.primaryKey).toMatchObject({ name: 'parents_pkey', columns: ['id'] });
     expect(parents.uniques.map((u) => u.columns)).toEqual([['code'], ['tenant', 'id']]);
-    expect(table('public', 'kids').foreignKeys).toEqual([{
-      name: 'kids_parent_fk', columns: ['tenant', 'parent_id'], refSchema: 'public', refTable: 'parents', refColumns: ['tenant', 'id'],
-      onDelete: 'set null', onUpdate: 'cascade', deferrable: true, initiallyDeferred: true, match: 'full', validated: true,
-      definition: 'FOREIGN KEY (tenant, parent_id) REFERENCES public.parents(tenant, id) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED',
-    }]);
+    expect(table('public', 'kids').foreignKeys).toEqual([
+      {
+        name: 'kids_parent_fk',
+        columns: ['tenant', 'parent_id'],
+        refSchema: 'public',
+        refTable: 'parents',
+        refColumns: ['tenant', 'id'],
+        onDelete: 'set null',
+        onUpdate: 'cascade',
+        deferrable: true,
+        initiallyDeferred: true,
+        match: 'full',
+        validated: true,
+        definition:
+          'FOREIGN KEY (tenant, parent_id) REFERENCES public.parents(tenant, id) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED',
+      },
+    ]);
   });
 
   test('check constraints and partial, expression, INCLUDE indexes with every column they use', () => {
     const kids = table('public', 'kids');
-    expect(kids.checks).toEqual([{ name: 'kids_amount_check', columns: ['amount'], definition: 'CHECK ((amount >= (0)::numeric))' }]);
+    expect(kids.checks).toEqual([
+      { name: 'kids_amount_check', columns: ['amount'], definition: 'CHECK ((amount >= (0)::numeric))' },
+    ]);
     const byName = Object.fromEntries(kids.indexes.map((i) => [i.name, i]));
-    expect(byName.kids_partial).toMatchObject({ columns: ['note', 'parent_id'], predicate: '(parent_id > 0)', unique: false, backsConstraint: false });
-    expect(byName.kids_expr).toMatchObject({ columns: ['amount', 'note'], definition: 'CREATE INDEX kids_expr ON public.kids USING btree (lower((note)::text)) INCLUDE (amount)' });
+    expect(byName.kids_partial).toMatchObject({
+      columns: ['note', 'parent_id'],
+      predicate: '(parent_id > 0)',
+      unique: false,
+      backsConstraint: false,
+    });
+    expect(byName.kids_expr).toMatchObject({
+      columns: ['amount', 'note'],
+      definition: 'CREATE INDEX kids_expr ON public.kids USING btree (lower((note)::text)) INCLUDE (amount)',
+    });
     expect(byName.kids_pkey).toMatchObject({ backsConstraint: true });
   });
 
   test('views and materialized views with the key columns they read, and their indexes', () => {
     const views = Object.fromEntries(catalog.views.map((v) => [v.name, v]));
-    expect(views.kid_view!.uses).toEqual([{ schema: 'public', name: 'kids', column: 'id' }, { schema: 'public', name: 'kids', column: 'parent_id' }]);
+    expect(views.kid_view!.uses).toEqual([
+      { schema: 'public', name: 'kids', column: 'id' },
+      { schema: 'public', name: 'kids', column: 'parent_id' },
+    ]);
     expect(views.kid_view!.definition).toContain('FROM public.kids k');
     expect(views.kid_view_view!.uses).toEqual([{ schema: 'public', name: 'kid_view', column: 'id' }]);
-    expect(views.kid_counts).toMatchObject({ kind: 'materialized', uses: [{ schema: 'public', name: 'kids', column: 'parent_id' }] });
+    expect(views.kid_counts).toMatchObject({
+      kind: 'materialized',
+      uses: [{ schema: 'public', name: 'kids', column: 'parent_id' }],
+    });
     expect(views.kid_counts!.indexes.map((i) => i.name)).toEqual(['kid_counts_parent']);
   });
 

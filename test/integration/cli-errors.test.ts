@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { quoteIdent } from '../../src/db/quote.js';
 import { runUuidmig } from '../helpers/cli.js';
@@ -30,10 +30,19 @@ beforeAll(async () => {
   db = await createTestDatabase('cli_errors');
   await loadFixture(db.sql, 'self-reference');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-cli-'));
-  fs.writeFileSync(path.join(tmp, 'syntax.ts'), "import { pgTable } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', {\n");
-  fs.writeFileSync(path.join(tmp, 'missing-package.ts'), "import { pgTable } from 'drizzle-orm-that-is-not-installed';\nexport const t = pgTable;\n");
+  fs.writeFileSync(
+    path.join(tmp, 'syntax.ts'),
+    "import { pgTable } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', {\n",
+  );
+  fs.writeFileSync(
+    path.join(tmp, 'missing-package.ts'),
+    "import { pgTable } from 'drizzle-orm-that-is-not-installed';\nexport const t = pgTable;\n",
+  );
   fs.writeFileSync(path.join(tmp, 'broken.config.ts'), 'export default { schema: ;\n');
-  fs.writeFileSync(path.join(tmp, 'drizzle.config.ts'), `export default { dialect: 'postgresql', schema: ${JSON.stringify(schema)}, dbCredentials: { url: ${JSON.stringify(db.url)} } };\n`);
+  fs.writeFileSync(
+    path.join(tmp, 'drizzle.config.ts'),
+    `export default { dialect: 'postgresql', schema: ${JSON.stringify(schema)}, dbCredentials: { url: ${JSON.stringify(db.url)} } };\n`,
+  );
 });
 
 afterAll(async () => {
@@ -59,7 +68,7 @@ describe('exit 2: usage and configuration', () => {
     const r = await runUuidmig(['plan', '--schema', path.join(tmp, 'syntax.ts'), '--database-url', db.url]);
     expect(r.code).toBe(2);
     expectOneSentence(r.stderr);
-    expect(r.stderr).toContain(`Could not load the Drizzle schema file ${path.join(tmp, "syntax.ts")}: `);
+    expect(r.stderr).toContain(`Could not load the Drizzle schema file ${path.join(tmp, 'syntax.ts')}: `);
   });
 
   test('a schema that imports a missing package names the package', async () => {
@@ -88,7 +97,9 @@ describe('exit 2: usage and configuration', () => {
   test('no schema and no config', async () => {
     const r = await runUuidmig(['plan', '--database-url', db.url], { cwd: os.tmpdir() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('uuidmig: No Drizzle schema: pass --schema <file or folder> or --config <drizzle.config.ts>.\n');
+    expect(r.stderr).toBe(
+      'uuidmig: No Drizzle schema: pass --schema <file or folder> or --config <drizzle.config.ts>.\n',
+    );
   });
 
   test('a drizzle.config.ts in the current folder is found like drizzle-kit finds it', async () => {
@@ -101,7 +112,13 @@ describe('exit 2: usage and configuration', () => {
 
 describe('exit 3: the database could not be reached or refused us', () => {
   test('an unreachable server', async () => {
-    const r = await runUuidmig(['plan', '--schema', schema, '--database-url', 'postgres://someone:hunter2secret@127.0.0.1:1/app']);
+    const r = await runUuidmig([
+      'plan',
+      '--schema',
+      schema,
+      '--database-url',
+      'postgres://someone:hunter2secret@127.0.0.1:1/app',
+    ]);
     expect(r.code).toBe(3);
     expectOneSentence(r.stderr);
     expect(r.stderr).toContain('Could not reach the database server at 127.0.0.1:1: connection refused');
@@ -121,7 +138,13 @@ describe('exit 3: the database could not be reached or refused us', () => {
   });
 
   test('a database that does not exist', async () => {
-    const r = await runUuidmig(['plan', '--schema', schema, '--database-url', withUrl(db.url, (u) => (u.pathname = '/no_such_database'))]);
+    const r = await runUuidmig([
+      'plan',
+      '--schema',
+      schema,
+      '--database-url',
+      withUrl(db.url, (u) => (u.pathname = '/no_such_database')),
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('The database "no_such_database" does not exist on 127.0.0.1:');
     expectOneSentence(r.stderr);
@@ -131,7 +154,10 @@ describe('exit 3: the database could not be reached or refused us', () => {
     const role = `uuidmig_reader_${randomBytes(3).toString('hex')}`;
     await db.sql.unsafe(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD 'reader-secret'`);
     try {
-      const url = withUrl(db.url, (u) => ((u.username = role), (u.password = 'reader-secret')));
+      const url = withUrl(db.url, (u) => {
+        u.username = role;
+        u.password = 'reader-secret';
+      });
       const r = await runUuidmig(['plan', '--schema', schema, '--database-url', url]);
       expect(r.code).toBe(3);
       expectOneSentence(r.stderr);

@@ -7,8 +7,17 @@ test('uuidmig demo runs the whole journey and every verification passes', async 
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/Created database forum_demo: 11 tables with integer keys, \d{5,} rows\./);
-  expect(r.stdout).toMatch(/refused with --orphans fail:\n {3}- public\.notifications\.post_id -> public\.posts\.id: 455 row\(s\) point at no public\.posts row/);
-  for (const step of ['3. uuidmig apply', '4. uuidmig verify', '5. uuidmig rollback', '6. uuidmig verify', '7. uuidmig apply (again)', '8. uuidmig verify']) {
+  expect(r.stdout).toMatch(
+    /refused with --orphans fail:\n {3}- public\.notifications\.post_id -> public\.posts\.id: 455 row\(s\) point at no public\.posts row/,
+  );
+  for (const step of [
+    '3. uuidmig apply',
+    '4. uuidmig verify',
+    '5. uuidmig rollback',
+    '6. uuidmig verify',
+    '7. uuidmig apply (again)',
+    '8. uuidmig verify',
+  ]) {
     expect(r.stdout).toMatch(new RegExp(`${step.replace(/[.()]/g, '\\$&')} \\(\\d+\\.\\d\\d s\\): ok`));
   }
   expect(r.stdout).toMatch(/public\.posts\.thread_id -> public\.threads\.id\s+50000\s+0 \/ 0\s+match\s+ok/);

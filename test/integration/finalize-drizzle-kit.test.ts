@@ -1,7 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { generateDrizzleJson, generateMigration } from 'drizzle-kit/api';
 import postgres from 'postgres';
 import { afterEach, beforeEach, expect, test } from 'vitest';
@@ -44,7 +44,9 @@ function pull(url: string): ReturnType<typeof generateDrizzleJson> {
   const out = fs.mkdtempSync(path.join(dir, 'pull-'));
   execFileSync(KIT, ['pull', '--dialect', 'postgresql', '--url', url, '--out', out], { stdio: 'pipe' });
   const snapshot = JSON.parse(fs.readFileSync(path.join(out, 'meta', '0000_snapshot.json'), 'utf8'));
-  for (const table of Object.values(snapshot.tables) as { compositePrimaryKeys: Record<string, { columns: string[] }> }[]) {
+  for (const table of Object.values(snapshot.tables) as {
+    compositePrimaryKeys: Record<string, { columns: string[] }>;
+  }[]) {
     for (const pk of Object.values(table.compositePrimaryKeys)) pk.columns.sort();
   }
   return snapshot;
@@ -52,7 +54,8 @@ function pull(url: string): ReturnType<typeof generateDrizzleJson> {
 
 async function createFromSchema(url: string, schema: Record<string, unknown>): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
-  for (const statement of await generateMigration(generateDrizzleJson({}), generateDrizzleJson(schema))) await sql.unsafe(statement);
+  for (const statement of await generateMigration(generateDrizzleJson({}), generateDrizzleJson(schema)))
+    await sql.unsafe(statement);
   await sql.end();
 }
 
@@ -80,17 +83,28 @@ test('after finalize, drizzle-kit sees no difference between the Drizzle schema 
     expect((await verify({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
     const done = await finalize({ plan: made.planFile!, databaseUrl: db.url });
     expect(done.dropped.map((d) => `${d.table.name}.${d.column}`).sort()).toEqual([
-      'comments.legacy_id', 'comments.post_id__uuidmig_old', 'post_tags.post_id__uuidmig_old', 'posts.author_id__uuidmig_old',
-      'posts.legacy_id', 'users.invited_by__uuidmig_old', 'users.legacy_id',
+      'comments.legacy_id',
+      'comments.post_id__uuidmig_old',
+      'post_tags.post_id__uuidmig_old',
+      'posts.author_id__uuidmig_old',
+      'posts.legacy_id',
+      'users.invited_by__uuidmig_old',
+      'users.legacy_id',
     ]);
 
     expect(await generateMigration(pull(db.url), target)).toEqual([]);
     expect(await generateMigration(target, pull(db.url))).toEqual([]);
-    const [pk] = await db.sql`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'post_tags_post_id_tag_code_pk'`;
+    const [pk] =
+      await db.sql`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'post_tags_post_id_tag_code_pk'`;
     expect(pk!.def).toBe('PRIMARY KEY (post_id, tag_code)');
   } finally {
     await fresh.drop();
   }
-  const rows = await db.sql`SELECT u.email, i.email AS inviter FROM users u LEFT JOIN users i ON i.id = u.invited_by ORDER BY u.email`;
-  expect(rows.map((r) => [r.email, r.inviter])).toEqual([['a@x', null], ['b@x', 'a@x'], ['c@x', 'b@x']]);
+  const rows =
+    await db.sql`SELECT u.email, i.email AS inviter FROM users u LEFT JOIN users i ON i.id = u.invited_by ORDER BY u.email`;
+  expect(rows.map((r) => [r.email, r.inviter])).toEqual([
+    ['a@x', null],
+    ['b@x', 'a@x'],
+    ['c@x', 'b@x'],
+  ]);
 });

@@ -10,7 +10,7 @@ import { readPlanFile } from '../../src/render/plan-file.js';
 import { runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
-import { snapshotRows, translatedRows, type RowSnapshot } from '../helpers/row-snapshot.js';
+import { type RowSnapshot, snapshotRows, translatedRows } from '../helpers/row-snapshot.js';
 
 /**
  * A realistic forum (16 tables, two schemas, with data): `uuidmig plan` finds exactly the expected
@@ -38,8 +38,15 @@ afterAll(async () => {
 });
 
 const EXPECTED_CONVERSIONS = [
-  'admin.audit_log.id', 'public.categories.id', 'public.forums.id', 'public.notifications.id', 'public.posts.id',
-  'public.roles.id', 'public.threads.id', 'public.transactions.id', 'public.users.id',
+  'admin.audit_log.id',
+  'public.categories.id',
+  'public.forums.id',
+  'public.notifications.id',
+  'public.posts.id',
+  'public.roles.id',
+  'public.threads.id',
+  'public.transactions.id',
+  'public.users.id',
 ];
 
 const EXPECTED_REFERENCES = [
@@ -72,14 +79,27 @@ describe('the forum schema', () => {
   test('orphans block the plan by default: exit 1, each reference with its count, nothing written', async () => {
     const r = await runUuidmig(['plan', '--schema', schema, '--database-url', db.url, '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('public.notifications.post_id -> public.posts.id: 135 row(s) point at no public.posts row');
+    expect(r.stdout).toContain(
+      'public.notifications.post_id -> public.posts.id: 135 row(s) point at no public.posts row',
+    );
     expect(r.stdout).toContain('public.threads.last_post_id -> public.posts.id: 2 row(s) point at no public.posts row');
     expect(r.stderr).toBe('uuidmig: The plan is blocked by 2 problem(s) listed above; nothing was written.\n');
     expect(fs.existsSync(path.join(out, 'plans'))).toBe(false);
   });
 
   test('--orphans null: exactly the expected conversions and references, and a valid plan on disk', async () => {
-    const r = await runUuidmig(['plan', '--schema', schema, '--database-url', db.url, '--out', out, '--orphans', 'null', '--json']);
+    const r = await runUuidmig([
+      'plan',
+      '--schema',
+      schema,
+      '--database-url',
+      db.url,
+      '--out',
+      out,
+      '--orphans',
+      'null',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const output = JSON.parse(r.stdout);
@@ -90,7 +110,13 @@ describe('the forum schema', () => {
     expect(plan.components.map((c) => c.id)).toEqual(['public.users']);
     expect(plan.source.catalogHash).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.source.schemaHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(plan.source.schemaFiles.map((f) => path.basename(f))).toEqual(['admin.ts', 'economy.ts', 'forum.ts', 'relations.ts', 'users.ts']);
+    expect(plan.source.schemaFiles.map((f) => path.basename(f))).toEqual([
+      'admin.ts',
+      'economy.ts',
+      'forum.ts',
+      'relations.ts',
+      'users.ts',
+    ]);
     expect(path.basename(output.planFile)).toMatch(/^\d{14}_uuid_keys\.json$/);
     const journal = JSON.parse(fs.readFileSync(path.join(output.migrations, 'meta', '_journal.json'), 'utf8'));
     expect(journal.entries.map((e: { tag: string }) => e.tag)).toEqual(['0000_rewrite_users']);
@@ -106,12 +132,19 @@ describe('the forum schema', () => {
     const after = await translatedRows(db.sql, catalogBefore, plan);
     expect(Object.fromEntries(after)).toEqual(Object.fromEntries(before));
     // The orphans were set to NULL and their old values kept.
-    const [orphans] = await db.sql`SELECT count(*)::int AS n, count(post_id)::int AS linked FROM notifications WHERE post_id_legacy IS NOT NULL`;
+    const [orphans] =
+      await db.sql`SELECT count(*)::int AS n, count(post_id)::int AS linked FROM notifications WHERE post_id_legacy IS NOT NULL`;
     expect(orphans).toEqual({ n: 135, linked: 0 });
     // The deferrable foreign key kept its settings, and the view reads the new key.
-    const [fk] = await db.sql`SELECT condeferrable, condeferred, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'posts_thread_id_fkey'`;
-    expect(fk).toEqual({ condeferrable: true, condeferred: true, def: 'FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED' });
-    const [view] = await db.sql`SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'thread_stats'::regclass AND attname = 'thread_id'`;
+    const [fk] =
+      await db.sql`SELECT condeferrable, condeferred, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'posts_thread_id_fkey'`;
+    expect(fk).toEqual({
+      condeferrable: true,
+      condeferred: true,
+      def: 'FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED',
+    });
+    const [view] =
+      await db.sql`SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'thread_stats'::regclass AND attname = 'thread_id'`;
     expect(view!.type).toBe('uuid');
     const [stats] = await db.sql`SELECT sum(posts)::int AS posts FROM thread_stats`;
     expect(stats!.posts).toBe(1998);

@@ -4,11 +4,29 @@ import { runLifecycle } from '../helpers/lifecycle.js';
 
 /** Every fixture through apply -> verify -> rollback -> verify -> apply -> verify -> finalize. */
 let db: TestDatabase;
-beforeEach(async (ctx) => void (db = await createTestDatabase(ctx.task.name)));
+beforeEach(async (ctx) => {
+  db = await createTestDatabase(ctx.task.name);
+});
 afterEach(async () => db.drop());
 
 describe('the whole journey, row for row', () => {
-  for (const fixture of ['self-reference', 'composite-fk', 'key-types', 'quoted-names', 'camel-case', 'second-schema', 'text-key', 'repair', 'deferrable-fk', 'view-on-key', 'partitioned', 'inheritance', 'cycle-components', 'hostile-names', 'no-pk']) {
+  for (const fixture of [
+    'self-reference',
+    'composite-fk',
+    'key-types',
+    'quoted-names',
+    'camel-case',
+    'second-schema',
+    'text-key',
+    'repair',
+    'deferrable-fk',
+    'view-on-key',
+    'partitioned',
+    'inheritance',
+    'cycle-components',
+    'hostile-names',
+    'no-pk',
+  ]) {
     test(fixture, async () => {
       const plan = await runLifecycle(db, fixture);
       expect(plan.stages.length).toBeGreaterThan(0);
@@ -35,14 +53,31 @@ describe('the whole journey, row for row', () => {
 
   test('row-level security: policies rebuilt, ENABLE and FORCE kept', async () => {
     await runLifecycle(db, 'rls-policies', 'fail', async () => {
-      const [table] = await db.sql`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'documents'`;
+      const [table] =
+        await db.sql`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'documents'`;
       expect(table).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
-      const policies = await db.sql`SELECT policyname, permissive, roles::text[] AS roles, cmd, qual, with_check FROM pg_policies WHERE tablename = 'documents' ORDER BY 1`;
+      const policies =
+        await db.sql`SELECT policyname, permissive, roles::text[] AS roles, cmd, qual, with_check FROM pg_policies WHERE tablename = 'documents' ORDER BY 1`;
       expect(policies).toEqual([
-        { policyname: 'documents_active_owners', permissive: 'PERMISSIVE', roles: ['public'], cmd: 'SELECT', qual: expect.stringContaining('SELECT u.id'), with_check: null },
-        { policyname: 'documents_no_orphans', permissive: 'RESTRICTIVE', roles: ['uuidmig_reader'], cmd: 'INSERT', qual: null, with_check: '((owner_id IS NOT NULL) AND (id IS NOT NULL))' },
+        {
+          policyname: 'documents_active_owners',
+          permissive: 'PERMISSIVE',
+          roles: ['public'],
+          cmd: 'SELECT',
+          qual: expect.stringContaining('SELECT u.id'),
+          with_check: null,
+        },
+        {
+          policyname: 'documents_no_orphans',
+          permissive: 'RESTRICTIVE',
+          roles: ['uuidmig_reader'],
+          cmd: 'INSERT',
+          qual: null,
+          with_check: '((owner_id IS NOT NULL) AND (id IS NOT NULL))',
+        },
       ]);
-      const [column] = await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute a JOIN pg_policy p ON p.polrelid = a.attrelid
+      const [column] =
+        await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute a JOIN pg_policy p ON p.polrelid = a.attrelid
         JOIN pg_depend d ON d.objid = p.oid AND d.refobjsubid = a.attnum WHERE p.polname = 'documents_no_orphans' AND a.attname = 'owner_id'`;
       expect(column!.t).toBe('uuid');
     });
@@ -51,17 +86,27 @@ describe('the whole journey, row for row', () => {
   test("user triggers do not fire for the migration's writes, are rebuilt when bound, and keep their state", async () => {
     await runLifecycle(db, 'triggers', 'fail', async () => {
       const triggers = await db.sql`SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`;
-      expect(triggers.map((t) => [t.tgname, t.tgenabled])).toEqual([['posts_author_changed', 'O'], ['posts_touch', 'O'], ['users_audit', 'O'], ['users_disabled', 'D']]);
+      expect(triggers.map((t) => [t.tgname, t.tgenabled])).toEqual([
+        ['posts_author_changed', 'O'],
+        ['posts_touch', 'O'],
+        ['users_audit', 'O'],
+        ['users_disabled', 'D'],
+      ]);
       expect((await db.sql`SELECT count(*)::int AS n FROM post_audit`)[0]!.n).toBe(0);
-      const [def] = await db.sql`SELECT pg_get_triggerdef(oid) AS d FROM pg_trigger WHERE tgname = 'posts_author_changed'`;
-      expect(def!.d).toContain('AFTER UPDATE OF author_id ON public.posts FOR EACH ROW WHEN ((old.author_id IS DISTINCT FROM new.author_id))');
+      const [def] =
+        await db.sql`SELECT pg_get_triggerdef(oid) AS d FROM pg_trigger WHERE tgname = 'posts_author_changed'`;
+      expect(def!.d).toContain(
+        'AFTER UPDATE OF author_id ON public.posts FOR EACH ROW WHEN ((old.author_id IS DISTINCT FROM new.author_id))',
+      );
       // ...and still fires for the application's writes, on the uuid column.
       await db.sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE name = 'brian') WHERE title = 'a'`;
       expect((await db.sql`SELECT count(*)::int AS n FROM post_audit WHERE note = 'author changed'`)[0]!.n).toBe(1);
       await db.sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE name = 'ada') WHERE title = 'a'`;
       // Undo the application's writes (with posts_touch held off, as uuidmig does).
       await db.sql`DELETE FROM post_audit`;
-      await db.sql.unsafe(`ALTER TABLE posts DISABLE TRIGGER posts_touch; UPDATE posts SET updated_at = '2026-01-01'; ALTER TABLE posts ENABLE TRIGGER posts_touch`);
+      await db.sql.unsafe(
+        `ALTER TABLE posts DISABLE TRIGGER posts_touch; UPDATE posts SET updated_at = '2026-01-01'; ALTER TABLE posts ENABLE TRIGGER posts_touch`,
+      );
     });
   });
 
@@ -69,10 +114,14 @@ describe('the whole journey, row for row', () => {
     await runLifecycle(db, 'constraints-indexes', 'fail', async () => {
       const comments = await db.sql`SELECT attname, col_description(attrelid, attnum) AS c FROM pg_attribute
         WHERE attrelid IN ('posts'::regclass, 'users'::regclass) AND attname IN ('author_id', 'id') AND col_description(attrelid, attnum) IS NOT NULL ORDER BY 1`;
-      expect(comments.map((r) => [r.attname, r.c])).toEqual([['author_id', 'who wrote it'], ['id', 'the user']]);
+      expect(comments.map((r) => [r.attname, r.c])).toEqual([
+        ['author_id', 'who wrote it'],
+        ['id', 'the user'],
+      ]);
       const [grant] = await db.sql`SELECT has_column_privilege('uuidmig_reader', 'posts', 'author_id', 'SELECT') AS ok`;
       expect(grant!.ok).toBe(true);
-      const defs = await db.sql`SELECT conname, pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conrelid IN ('posts'::regclass, 'invoices'::regclass) AND contype IN ('c', 'f', 'u') ORDER BY 1`;
+      const defs =
+        await db.sql`SELECT conname, pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conrelid IN ('posts'::regclass, 'invoices'::regclass) AND contype IN ('c', 'f', 'u') ORDER BY 1`;
       const byName = Object.fromEntries(defs.map((d) => [d.conname, d.d]));
       expect(byName.posts_author_or_draft).toBe("CHECK (((author_id IS NOT NULL) OR (status = 'draft'::text)))");
       expect(byName.posts_reviewer_fk).toBe('FOREIGN KEY (reviewer_id) REFERENCES users(id) MATCH FULL');
@@ -80,15 +129,22 @@ describe('the whole journey, row for row', () => {
       if (Number((await db.sql`SHOW server_version_num`)[0]!.server_version_num) >= 150000) {
         expect(byName.invoices_one_per_user).toBe('UNIQUE NULLS NOT DISTINCT (user_public_id, amount)');
       }
-      const indexes = await db.sql`SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS d FROM pg_index WHERE indrelid = 'posts'::regclass ORDER BY 1`;
-      expect(indexes.map((i) => i.d)).toEqual(expect.arrayContaining([
-        "CREATE INDEX posts_published_author ON public.posts USING btree (author_id) WHERE ((author_id IS NOT NULL) AND (status = 'published'::text))",
-        'CREATE INDEX posts_either_person ON public.posts USING btree (COALESCE(reviewer_id, author_id))',
-        'CREATE INDEX posts_author_status ON public.posts USING btree (author_id, status) INCLUDE (title)',
-      ]));
-      const [stats] = await db.sql`SELECT pg_get_statisticsobjdef(oid) AS d FROM pg_statistic_ext WHERE stxname = 'posts_people'`;
-      expect(stats!.d).toBe('CREATE STATISTICS public.posts_people (dependencies) ON author_id, reviewer_id FROM posts');
-      const [legacy] = await db.sql`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('legacy_id', 'public_id_legacy')`;
+      const indexes =
+        await db.sql`SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS d FROM pg_index WHERE indrelid = 'posts'::regclass ORDER BY 1`;
+      expect(indexes.map((i) => i.d)).toEqual(
+        expect.arrayContaining([
+          "CREATE INDEX posts_published_author ON public.posts USING btree (author_id) WHERE ((author_id IS NOT NULL) AND (status = 'published'::text))",
+          'CREATE INDEX posts_either_person ON public.posts USING btree (COALESCE(reviewer_id, author_id))',
+          'CREATE INDEX posts_author_status ON public.posts USING btree (author_id, status) INCLUDE (title)',
+        ]),
+      );
+      const [stats] =
+        await db.sql`SELECT pg_get_statisticsobjdef(oid) AS d FROM pg_statistic_ext WHERE stxname = 'posts_people'`;
+      expect(stats!.d).toBe(
+        'CREATE STATISTICS public.posts_people (dependencies) ON author_id, reviewer_id FROM posts',
+      );
+      const [legacy] =
+        await db.sql`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('legacy_id', 'public_id_legacy')`;
       expect(legacy!.n).toBe(2);
     });
   });

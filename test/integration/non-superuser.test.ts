@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { plan } from '../../src/api/plan.js';
 import { quoteIdent } from '../../src/db/quote.js';
@@ -25,21 +25,27 @@ beforeEach(async (ctx) => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-owner-'));
   role = `uuidmig_owner_${randomBytes(3).toString('hex')}`;
   await db.sql.unsafe(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD 'owner-pw'`);
-  await db.sql.unsafe(`GRANT CREATE ON DATABASE ${quoteIdent(db.name)} TO ${quoteIdent(role)}; GRANT CREATE ON SCHEMA public TO ${quoteIdent(role)}`);
+  await db.sql.unsafe(
+    `GRANT CREATE ON DATABASE ${quoteIdent(db.name)} TO ${quoteIdent(role)}; GRANT CREATE ON SCHEMA public TO ${quoteIdent(role)}`,
+  );
   const u = new URL(db.url);
   u.username = role;
   u.password = 'owner-pw';
   ownerUrl = u.toString();
 });
 afterEach(async () => {
-  await db.sql.unsafe(`REASSIGN OWNED BY ${quoteIdent(role)} TO postgres; DROP OWNED BY ${quoteIdent(role)}; DROP ROLE ${quoteIdent(role)}`);
+  await db.sql.unsafe(
+    `REASSIGN OWNED BY ${quoteIdent(role)} TO postgres; DROP OWNED BY ${quoteIdent(role)}; DROP ROLE ${quoteIdent(role)}`,
+  );
   await db.drop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('under FORCE ROW LEVEL SECURITY, the owner migrates every row, not just the visible ones', async () => {
   await loadFixture(db.sql, 'rls-policies');
-  await db.sql.unsafe(`ALTER TABLE users OWNER TO ${quoteIdent(role)}; ALTER TABLE documents OWNER TO ${quoteIdent(role)}`);
+  await db.sql.unsafe(
+    `ALTER TABLE users OWNER TO ${quoteIdent(role)}; ALTER TABLE documents OWNER TO ${quoteIdent(role)}`,
+  );
   // As the owner, the FORCEd policies hide brian's document (brian is not active).
   const owner = await import('postgres').then((m) => m.default(ownerUrl, { max: 1, onnotice: () => {} }));
   try {

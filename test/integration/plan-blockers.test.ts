@@ -6,7 +6,9 @@ import { expectPlanPreservesRows } from '../helpers/plan-fixture.js';
 
 /** Problems `plan` must see before anything runs: each blocks with one sentence naming the object. */
 let db: TestDatabase;
-beforeEach(async (ctx) => void (db = await createTestDatabase(ctx.task.name)));
+beforeEach(async (ctx) => {
+  db = await createTestDatabase(ctx.task.name);
+});
 afterEach(async () => db.drop());
 
 test('a legacy column name already in use blocks; --legacy-column picks another', async () => {
@@ -19,7 +21,9 @@ test('a legacy column name already in use blocks; --legacy-column picks another'
   ]);
   const renamed = await plan({ schema, databaseUrl: db.url, write: false, legacyColumn: 'old_id' });
   expect(renamed.blockers).toEqual([]);
-  expect(renamed.plan.stages.flatMap((s) => s.steps.map((x) => x.sql))).toContain('ALTER TABLE "public"."users" RENAME COLUMN "id" TO "old_id"');
+  expect(renamed.plan.stages.flatMap((s) => s.steps.map((x) => x.sql))).toContain(
+    'ALTER TABLE "public"."users" RENAME COLUMN "id" TO "old_id"',
+  );
   await expectPlanPreservesRows(db, renamed);
 });
 
@@ -37,7 +41,12 @@ test('orphans in a NOT NULL column block --orphans null', async () => {
   await loadFixture(db.sql, 'relation-orphans');
   await db.sql`DELETE FROM comments WHERE post_id IS NULL`;
   await db.sql`ALTER TABLE comments ALTER COLUMN post_id SET NOT NULL`;
-  const result = await plan({ schema: fixturePath('relation-orphans', 'schema.ts'), databaseUrl: db.url, write: false, orphans: 'null' });
+  const result = await plan({
+    schema: fixturePath('relation-orphans', 'schema.ts'),
+    databaseUrl: db.url,
+    write: false,
+    orphans: 'null',
+  });
   expect(result.blockers.map((b) => b.message)).toEqual([
     'public.comments.post_id is NOT NULL and 2 row(s) have no parent, so --orphans null cannot set them to NULL; fix those rows first.',
   ]);
@@ -50,5 +59,9 @@ test('a database that already matches the schema has nothing to do', async () =>
   await db.sql`DROP TABLE posts, settings, users`;
   const empty = await plan({ schema: fixturePath('text-key', 'schema.ts'), databaseUrl: db.url, write: false });
   expect(empty.plan.stages).toEqual([]);
-  expect(empty.plan.warnings.map((w) => w.kind)).toEqual(['table-not-in-database', 'table-not-in-database', 'table-not-in-database']);
+  expect(empty.plan.warnings.map((w) => w.kind)).toEqual([
+    'table-not-in-database',
+    'table-not-in-database',
+    'table-not-in-database',
+  ]);
 });

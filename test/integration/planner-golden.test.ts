@@ -8,9 +8,25 @@ import { expectPlanPreservesRows, planFixture } from '../helpers/plan-fixture.js
  * real database (in a transaction, rolled back) with every row compared before and after.
  */
 const cases = [
-  'self-reference', 'composite-fk', 'key-types', 'quoted-names', 'camel-case', 'second-schema', 'text-key', 'repair',
-  'deferrable-fk', 'view-on-key', 'views-grants', 'rls-policies', 'triggers', 'constraints-indexes', 'partitioned', 'inheritance',
-  'cycle-components', 'hostile-names', 'no-pk',
+  'self-reference',
+  'composite-fk',
+  'key-types',
+  'quoted-names',
+  'camel-case',
+  'second-schema',
+  'text-key',
+  'repair',
+  'deferrable-fk',
+  'view-on-key',
+  'views-grants',
+  'rls-policies',
+  'triggers',
+  'constraints-indexes',
+  'partitioned',
+  'inheritance',
+  'cycle-components',
+  'hostile-names',
+  'no-pk',
 ] as const;
 
 let db: TestDatabase;
@@ -52,8 +68,12 @@ describe('planner golden files', () => {
 
   test('lost-mapping: an integer reference to a uuid key with no legacy column blocks the plan', async () => {
     const { result, summary } = await planFixture(db, 'lost-mapping');
-    expect(result.blockers.map((b) => [b.kind, b.table.name, b.columns])).toEqual([['lost-mapping', 'forum_structure', ['min_role_id']]]);
-    expect(result.blockers[0]!.message).toContain('public.forum_structure.min_role_id holds integer ids of public.roles');
+    expect(result.blockers.map((b) => [b.kind, b.table.name, b.columns])).toEqual([
+      ['lost-mapping', 'forum_structure', ['min_role_id']],
+    ]);
+    expect(result.blockers[0]!.message).toContain(
+      'public.forum_structure.min_role_id holds integer ids of public.roles',
+    );
     expect(result.blockers[0]!.message).toContain('a backup taken before the switch, or a mapping table');
     expect(summary).toBe(readGolden('lost-mapping', 'summary.txt', summary));
   });

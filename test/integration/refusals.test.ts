@@ -53,7 +53,15 @@ test('each object that cannot become uuid-ready is refused in one sentence', asy
 
 test('through the CLI: exit 1, nothing written, the database untouched', async () => {
   const before = catalogHash(await readCatalog(db.sql));
-  const r = await runUuidmig(['plan', '--schema', fixturePath('refusals', 'schema.ts'), '--database-url', db.url, '--out', dir]);
+  const r = await runUuidmig([
+    'plan',
+    '--schema',
+    fixturePath('refusals', 'schema.ts'),
+    '--database-url',
+    db.url,
+    '--out',
+    dir,
+  ]);
   expect(r.code).toBe(1);
   expect(r.stderr).toBe('uuidmig: The plan is blocked by 8 problem(s) listed above; nothing was written.\n');
   expect(r.stdout).toContain('Blocking problems (nothing was written)');

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
 import { readSqlFile } from '../../src/catalog/sql-files.js';
@@ -38,7 +37,10 @@ afterAll(async () => {
   fs.rmSync(out, { recursive: true, force: true });
 });
 
-const rehearse = (...args: string[]) => runUuidmig(['rehearse', '--source-url', source.url, '--schema', 'schema.ts', '--orphans', 'null', ...args], { cwd: project });
+const rehearse = (...args: string[]) =>
+  runUuidmig(['rehearse', '--source-url', source.url, '--schema', 'schema.ts', '--orphans', 'null', ...args], {
+    cwd: project,
+  });
 
 function readReport(stdout: string): { folder: string; report: RehearsalReport } {
   const folder = /Report: (.+)\/report\.html/.exec(stdout)![1]!;
@@ -51,28 +53,45 @@ describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
     const rowsBefore = await snapshotRows(source.sql, catalog);
     const r = await rehearse('--out', out, '--jobs', '2');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Total: \d+\.\d\d s \(apply \d+\.\d\d s, verify \d+\.\d\d s, copy \d+\.\d\d s\)\.\nLongest lock: \S+ held ACCESS EXCLUSIVE for \d+\.\d\d s \(stage 000\d \w+\)\.\nVerification: passed; every row kept its parent\.\nStaging holds a full copy of the source/);
+    expect(r.stdout).toMatch(
+      /^Total: \d+\.\d\d s \(apply \d+\.\d\d s, verify \d+\.\d\d s, copy \d+\.\d\d s\)\.\nLongest lock: \S+ held ACCESS EXCLUSIVE for \d+\.\d\d s \(stage 000\d \w+\)\.\nVerification: passed; every row kept its parent\.\nStaging holds a full copy of the source/,
+    );
     expect(r.stderr).toContain(`to an embedded PostgreSQL ${SERVER}.`);
     const { folder, report } = readReport(r.stdout);
     expect(fs.readdirSync(folder).sort()).toEqual(['report.html', 'report.json', 'report.md']);
     expect(report).toMatchObject({
-      format: 'uuidmig-rehearsal', version: 1,
+      format: 'uuidmig-rehearsal',
+      version: 1,
       source: { database: source.name, serverVersion: expect.stringMatching(new RegExp(`^${SERVER}\\.`)) },
-      staging: { kind: 'embedded' }, copy: { jobs: 2 },
+      staging: { kind: 'embedded' },
+      copy: { jobs: 2 },
       plan: { conversions: 6, references: 15, stages: 1 },
-      verification: { ok: true }, headline: { verification: 'passed' },
+      verification: { ok: true },
+      headline: { verification: 'passed' },
     });
     expect(report.source.server).not.toMatch(/:[0-9a-f]{24}@/); // the password is masked
-    for (const figure of [report.source.sizeBytes, report.staging.sizeBeforeBytes, report.staging.sizeAfterBytes, report.copy.dumpMs + report.copy.restoreMs, report.timings.applyMs, report.timings.totalMs]) {
+    for (const figure of [
+      report.source.sizeBytes,
+      report.staging.sizeBeforeBytes,
+      report.staging.sizeAfterBytes,
+      report.copy.dumpMs + report.copy.restoreMs,
+      report.timings.applyMs,
+      report.timings.totalMs,
+    ]) {
       expect(figure).toBeGreaterThan(0);
     }
     expect(report.stages.map((s) => s.name)).toEqual(['rewrite_users']);
     expect(report.stages.every((s) => s.steps.length > 0 && s.transactionMs > 0)).toBe(true);
     expect(report.locks.map((l) => l.table)).toEqual(expect.arrayContaining(['public.users', 'public.posts']));
     expect(report.locks.every((l) => l.ms > 0)).toBe(true);
-    expect(report.fills.find((f) => f.description === 'write the rows of posts back, once')).toMatchObject({ rows: 5000, rowsPerSecond: expect.any(Number) });
+    expect(report.fills.find((f) => f.description === 'write the rows of posts back, once')).toMatchObject({
+      rows: 5000,
+      rowsPerSecond: expect.any(Number),
+    });
     expect(report.verification.differences.every((d) => d.differs.length === 0)).toBe(true);
-    expect(fs.readFileSync(path.join(folder, 'report.md'), 'utf8')).toContain('## Longest ACCESS EXCLUSIVE lock per table');
+    expect(fs.readFileSync(path.join(folder, 'report.md'), 'utf8')).toContain(
+      '## Longest ACCESS EXCLUSIVE lock per table',
+    );
     await expectHtmlRendersInChromium(path.join(folder, 'report.html'), report);
     // The source was only read.
     expect(Object.fromEntries(await snapshotRows(source.sql, catalog))).toEqual(Object.fromEntries(rowsBefore));
@@ -86,7 +105,9 @@ describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
       await staging.sql`CREATE TABLE leftover (id int)`;
       const refused = await rehearse('--staging-url', staging.url, '--out', out);
       expect(refused.code).toBe(2);
-      expect(refused.stderr).toBe(`uuidmig: The staging database ${staging.name} already holds 1 table(s) or view(s); pass --force to replace its contents, or give an empty database.\n`);
+      expect(refused.stderr).toBe(
+        `uuidmig: The staging database ${staging.name} already holds 1 table(s) or view(s); pass --force to replace its contents, or give an empty database.\n`,
+      );
       const r = await rehearse('--staging-url', staging.url, '--force', '--out', out);
       expect(r.code, r.stderr).toBe(0);
       expect(readReport(r.stdout).report).toMatchObject({ staging: { kind: 'server' }, verification: { ok: true } });
@@ -112,7 +133,15 @@ async function expectHtmlRendersInChromium(file: string, report: RehearsalReport
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -137,7 +166,9 @@ describe('refusals, before anything is copied', () => {
   test.skipIf(!dumpable)('staging that is the source', async () => {
     const r = await rehearse('--staging-url', source.url);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^uuidmig: The staging URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ is the source database itself; a rehearsal never writes to the source, so give another database\.\n$/);
+    expect(r.stderr).toMatch(
+      /^uuidmig: The staging URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ is the source database itself; a rehearsal never writes to the source, so give another database\.\n$/,
+    );
   });
 
   test('a pg_dump older than the source server names both versions', async () => {
@@ -145,16 +176,23 @@ describe('refusals, before anything is copied', () => {
     try {
       const r = await runUuidmig(['rehearse', '--source-url', newer.url, '--schema', 'schema.ts'], { cwd: project });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^uuidmig: pg_dump 15\.\d+ is older than the source server \(PostgreSQL 17\.\d+\) and cannot dump it; install PostgreSQL 17's client tools \(for example postgresql-client-17 from the PostgreSQL apt repository\) and put them first on PATH\.\n$/);
+      expect(r.stderr).toMatch(
+        /^uuidmig: pg_dump 15\.\d+ is older than the source server \(PostgreSQL 17\.\d+\) and cannot dump it; install PostgreSQL 17's client tools \(for example postgresql-client-17 from the PostgreSQL apt repository\) and put them first on PATH\.\n$/,
+      );
     } finally {
       await newer.stop();
     }
   }, 60_000);
 
   test('no pg_dump at all', async () => {
-    const r = await runUuidmig(['rehearse', '--source-url', source.url, '--schema', 'schema.ts'], { cwd: project, env: { PATH: '/nonexistent' } });
+    const r = await runUuidmig(['rehearse', '--source-url', source.url, '--schema', 'schema.ts'], {
+      cwd: project,
+      env: { PATH: '/nonexistent' },
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("uuidmig: pg_dump was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install postgresql-client) so uuidmig rehearse can copy the source.\n");
+    expect(r.stderr).toBe(
+      "uuidmig: pg_dump was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install postgresql-client) so uuidmig rehearse can copy the source.\n",
+    );
   });
 
   test('no source URL', async () => {

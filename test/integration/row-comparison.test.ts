@@ -7,7 +7,9 @@ import { snapshotRows, translatedRows } from '../helpers/row-snapshot.js';
 
 /** The row comparison the planner tests rely on must fail when one row points at another parent. */
 let db: TestDatabase;
-beforeEach(async () => void (db = await createTestDatabase('row_comparison')));
+beforeEach(async () => {
+  db = await createTestDatabase('row_comparison');
+});
 afterEach(async () => db.drop());
 
 test('moving one child row to another parent is caught', async () => {

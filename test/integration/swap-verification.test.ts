@@ -22,7 +22,12 @@ afterEach(async () => {
 test('a reference filled with the wrong parent is caught inside the swap, which rolls back (exit 4)', async () => {
   await loadFixture(db.sql, 'self-reference');
   // The update strategy, whose separate stages leave a moment to tamper between fill and swap.
-  const made = await plan({ schema: fixturePath('self-reference', 'schema.ts'), databaseUrl: db.url, out: dir, strategy: 'update' });
+  const made = await plan({
+    schema: fixturePath('self-reference', 'schema.ts'),
+    databaseUrl: db.url,
+    out: dir,
+    strategy: 'update',
+  });
   const session = await openApply({ plan: made.planFile!, databaseUrl: db.url });
   try {
     await session.recordBefore();
@@ -31,13 +36,19 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
     await session.runStage(backfill!);
     // What a buggy fill would do: cleo now points at ada instead of brian, and nothing else notices.
     await db.sql`UPDATE users SET invited_by__uuidmig_new = (SELECT id__uuidmig_new FROM users WHERE name = 'ada') WHERE name = 'cleo'`;
-    const error = await session.runStage(swap!).then(() => null, (e: unknown) => e as { exitCode: number; message: string });
+    const error = await session.runStage(swap!).then(
+      () => null,
+      (e: unknown) => e as { exitCode: number; message: string },
+    );
     expect(error?.exitCode).toBe(4);
     expect(error?.message).toContain('failed its check before commit, and the stage was rolled back');
-    expect(error?.message).toContain('verification inside the swap found public.users.invited_by -> public.users.id (fingerprint)');
+    expect(error?.message).toContain(
+      'verification inside the swap found public.users.invited_by -> public.users.id (fingerprint)',
+    );
   } finally {
     await session.close();
   }
-  const [type] = await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'id'`;
+  const [type] =
+    await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'id'`;
   expect(type!.t).toBe('integer');
 });

@@ -1,6 +1,6 @@
-import type { TestProject } from 'vitest/node';
 import net from 'node:net';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
+import type { TestProject } from 'vitest/node';
+import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded.js';
 
 /**
  * One real PostgreSQL for the whole run:
@@ -42,10 +42,15 @@ export async function teardown(): Promise<void> {
 }
 
 async function dockerReachable(): Promise<boolean> {
-  const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock';
+  const socket = process.env.DOCKER_HOST?.startsWith('unix://')
+    ? process.env.DOCKER_HOST.slice(7)
+    : '/var/run/docker.sock';
   return new Promise((resolve) => {
     const conn = net.connect(socket);
-    conn.once('connect', () => (conn.end(), resolve(true)));
+    conn.once('connect', () => {
+      conn.end();
+      resolve(true);
+    });
     conn.once('error', () => resolve(false));
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { identifierBytes } from '../../src/db/quote.js';
 import { deriveName, SHADOW_SUFFIX } from '../../src/db/derived-names.js';
+import { identifierBytes } from '../../src/db/quote.js';
 
 describe('deriveName', () => {
   test('appends the suffix when it fits', () => {
