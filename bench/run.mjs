@@ -173,40 +173,56 @@ try {
       f = run.floor,
       n = run.naive;
     lines.push(`\nscale ${run.factor}: ${run.rows.users} users, ${run.rows.posts} posts, ${run.rows.likes} likes`);
-    lines.push(
-      `  ${'way'.padEnd(24)} ${'migrate s'.padStart(10)} ${'rows/s'.padStart(10)} ${'posts heap MB'.padStart(14)} ${'posts total MB'.padStart(15)}`,
-    );
+    const header = [
+      'way'.padEnd(24),
+      'migrate s'.padStart(10),
+      'rows/s'.padStart(10),
+      'posts heap MB'.padStart(14),
+      'posts total MB'.padStart(15),
+    ];
+    lines.push(`  ${header.join(' ')}`);
     const rowsTotal = run.rows.users + run.rows.posts + run.rows.likes;
     for (const [name, r] of [
       ['uuidmig (rewrite)', u],
       ['floor (CREATE TABLE AS)', f],
       ['naive (UPDATE ... FROM)', n],
     ]) {
-      lines.push(
-        `  ${name.padEnd(24)} ${s(r.migrateMs).padStart(10)} ${Math.round(rowsTotal / (r.migrateMs / 1000))
+      const cells = [
+        name.padEnd(24),
+        s(r.migrateMs).padStart(10),
+        Math.round(rowsTotal / (r.migrateMs / 1000))
           .toString()
-          .padStart(
-            10,
-          )} ${(r.sizes.posts.heap / 2 ** 20).toFixed(0).padStart(14)} ${(r.sizes.posts.total / 2 ** 20).toFixed(0).padStart(15)}`,
-      );
+          .padStart(10),
+        (r.sizes.posts.heap / 2 ** 20).toFixed(0).padStart(14),
+        (r.sizes.posts.total / 2 ** 20).toFixed(0).padStart(15),
+      ];
+      lines.push(`  ${cells.join(' ')}`);
     }
+    const stageTimes = (way) => way.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ');
+    lines.push(`  stages: uuidmig ${stageTimes(u)}; naive ${stageTimes(n)}`);
+    const uuidmigTimes = [
+      `verify-before ${s(u.verifyBeforeMs)} s`,
+      `checks inside the swap ${s(u.inSwapCheckMs)} s`,
+      `verify-after ${s(u.verifyAfterMs)} s`,
+      `plan ${s(u.planMs)} s`,
+      `peak memory ${(u.maxRssKb / 1024).toFixed(0)} MB`,
+    ];
+    lines.push(`  uuidmig: ${uuidmigTimes.join(', ')}`);
+    const ratios = [
+      `uuidmig / floor = ${run.ratios.uuidmigOverFloor.toFixed(2)}`,
+      `naive / uuidmig = ${run.ratios.naiveOverUuidmig.toFixed(2)}`,
+      `posts heap vs floor = ${(u.sizes.posts.heap / f.sizes.posts.heap).toFixed(2)}`,
+    ];
+    lines.push(`  ${ratios.join('   ')}`);
+  }
+  if (result.growth) {
+    const { uuidmigTimeFactor, maxRssFactor } = result.growth;
     lines.push(
-      `  stages: uuidmig ${u.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ')}; naive ${n.stages.map((x) => `${x.name} ${s(x.ms - x.checkMs)} s`).join(', ')}`,
-    );
-    lines.push(
-      `  uuidmig: verify-before ${s(u.verifyBeforeMs)} s, checks inside the swap ${s(u.inSwapCheckMs)} s, verify-after ${s(u.verifyAfterMs)} s, plan ${s(u.planMs)} s, peak memory ${(u.maxRssKb / 1024).toFixed(0)} MB`,
-    );
-    lines.push(
-      `  uuidmig / floor = ${run.ratios.uuidmigOverFloor.toFixed(2)}   naive / uuidmig = ${run.ratios.naiveOverUuidmig.toFixed(2)}   posts heap vs floor = ${(u.sizes.posts.heap / f.sizes.posts.heap).toFixed(2)}`,
+      `\ngrowth at 2x rows: uuidmig time x${uuidmigTimeFactor.toFixed(2)}, peak memory x${maxRssFactor.toFixed(2)}`,
     );
   }
-  if (result.growth)
-    lines.push(
-      `\ngrowth at 2x rows: uuidmig time x${result.growth.uuidmigTimeFactor.toFixed(2)}, peak memory x${result.growth.maxRssFactor.toFixed(2)}`,
-    );
-  lines.push(
-    `plan time for ${planning.tables} tables: ${s(planning.ms)} s (${planning.conversions} conversions, ${planning.references} references)`,
-  );
+  const planCounts = `${planning.conversions} conversions, ${planning.references} references`;
+  lines.push(`plan time for ${planning.tables} tables: ${s(planning.ms)} s (${planCounts})`);
   process.stdout.write(`${lines.join('\n')}\n`);
   const file = path.join(
     here,

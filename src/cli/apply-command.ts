@@ -43,8 +43,9 @@ export function registerApply(program: Command, io: CliIo): void {
                 const timing = await session.runStage(stage, {
                   // Row-moving statements and slow ones; not every ALTER of a thousand-table plan.
                   onStep: (step, t) => {
+                    const rows = t.rows === null ? '' : `: ${t.rows} rows`;
                     if (t.rows !== null || t.ms >= 1000)
-                      task.output = `${step.id} ${step.description}${t.rows === null ? '' : `: ${t.rows} rows`} (${t.ms} ms)`;
+                      task.output = `${step.id} ${step.description}${rows} (${t.ms} ms)`;
                   },
                   onRetry: (attempt, wait) => (task.output = `lock timeout: retry ${attempt} in ${wait} ms`),
                 });
@@ -64,7 +65,8 @@ export function registerApply(program: Command, io: CliIo): void {
         }
         if (report.differences.some((d) => d.differs.length))
           throw new BlockedError(
-            'The migration ran, but verify-after differs from verify-before (listed above); inspect it, and roll back with uuidmig rollback if needed.',
+            'The migration ran, but verify-after differs from verify-before (listed above); inspect it, and roll ' +
+              'back with uuidmig rollback if needed.',
           );
       } finally {
         await session.close();

@@ -20,7 +20,8 @@ export function registerFinalize(program: Command, io: CliIo): void {
       if (flags.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else {
         io.stdout(
-          `Finalized plan ${report.plan.id}: dropped ${report.dropped.length} column(s); rollback is no longer possible.\n`,
+          `Finalized plan ${report.plan.id}: dropped ${report.dropped.length} column(s); rollback is no longer ` +
+            `possible.\n`,
         );
         for (const d of report.dropped) io.stdout(`  ${displayColumn(d.table, d.column)}\n`);
       }

@@ -27,7 +27,8 @@ export function reportError(error: unknown, io: CliIo, verbose: boolean, argv: s
     return error.exitCode;
   }
   io.stderr(
-    `uuidmig: unexpected internal error: ${clean(error instanceof Error ? error.message : String(error))}; please report it (rerun with --verbose for details).\n`,
+    `uuidmig: unexpected internal error: ${clean(error instanceof Error ? error.message : String(error))}; ` +
+      `please report it (rerun with --verbose for details).\n`,
   );
   if (verbose) io.stderr(`${clean(stackOf(error))}\n`);
   return 70;

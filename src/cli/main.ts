@@ -15,7 +15,8 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 function buildProgram(io: CliIo): Command {
   const program = new Command('uuidmig')
     .description(
-      'Move PostgreSQL databases managed with Drizzle ORM from integer keys to uuid keys without losing a row or a relationship.',
+      'Move PostgreSQL databases managed with Drizzle ORM from integer keys to uuid keys without losing a row or ' +
+        'a relationship.',
     )
     .version(version)
     .exitOverride()

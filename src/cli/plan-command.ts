@@ -41,9 +41,8 @@ export function registerPlan(program: Command, io: CliIo): void {
         strategy: flags.strategy,
       });
       if (flags.json) {
-        io.stdout(
-          `${JSON.stringify({ planFile: result.planFile, migrations: result.migrationsFolder, blockers: result.blockers, plan: result.plan }, null, 2)}\n`,
-        );
+        const { planFile, migrationsFolder: migrations, blockers, plan: made } = result;
+        io.stdout(`${JSON.stringify({ planFile, migrations, blockers, plan: made }, null, 2)}\n`);
       } else {
         io.stdout(renderSummary(result.plan, result.blockers));
         if (result.planFile) io.stdout(`\nwrote ${result.planFile}\nwrote ${result.migrationsFolder}/\n`);

@@ -74,7 +74,9 @@ export function describeDatabaseError(error: unknown, url: string): DatabaseErro
   let message: string;
   switch (code) {
     case 'ECONNREFUSED':
-      message = `Could not reach the database server at ${target.server}: connection refused; check that PostgreSQL is running and the host and port are right.`;
+      message =
+        `Could not reach the database server at ${target.server}: connection refused; check that PostgreSQL is ` +
+        `running and the host and port are right.`;
       break;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -86,13 +88,17 @@ export function describeDatabaseError(error: unknown, url: string): DatabaseErro
       break;
     case '28P01':
     case '28000':
-      message = `The server at ${target.server} refused the login for user "${target.user}": ${detail}; check the user name and password.`;
+      message =
+        `The server at ${target.server} refused the login for user "${target.user}": ${detail}; check the user ` +
+        `name and password.`;
       break;
     case '3D000':
       message = `The database "${target.database}" does not exist on ${target.server}; create it or fix the URL.`;
       break;
     case '42501':
-      message = `The database refused us: ${detail}; grant the missing privilege to "${target.user}" or connect as a user who has it.`;
+      message =
+        `The database refused us: ${detail}; grant the missing privilege to "${target.user}" or connect as a user ` +
+        `who has it.`;
       break;
     default:
       message = `The database at ${target.server} failed: ${detail}.`;

@@ -18,6 +18,9 @@ export function qualify(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
+/** A table (or view) as `"schema"."name"`. */
+export const qualifyTable = (t: { schema: string; name: string }): string => qualify(t.schema, t.name);
+
 export function quoteLiteral(value: string): string {
   if (value.includes('\0')) throw new Error('an SQL literal cannot contain a NUL byte');
   // standard_conforming_strings is on in every supported server; backslashes are plain characters.

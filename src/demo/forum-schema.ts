@@ -1,6 +1,8 @@
 /** The demo forum's target Drizzle schema (uuid keys), written into a throwaway project by `uuidmig demo`. */
 export const DEMO_SCHEMA = `import { relations } from 'drizzle-orm';
-import { boolean, index, numeric, pgSchema, pgTable, primaryKey, text, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import {
+  boolean, index, numeric, pgSchema, pgTable, primaryKey, text, uuid, type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),

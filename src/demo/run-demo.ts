@@ -57,14 +57,16 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     say('1. uuidmig plan: find every integer reference to a key that becomes uuid.');
     const refused = await plan({ schema, databaseUrl: url, cwd: project, out: project });
     say(
-      `   ${refused.plan.conversions.length} key conversions, ${refused.plan.references.length} references; refused with --orphans fail:`,
+      `   ${refused.plan.conversions.length} key conversions, ${refused.plan.references.length} references; ` +
+        `refused with --orphans fail:`,
     );
     for (const b of refused.blockers) say(`   - ${b.message}`);
     const [made, planMs] = await timed(() =>
       plan({ schema, databaseUrl: url, cwd: project, out: project, orphans: 'null' }),
     );
     say(
-      `   With --orphans null (orphans set to NULL, their old value kept in <column>_legacy): plan written in ${seconds(planMs)}:`,
+      `   With --orphans null (orphans set to NULL, their old value kept in <column>_legacy): plan written in ` +
+        `${seconds(planMs)}:`,
     );
     say(`   ${path.relative(project, made.planFile!)} and ${path.relative(project, made.migrationsFolder!)}/\n`);
 
@@ -119,7 +121,8 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     );
     if (options.keep) {
       say(
-        `\nKept for exploring: DATABASE_URL=${url}\n  project: ${project}\n  data: ${server.dataDir}\n  stop the server with: kill ${server.pid}`,
+        `\nKept for exploring: DATABASE_URL=${url}\n  project: ${project}\n  data: ${server.dataDir}\n  stop the ` +
+          `server with: kill ${server.pid}`,
       );
     }
     return ok;
@@ -143,6 +146,8 @@ async function verifyText(planFile: string, url: string, table: boolean): Promis
     : '';
   return {
     ok: r.ok,
-    text: `${lines}   ${references.length} fingerprints and ${r.differences.length - references.length} row counts match; ${orphans} orphans before and now (plan ${r.status})`,
+    text:
+      `${lines}   ${references.length} fingerprints and ${r.differences.length - references.length} row counts ` +
+      `match; ${orphans} orphans before and now (plan ${r.status})`,
   };
 }

@@ -21,10 +21,12 @@ export async function acquireRunLock(conn: ReservedSql): Promise<() => Promise<v
       [KEY1, KEY2],
     );
     const who = holder
-      ? `backend pid ${holder.pid} (${holder.app || 'unnamed application'}, user ${holder.usename}, connected since ${holder.since})`
+      ? `backend pid ${holder.pid} (${holder.app || 'unnamed application'}, user ${holder.usename}, connected ` +
+        `since ${holder.since})`
       : 'another session';
     throw new BlockedError(
-      `Another uuidmig run holds the migration lock on this database: ${who}; wait for it to finish, or stop it, and try again.`,
+      `Another uuidmig run holds the migration lock on this database: ${who}; wait for it to finish, or stop it, ` +
+        `and try again.`,
     );
   }
   return async () => {

@@ -107,7 +107,8 @@ export async function openApply(options: ApplyOptions): Promise<ApplySession> {
                 ).filter((d) => d.differs.length);
                 if (differences.length) {
                   throw new StageCheckError(
-                    `verification inside the swap found ${differences.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}`,
+                    `verification inside the swap found ` +
+                      `${differences.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}`,
                   );
                 }
               }

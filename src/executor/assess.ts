@@ -44,7 +44,9 @@ export async function assessApply(sql: Sql, plan: Plan): Promise<Assessment> {
       const expected = stages.at(-1)?.catalogHash ?? plan.source.catalogHash;
       if (expected !== current) {
         throw new BlockedError(
-          `The database changed since plan ${plan.id}'s interrupted run (its tables, columns or keys differ from what the last completed stage left), so resuming is not safe; roll back with uuidmig rollback and plan again.`,
+          `The database changed since plan ${plan.id}'s interrupted run (its tables, columns or keys differ from ` +
+            `what the last completed stage left), so resuming is not safe; roll back with uuidmig rollback and ` +
+            `plan again.`,
         );
       }
       return { mode: 'resume', record, completed: new Set(stages.map((s) => s.stageId)), catalogHash: current };
@@ -52,7 +54,8 @@ export async function assessApply(sql: Sql, plan: Plan): Promise<Assessment> {
     default:
       if (current !== plan.source.catalogHash) {
         throw new BlockedError(
-          `Plan ${plan.id} was made for a different database state (its tables, columns, keys or indexes changed since it was planned); run uuidmig plan again.`,
+          `Plan ${plan.id} was made for a different database state (its tables, columns, keys or indexes changed ` +
+            `since it was planned); run uuidmig plan again.`,
         );
       }
       return { mode: 'fresh', record, completed: new Set(), catalogHash: current };

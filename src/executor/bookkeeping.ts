@@ -43,8 +43,10 @@ export async function startRun(
 ): Promise<number> {
   const run = (previous?.run ?? 0) + 1;
   await sql.unsafe(
-    `INSERT INTO uuidmig.plans (id, plan_hash, catalog_hash, plan, status, run) VALUES ($1, $2, $3, $4::jsonb, 'applying', $5)
-     ON CONFLICT (id) DO UPDATE SET status = 'applying', run = excluded.run, catalog_hash = excluded.catalog_hash, updated_at = now()`,
+    `INSERT INTO uuidmig.plans (id, plan_hash, catalog_hash, plan, status, run)
+     VALUES ($1, $2, $3, $4::jsonb, 'applying', $5)
+     ON CONFLICT (id) DO UPDATE
+     SET status = 'applying', run = excluded.run, catalog_hash = excluded.catalog_hash, updated_at = now()`,
     [plan.id, planHash(plan), catalogHash, JSON.stringify(plan), run],
   );
   return run;
@@ -70,7 +72,8 @@ export interface JournalEntry {
 
 export async function journal(sql: Queryable, e: JournalEntry): Promise<void> {
   await sql.unsafe(
-    `INSERT INTO uuidmig.journal (plan_id, run, action, stage_id, step_id, status, rows, catalog_hash, statement, error, started_at)
+    `INSERT INTO uuidmig.journal
+       (plan_id, run, action, stage_id, step_id, status, rows, catalog_hash, statement, error, started_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     [
       e.planId,
@@ -96,7 +99,9 @@ export async function completedStages(
   action: Action,
 ): Promise<{ stageId: string; catalogHash: string | null }[]> {
   const rows = await sql.unsafe<{ stage_id: string; catalog_hash: string | null }[]>(
-    `SELECT stage_id, catalog_hash FROM uuidmig.journal WHERE plan_id = $1 AND run = $2 AND action = $3 AND step_id IS NULL AND status = 'done' ORDER BY id`,
+    `SELECT stage_id, catalog_hash FROM uuidmig.journal
+     WHERE plan_id = $1 AND run = $2 AND action = $3 AND step_id IS NULL AND status = 'done'
+     ORDER BY id`,
     [planId, run, action],
   );
   return rows.map((r) => ({ stageId: r.stage_id, catalogHash: r.catalog_hash }));
@@ -106,7 +111,8 @@ export async function saveChecks(sql: Queryable, planId: string, phase: string, 
   await sql.unsafe('DELETE FROM uuidmig.checks WHERE plan_id = $1 AND phase = $2', [planId, phase]);
   for (const c of checks) {
     await sql.unsafe(
-      'INSERT INTO uuidmig.checks (plan_id, phase, kind, name, rows, orphans, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      `INSERT INTO uuidmig.checks (plan_id, phase, kind, name, rows, orphans, fingerprint)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [planId, phase, c.kind, c.name, c.rows, c.orphans, c.fingerprint],
     );
   }
@@ -118,7 +124,8 @@ export async function loadChecks(sql: Queryable, planId: string, phase: string):
   const rows = await sql.unsafe<
     { kind: CheckRow['kind']; name: string; rows: string; orphans: string | null; fingerprint: string | null }[]
   >(
-    'SELECT kind, name, rows::text, orphans::text, fingerprint::text FROM uuidmig.checks WHERE plan_id = $1 AND phase = $2 ORDER BY kind, name',
+    `SELECT kind, name, rows::text, orphans::text, fingerprint::text FROM uuidmig.checks
+     WHERE plan_id = $1 AND phase = $2 ORDER BY kind, name`,
     [planId, phase],
   );
   return rows.map((r) => ({

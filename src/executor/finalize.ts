@@ -49,7 +49,8 @@ export async function finalize(options: FinalizeOptions, hooks: StageHooks = {})
     );
     if (differences.length) {
       throw new BlockedError(
-        `Verify finds differences (${differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ')}), so finalize keeps the legacy columns that could explain them; run uuidmig verify for the details.`,
+        `Verify finds differences (${differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ')}), ` +
+          `so finalize keeps the legacy columns that could explain them; run uuidmig verify for the details.`,
       );
     }
     const declared = new Set(

@@ -35,7 +35,8 @@ export async function rollback(options: RollbackOptions, hooks: StageHooks = {})
       throw new BlockedError(`Plan ${plan.id} was never applied to this database; there is nothing to roll back.`);
     if (record.status === 'finalized') {
       throw new BlockedError(
-        `Plan ${plan.id} was finalized: the legacy columns that map the uuids back to integers are gone, so it cannot be rolled back; restore a backup taken before apply instead.`,
+        `Plan ${plan.id} was finalized: the legacy columns that map the uuids back to integers are gone, so it ` +
+          `cannot be rolled back; restore a backup taken before apply instead.`,
       );
     }
     if (record.status === 'rolled_back')

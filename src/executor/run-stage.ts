@@ -189,7 +189,8 @@ async function recordFailure(
     ? 'another session held a lock too long; retry when the database is quieter, or raise --lock-timeout'
     : `fix the cause and run uuidmig ${ctx.action} again to resume`;
   return new StepFailedError(
-    `${what}, and the stage was rolled back, so the database is as it was before that stage: ${reason.replace(/\.$/, '')}.${statement} Then ${hint}.`,
+    `${what}, and the stage was rolled back, so the database is as it was before that stage: ` +
+      `${reason.replace(/\.$/, '')}.${statement} Then ${hint}.`,
     { cause: error },
   );
 }

@@ -90,7 +90,12 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
         table: work.child,
         columns: work.convertColumns,
         reference: work.id,
-        message: `${displayColumn(work.child, work.convertColumns)} holds integer ids of ${displayTable(work.parent)}, whose key is already uuid and has no integer column "${options.legacyColumn}" to join through, so the mapping cannot be restored from this database; restore the old ids into a legacy column (from a backup taken before the switch, or a mapping table kept by the script that switched it) and pass --legacy-column if it has another name.`,
+        message:
+          `${displayColumn(work.child, work.convertColumns)} holds integer ids of ${displayTable(work.parent)}, ` +
+          `whose key is already uuid and has no integer column "${options.legacyColumn}" to join through, so the ` +
+          `mapping cannot be restored from this database; restore the old ids into a legacy column (from a backup ` +
+          `taken before the switch, or a mapping table kept by the script that switched it) and pass ` +
+          `--legacy-column if it has another name.`,
       });
     }
   }
@@ -102,7 +107,9 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
         kind: 'table-not-in-database',
         table,
         columns: [],
-        message: `${displayTable(table)} is in the Drizzle schema but not in the database; uuidmig does not create tables (drizzle-kit does).`,
+        message:
+          `${displayTable(table)} is in the Drizzle schema but not in the database; uuidmig does not create tables ` +
+          `(drizzle-kit does).`,
       });
       continue;
     }
@@ -113,7 +120,10 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
           kind: 'uuid-without-source',
           table,
           columns: [column.name],
-          message: `${displayColumn(table, column.name)} is integer in the database and uuid in the Drizzle schema, but it is neither a key nor a reference to one, so nothing says which uuid each row should get; uuidmig leaves it as it is.`,
+          message:
+            `${displayColumn(table, column.name)} is integer in the database and uuid in the Drizzle schema, but ` +
+            `it is neither a key nor a reference to one, so nothing says which uuid each row should get; uuidmig ` +
+            `leaves it as it is.`,
         });
       }
     }
@@ -124,7 +134,10 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
         kind: 'table-not-in-schema',
         table: work.child,
         columns: work.convertColumns,
-        message: `${displayTable(work.child)} is not in the Drizzle schema, but its foreign key ${work.constraint?.name ?? ''} references a converting key, so ${displayColumn(work.child, work.convertColumns)} converts too.`,
+        message:
+          `${displayTable(work.child)} is not in the Drizzle schema, but its foreign key ` +
+          `${work.constraint?.name ?? ''} references a converting key, so ` +
+          `${displayColumn(work.child, work.convertColumns)} converts too.`,
       });
     }
   }
@@ -166,7 +179,10 @@ function nameLegacyColumns(
         kind: 'legacy-column-taken',
         table,
         columns: [conversion.legacyColumn],
-        message: `${displayTable(table)} already has a column "${conversion.legacyColumn}", where the old ${conversion.column} would be kept; ${isFirst ? 'pass --legacy-column with a free name' : 'rename that column first'}.`,
+        message:
+          `${displayTable(table)} already has a column "${conversion.legacyColumn}", where the old ` +
+          `${conversion.column} would be kept; ` +
+          `${isFirst ? 'pass --legacy-column with a free name' : 'rename that column first'}.`,
       });
     }
   }

@@ -33,7 +33,10 @@ export function objectFindings(
           kind: 'generated-column',
           table,
           columns: [column.name],
-          message: `Generated column ${displayColumn(table, column.name)} is computed from ${inputs.join(', ')}, which becomes uuid, and its expression cannot be rewritten safely; drop it before the migration and add it back after.`,
+          message:
+            `Generated column ${displayColumn(table, column.name)} is computed from ${inputs.join(', ')}, which ` +
+            `becomes uuid, and its expression cannot be rewritten safely; drop it before the migration and add it ` +
+            `back after.`,
         });
       }
     }
@@ -43,7 +46,9 @@ export function objectFindings(
         kind: 'partition-key',
         table,
         columns: keyed,
-        message: `${displayTable(table)} is partitioned by ${keyed.join(', ')}, which becomes uuid, and partition bounds cannot change type; repartition by another column first.`,
+        message:
+          `${displayTable(table)} is partitioned by ${keyed.join(', ')}, which becomes uuid, and partition bounds ` +
+          `cannot change type; repartition by another column first.`,
       });
     }
     // A partition or inheritance child shares its parent's columns; its own keys and indexes are not rebuilt.
@@ -65,7 +70,11 @@ export function objectFindings(
           kind: table.isPartition ? 'partition-own-objects' : 'inheritance-own-objects',
           table,
           columns: [],
-          message: `${table.isPartition ? 'Partition' : 'Inheritance child'} ${displayTable(table)} of ${displayTable(parent)} has its own ${own.join(', ')} on a converting column, which uuidmig does not rebuild on children; move ${own.length === 1 ? 'it' : 'them'} to the parent or drop ${own.length === 1 ? 'it' : 'them'} first.`,
+          message:
+            `${table.isPartition ? 'Partition' : 'Inheritance child'} ${displayTable(table)} of ` +
+            `${displayTable(parent)} has its own ${own.join(', ')} on a converting column, which uuidmig does not ` +
+            `rebuild on children; move ${own.length === 1 ? 'it' : 'them'} to the parent or drop ` +
+            `${own.length === 1 ? 'it' : 'them'} first.`,
         });
       }
     }
@@ -76,7 +85,10 @@ export function objectFindings(
           kind: 'policy-elsewhere',
           table,
           columns: [],
-          message: `Policy ${policy.name} on ${displayTable(table)} reads ${reads.join(', ')}, which becomes uuid, but its table does not convert, so uuidmig does not rebuild it; drop the policy before the migration and create it again after.`,
+          message:
+            `Policy ${policy.name} on ${displayTable(table)} reads ${reads.join(', ')}, which becomes uuid, but ` +
+            `its table does not convert, so uuidmig does not rebuild it; drop the policy before the migration and ` +
+            `create it again after.`,
         });
       }
     }
@@ -90,7 +102,9 @@ export function objectFindings(
           kind: 'reference-default',
           table: ref.child,
           columns: [name],
-          message: `${displayColumn(ref.child, name)} has the default ${column.default}, which cannot become a uuid; the uuid column gets no default.`,
+          message:
+            `${displayColumn(ref.child, name)} has the default ${column.default}, which cannot become a uuid; the ` +
+            `uuid column gets no default.`,
         });
       }
     }
@@ -126,7 +140,10 @@ function functionWarnings(catalog: CatalogSnapshot, converting: { table: TableRe
       kind: 'function',
       table: { schema: fn.schema, name: fn.name },
       columns: [],
-      message: `${fn.kind === 'procedure' ? 'Procedure' : 'Function'} ${displayTable({ schema: fn.schema, name: fn.name })}(${fn.arguments}): ${why}; uuidmig cannot rewrite function bodies, so review it for uuid keys before apply.`,
+      message:
+        `${fn.kind === 'procedure' ? 'Procedure' : 'Function'} ` +
+        `${displayTable({ schema: fn.schema, name: fn.name })}(${fn.arguments}): ${why}; uuidmig cannot rewrite ` +
+        `function bodies, so review it for uuid keys before apply.`,
     });
   }
   return findings;
@@ -156,7 +173,11 @@ function triggerFunctionWarnings(
         kind: 'trigger-function',
         table,
         columns: read,
-        message: `Trigger ${trigger.name} on ${displayTable(table)} calls ${displayTable({ schema: fn.schema, name: fn.name })}(${fn.arguments}), which reads ${read.map((c) => `NEW/OLD.${c}`).join(', ')}; those become uuid and uuidmig cannot rewrite function bodies, so review it before apply.`,
+        message:
+          `Trigger ${trigger.name} on ${displayTable(table)} calls ` +
+          `${displayTable({ schema: fn.schema, name: fn.name })}(${fn.arguments}), which reads ` +
+          `${read.map((c) => `NEW/OLD.${c}`).join(', ')}; those become uuid and uuidmig cannot rewrite function ` +
+          `bodies, so review it before apply.`,
       });
     }
   }

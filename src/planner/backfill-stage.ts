@@ -1,6 +1,7 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
 /**
@@ -28,7 +29,11 @@ export function planBackfill(c: ComponentChanges): StepDraft[] {
       step(
         'fill',
         `fill ${change.table.name}.${change.column.name} with the uuid of its ${ref.parent.name} row`,
-        `UPDATE ${child} AS c SET ${quoteIdent(change.shadow)} = p.${quoteIdent(source)} FROM ${parent} AS p WHERE ${match}`,
+        clauses(
+          `UPDATE ${child} AS c`,
+          `SET ${quoteIdent(change.shadow)} = p.${quoteIdent(source)}`,
+          `FROM ${parent} AS p WHERE ${match}`,
+        ),
         'ROW EXCLUSIVE',
         change.table,
       ),

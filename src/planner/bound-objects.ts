@@ -3,6 +3,7 @@ import { qualify, quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { ForeignKeyModel, GrantModel, PolicyModel, TableModel, TriggerModel, ViewModel } from '../model/types.js';
 import { columnKey, displayTable, tableKey } from '../model/types.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { clauses, columnList } from './sql-text.js';
 import { type StepDraft, step } from './step.js';
 
 interface Named {
@@ -79,7 +80,11 @@ export function boundObjects(c: ComponentChanges): BoundObjects {
     bound.declaredForeignKeys.push({
       table,
       name: declared.name,
-      definition: `FOREIGN KEY (${ref.columns.map(quoteIdent).join(', ')}) REFERENCES ${qualify(ref.parent.schema, ref.parent.name)} (${ref.parentColumns.map(quoteIdent).join(', ')}) ON DELETE ${action(declared.onDelete)} ON UPDATE ${action(declared.onUpdate)}`,
+      definition: clauses(
+        `FOREIGN KEY (${columnList(ref.columns)})`,
+        `REFERENCES ${qualify(ref.parent.schema, ref.parent.name)} (${columnList(ref.parentColumns)})`,
+        `ON DELETE ${action(declared.onDelete)} ON UPDATE ${action(declared.onUpdate)}`,
+      ),
     });
   }
   return bound;
@@ -278,9 +283,11 @@ function recreateView(v: ViewModel, on: string): StepDraft[] {
 /** CREATE POLICY from its parts, on `table` (SQL text: the real table, or a probe copy). */
 export function policySql(p: PolicyModel, table: string): string {
   const roles = p.roles.map((r) => (r === 'PUBLIC' ? 'PUBLIC' : quoteIdent(r))).join(', ');
-  return (
-    `CREATE POLICY ${quoteIdent(p.name)} ON ${table} AS ${p.permissive ? 'PERMISSIVE' : 'RESTRICTIVE'} FOR ${p.command} TO ${roles}` +
-    `${p.using ? ` USING (${p.using})` : ''}${p.withCheck ? ` WITH CHECK (${p.withCheck})` : ''}`
+  return clauses(
+    `CREATE POLICY ${quoteIdent(p.name)} ON ${table}`,
+    `AS ${p.permissive ? 'PERMISSIVE' : 'RESTRICTIVE'} FOR ${p.command} TO ${roles}`,
+    p.using && `USING (${p.using})`,
+    p.withCheck && `WITH CHECK (${p.withCheck})`,
   );
 }
 

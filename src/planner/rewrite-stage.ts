@@ -1,4 +1,4 @@
-import { qualify, quoteIdent } from '../db/quote.js';
+import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, tableKey } from '../model/types.js';
 import {
@@ -11,6 +11,8 @@ import {
   withoutForcedRowSecurity,
 } from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { lostParentGuard } from './guard.js';
+import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 import { legacyUnique, swapColumn } from './swap-stage.js';
 
@@ -79,7 +81,7 @@ export function planRewrite(
       step(
         'expand',
         `add uuid column ${ch.shadow} (the table is empty: instant)`,
-        `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} ADD COLUMN ${quoteIdent(ch.shadow)} uuid`,
+        `ALTER TABLE ${qualifyTable(ch.table)} ADD COLUMN ${quoteIdent(ch.shadow)} uuid`,
         'ACCESS EXCLUSIVE',
         ch.table,
       ),
@@ -88,7 +90,7 @@ export function planRewrite(
             step(
               'orphans',
               `add ${ch.orphanColumn} for the old values of orphans`,
-              `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} ADD COLUMN ${quoteIdent(ch.orphanColumn)} ${ch.column.type}`,
+              `ALTER TABLE ${qualifyTable(ch.table)} ADD COLUMN ${quoteIdent(ch.orphanColumn)} ${ch.column.type}`,
               'ACCESS EXCLUSIVE',
               ch.table,
             ),
@@ -239,13 +241,7 @@ function keyMaps(
     const map = names.next('map');
     maps.set(key, { table: map, old: 'old', new: 'new' });
     separate.push(
-      step(
-        'fill',
-        `give every ${ch.table.name}.${ch.column.name} its uuid`,
-        `CREATE TEMPORARY TABLE ${quoteIdent(map)} ON COMMIT DROP AS SELECT d.old, gen_random_uuid() AS new FROM (SELECT DISTINCT ${quoteIdent(ch.column.name)} AS old FROM ${qualify(ch.table.schema, ch.table.name)} WHERE ${quoteIdent(ch.column.name)} IS NOT NULL) AS d`,
-        'ACCESS SHARE',
-        ch.table,
-      ),
+      step('fill', `give every ${ch.table.name}.${ch.column.name} its uuid`, mapSql(map, ch), 'ACCESS SHARE', ch.table),
       step(
         'setting',
         `statistics for the map of ${ch.table.name}.${ch.column.name}, so joins on it hash`,
@@ -256,6 +252,18 @@ function keyMaps(
     );
   }
   return { maps, order, separate };
+}
+
+/** Join a key map on the integer `old` holds today. */
+const mapJoin = (map: KeyMap, alias: string, old: string): string =>
+  `LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = ${old}`;
+
+/** A map of every distinct value of a key to a fresh uuid, in a temporary table (old, new). */
+function mapSql(map: string, ch: ColumnChange): string {
+  const key = quoteIdent(ch.column.name);
+  const values = `SELECT DISTINCT ${key} AS old FROM ${qualifyTable(ch.table)} WHERE ${key} IS NOT NULL`;
+  const select = `SELECT d.old, gen_random_uuid() AS new FROM (${values}) AS d`;
+  return `CREATE TEMPORARY TABLE ${quoteIdent(map)} ON COMMIT DROP AS ${select}`;
 }
 
 /** SELECT every row of `t` with the new value of each converting column (and the orphans' old values). */
@@ -270,9 +278,7 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap
       if (map.table === scratch)
         value = 'gen_random_uuid()'; // this copy is the key's map
       else {
-        joins.push(
-          `LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = c.${quoteIdent(ch.column.name)}`,
-        );
+        joins.push(mapJoin(map, alias, `c.${quoteIdent(ch.column.name)}`));
         value = `${alias}.${map.new}`;
       }
     } else {
@@ -281,9 +287,7 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap
       const root = ref.mode === 'convert' ? rootKey(ch, c) : null;
       const map = root ? maps.get(root)! : null;
       if (map && ref.columns.length === 1) {
-        joins.push(
-          `LEFT JOIN ${quoteIdent(map.table)} AS ${alias} ON ${alias}.${map.old} = c.${quoteIdent(ch.column.name)}`,
-        );
+        joins.push(mapJoin(map, alias, `c.${quoteIdent(ch.column.name)}`));
         value = `${alias}.${map.new}`;
       } else {
         // Composite references and the repair case: find the parent row on what the child holds today.
@@ -293,9 +297,7 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap
         joins.push(`LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS ${alias} ON ${match}`);
         if (ref.mode === 'repair') value = `${alias}.${quoteIdent(ref.parentColumns[at]!)}`;
         else {
-          joins.push(
-            `LEFT JOIN ${quoteIdent(map!.table)} AS ${alias}m ON ${alias}m.${map!.old} = ${alias}.${quoteIdent(ref.joinColumns[at]!)}`,
-          );
+          joins.push(mapJoin(map!, `${alias}m`, `${alias}.${quoteIdent(ref.joinColumns[at]!)}`));
           value = `${alias}m.${map!.new}`;
         }
       }
@@ -303,12 +305,12 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap
     values.push(`${value} AS ${quoteIdent(ch.shadow)}`);
     if (ch.orphanColumn) {
       const allSet = ch.fillFrom!.columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ');
-      values.push(
-        `CASE WHEN ${allSet} AND ${value} IS NULL THEN c.${quoteIdent(ch.column.name)} END AS ${quoteIdent(ch.orphanColumn)}`,
-      );
+      const old = `c.${quoteIdent(ch.column.name)}`;
+      values.push(`CASE WHEN ${allSet} AND ${value} IS NULL THEN ${old} END AS ${quoteIdent(ch.orphanColumn)}`);
     }
   }
-  return `CREATE TEMPORARY TABLE ${quoteIdent(scratch)} ON COMMIT DROP AS SELECT ${values.join(', ')} FROM ${qualify(t.schema, t.name)} AS c ${joins.join(' ')}`;
+  const select = clauses(`SELECT ${values.join(', ')}`, `FROM ${qualifyTable(t)} AS c`, ...joins);
+  return `CREATE TEMPORARY TABLE ${quoteIdent(scratch)} ON COMMIT DROP AS ${select}`;
 }
 
 /**
@@ -317,27 +319,9 @@ function scratchSql(t: TableModel, c: ComponentChanges, maps: Map<string, KeyMap
  */
 function guard(t: TableModel, refs: ColumnChange[], scratch: string): StepDraft[] {
   if (!refs.length) return [];
-  const lost = refs.map((ch) => {
-    const allSet = ch.fillFrom!.columns.map((col) => `${quoteIdent(col)} IS NOT NULL`).join(' AND ');
-    const recorded = ch.orphanColumn ? ` AND ${quoteIdent(ch.orphanColumn)} IS NULL` : '';
-    return `count(*) FILTER (WHERE ${allSet} AND ${quoteIdent(ch.shadow)} IS NULL${recorded})`;
-  });
-  const checks = refs.map((ch, i) => {
-    const message =
-      `uuidmig: % row(s) of ${ch.table.schema}.${ch.table.name}.${ch.column.name} have no parent; nothing was changed`.replaceAll(
-        "'",
-        "''",
-      );
-    return `IF lost[${i + 1}] > 0 THEN RAISE EXCEPTION '${message}', lost[${i + 1}]; END IF;`;
-  });
+  const columns = refs.map((ch) => ch.column.name).join(', ');
   return [
-    step(
-      'guard',
-      `check every ${refs.map((ch) => ch.column.name).join(', ')} found its parent`,
-      `DO $uuidmig$ DECLARE lost bigint[]; BEGIN SELECT ARRAY[${lost.join(', ')}] INTO lost FROM ${quoteIdent(scratch)}; ${checks.join(' ')} END $uuidmig$`,
-      'NONE',
-      t,
-    ),
+    step('guard', `check every ${columns} found its parent`, lostParentGuard(quoteIdent(scratch), refs), 'NONE', t),
   ];
 }
 
@@ -359,8 +343,12 @@ function insertSql(t: TableModel, c: ComponentChanges, scratch: string): string 
       }
     }
   }
-  const overriding = t.columns.some((col) => col.identity === 'always') ? ' OVERRIDING SYSTEM VALUE' : '';
-  return `INSERT INTO ${qualify(t.schema, t.name)} (${target.join(', ')})${overriding} SELECT ${source.join(', ')} FROM ${quoteIdent(scratch)}`;
+  const overriding = t.columns.some((col) => col.identity === 'always') && 'OVERRIDING SYSTEM VALUE';
+  return clauses(
+    `INSERT INTO ${qualifyTable(t)} (${target.join(', ')})`,
+    overriding,
+    `SELECT ${source.join(', ')} FROM ${quoteIdent(scratch)}`,
+  );
 }
 
 /**

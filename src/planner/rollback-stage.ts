@@ -1,4 +1,4 @@
-import { qualify, quoteIdent } from '../db/quote.js';
+import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
 import {
   boundObjects,
@@ -9,6 +9,7 @@ import {
   withoutForcedRowSecurity,
 } from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
 /**
@@ -88,14 +89,21 @@ function restoreIntegers(change: ColumnChange, c: ComponentChanges): StepDraft[]
     step(
       'fill',
       `give ${change.table.name}.${change.column.name} its integer back from its ${ref.parent.name} row`,
-      `UPDATE ${t} AS c SET ${retired} = p.${quoteIdent(source)} FROM ${qualify(ref.parent.schema, ref.parent.name)} AS p WHERE ${match} AND c.${retired} IS DISTINCT FROM p.${quoteIdent(source)}`,
+      clauses(
+        `UPDATE ${t} AS c SET ${retired} = p.${quoteIdent(source)}`,
+        `FROM ${qualifyTable(ref.parent)} AS p`,
+        `WHERE ${match} AND c.${retired} IS DISTINCT FROM p.${quoteIdent(source)}`,
+      ),
       'ROW EXCLUSIVE',
       change.table,
     ),
     step(
       'fill',
       `rows of ${change.table.name} without a parent get back what they held`,
-      `UPDATE ${t} AS c SET ${retired} = ${orphan} WHERE c.${quoteIdent(change.column.name)} IS NULL AND c.${retired} IS DISTINCT FROM ${orphan}`,
+      clauses(
+        `UPDATE ${t} AS c SET ${retired} = ${orphan}`,
+        `WHERE c.${quoteIdent(change.column.name)} IS NULL AND c.${retired} IS DISTINCT FROM ${orphan}`,
+      ),
       'ROW EXCLUSIVE',
       change.table,
     ),

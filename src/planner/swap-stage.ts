@@ -1,7 +1,9 @@
 import { qualify, quoteIdent } from '../db/quote.js';
-import type { TableModel } from '../model/types.js';
+import { type TableModel, tableKey } from '../model/types.js';
 import { boundObjects, columnAttributes, dropBound, legacyUniqueName, rebuildBound } from './bound-objects.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { lostParentGuard } from './guard.js';
+import { columnList } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
 /**
@@ -13,7 +15,7 @@ export function planSwap(c: ComponentChanges): StepDraft[] {
   const bound = boundObjects(c);
   return [
     immediateConstraints(),
-    ...c.changes.filter((ch) => ch.role === 'reference').map(guard),
+    ...guards(c),
     ...dropBound(bound),
     ...c.changes.flatMap(swapColumn),
     ...c.changes.flatMap(columnAttributes),
@@ -26,25 +28,17 @@ export function planSwap(c: ComponentChanges): StepDraft[] {
   ];
 }
 
-/** Refuse to commit if a row that had a parent did not get its uuid (a row written since the plan). */
-function guard(change: ColumnChange): StepDraft {
-  const t = qualify(change.table.schema, change.table.name);
-  const ref = change.fillFrom!;
-  const allSet = ref.columns.map((col) => `${quoteIdent(col)} IS NOT NULL`).join(' AND ');
-  const recorded = change.orphanColumn ? ` AND ${quoteIdent(change.orphanColumn)} IS NULL` : '';
-  const where = `${allSet} AND ${quoteIdent(change.shadow)} IS NULL${recorded}`;
-  const message =
-    `uuidmig: % row(s) of ${change.table.schema}.${change.table.name}.${change.column.name} have no parent; nothing was changed`.replaceAll(
-      "'",
-      "''",
-    );
-  return step(
-    'guard',
-    `check every ${change.column.name} found its parent`,
-    `DO $uuidmig$ DECLARE lost bigint; BEGIN SELECT count(*) INTO lost FROM ${t} WHERE ${where}; IF lost > 0 THEN RAISE EXCEPTION '${message}', lost; END IF; END $uuidmig$`,
-    'ACCESS SHARE',
-    change.table,
-  );
+/** Refuse to commit if a row that had a parent did not get its uuid (written since the plan): one scan per table. */
+function guards(c: ComponentChanges): StepDraft[] {
+  return c.tables.flatMap((table) => {
+    const refs = c.changes.filter((ch) => ch.role === 'reference' && tableKey(ch.table) === tableKey(table));
+    if (!refs.length) return [];
+    const columns = refs.map((ch) => ch.column.name).join(', ');
+    const from = qualify(table.schema, table.name);
+    return [
+      step('guard', `check every ${columns} found its parent`, lostParentGuard(from, refs), 'ACCESS SHARE', table),
+    ];
+  });
 }
 
 export function swapColumn(change: ColumnChange): StepDraft[] {
@@ -132,7 +126,7 @@ export function legacyUnique(change: ColumnChange, tables: TableModel[]): StepDr
   return step(
     'constraint',
     `${change.keepAs} stays unique`,
-    `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE (${columns.map(quoteIdent).join(', ')})`,
+    `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE (${columnList(columns)})`,
     'ACCESS EXCLUSIVE',
     change.table,
   );

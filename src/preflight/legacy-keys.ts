@@ -13,11 +13,14 @@ export async function checkLegacyKeys(sql: Sql, references: ReferenceWork[], leg
     references.filter((r) => r.mode === 'repair').map((r) => [`${r.parent.schema}.${r.parent.name}`, r.parent]),
   );
   for (const parent of parents.values()) {
-    const exists =
-      await sql`SELECT 1 FROM pg_attribute WHERE attrelid = ${qualify(parent.schema, parent.name)}::regclass AND attname = ${legacyColumn} AND NOT attisdropped`;
+    const table = qualify(parent.schema, parent.name);
+    const exists = await sql`SELECT 1 FROM pg_attribute
+      WHERE attrelid = ${table}::regclass AND attname = ${legacyColumn} AND NOT attisdropped`;
     if (exists.length === 0) continue; // find-work already reported the lost mapping
+    const legacy = quoteIdent(legacyColumn);
+    const sharedValues = `SELECT 1 FROM ${table} WHERE ${legacy} IS NOT NULL GROUP BY ${legacy} HAVING count(*) > 1`;
     const [row] = await sql.unsafe<{ duplicated: bigint | number }[]>(
-      `SELECT count(*) AS duplicated FROM (SELECT 1 FROM ${qualify(parent.schema, parent.name)} WHERE ${quoteIdent(legacyColumn)} IS NOT NULL GROUP BY ${quoteIdent(legacyColumn)} HAVING count(*) > 1) AS d`,
+      `SELECT count(*) AS duplicated FROM (${sharedValues}) AS d`,
     );
     const duplicated = Number(row!.duplicated);
     if (duplicated > 0) {
@@ -25,7 +28,9 @@ export async function checkLegacyKeys(sql: Sql, references: ReferenceWork[], leg
         kind: 'legacy-not-unique',
         table: parent,
         columns: [legacyColumn],
-        message: `${displayColumn(parent, legacyColumn)} holds ${duplicated} value(s) shared by more than one row, so children cannot be mapped back unambiguously; fix the duplicates first.`,
+        message:
+          `${displayColumn(parent, legacyColumn)} holds ${duplicated} value(s) shared by more than one row, so ` +
+          `children cannot be mapped back unambiguously; fix the duplicates first.`,
       });
     }
   }

@@ -24,7 +24,9 @@ export function orphanBlockers(
         table: ref.child,
         columns: ref.convertColumns,
         reference: ref.id,
-        message: `${ref.id}: ${n} row(s) point at no ${displayTable(ref.parent)} row; fix them, or pass --orphans null (set to NULL, old value kept in ${ref.convertColumns[0]}_legacy) or --orphans keep.`,
+        message:
+          `${ref.id}: ${n} row(s) point at no ${displayTable(ref.parent)} row; fix them, or pass --orphans null ` +
+          `(set to NULL, old value kept in ${ref.convertColumns[0]}_legacy) or --orphans keep.`,
       });
       continue;
     }
@@ -36,7 +38,9 @@ export function orphanBlockers(
         table: ref.child,
         columns: notNull,
         reference: ref.id,
-        message: `${displayColumn(ref.child, notNull)} is NOT NULL and ${n} row(s) have no parent, so --orphans ${policy} cannot set them to NULL; fix those rows first.`,
+        message:
+          `${displayColumn(ref.child, notNull)} is NOT NULL and ${n} row(s) have no parent, so --orphans ${policy} ` +
+          `cannot set them to NULL; fix those rows first.`,
       });
     }
   }

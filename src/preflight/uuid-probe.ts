@@ -108,7 +108,10 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
               kind: 'not-uuid-ready',
               table,
               columns: p.reads,
-              message: `${p.what} on ${displayTable(table)} cannot hold once ${p.reads.join(', ')} ${p.reads.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it before the migration.`,
+              message:
+                `${p.what} on ${displayTable(table)} cannot hold once ${p.reads.join(', ')} ` +
+                `${p.reads.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it ` +
+                `before the migration.`,
             });
           }
         }

@@ -18,7 +18,8 @@ export function checkClientTools(sourceVersionNum: number, sourceVersion: string
       versions[tool] = execFileSync(tool, ['--version'], { encoding: 'utf8' }).trim();
     } catch {
       throw new UsageError(
-        `${tool} was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install postgresql-client) so uuidmig rehearse can copy the source.`,
+        `${tool} was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install ` +
+          `postgresql-client) so uuidmig rehearse can copy the source.`,
       );
     }
   }
@@ -28,7 +29,9 @@ export function checkClientTools(sourceVersionNum: number, sourceVersion: string
   const sourceMajor = Math.floor(sourceVersionNum / 10000);
   if (pgDumpMajor < sourceMajor) {
     throw new UsageError(
-      `pg_dump ${pgDumpVersion} is older than the source server (PostgreSQL ${sourceVersion}) and cannot dump it; install PostgreSQL ${sourceMajor}'s client tools (for example postgresql-client-${sourceMajor} from the PostgreSQL apt repository) and put them first on PATH.`,
+      `pg_dump ${pgDumpVersion} is older than the source server (PostgreSQL ${sourceVersion}) and cannot dump ` +
+        `it; install PostgreSQL ${sourceMajor}'s client tools (for example postgresql-client-${sourceMajor} from ` +
+        `the PostgreSQL apt repository) and put them first on PATH.`,
     );
   }
   return { pgDumpVersion, pgDumpMajor };

@@ -71,7 +71,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
         )
       : await startEmbeddedStaging(server!.n, server!.db);
     say(
-      `Copying ${server!.db} (PostgreSQL ${server!.v}) to ${staging.kind === 'embedded' ? `an embedded PostgreSQL ${staging.serverVersion}` : maskUrl(staging.url)} with pg_dump ${tools.pgDumpVersion}.`,
+      `Copying ${server!.db} (PostgreSQL ${server!.v}) to ` +
+        `${staging.kind === 'embedded' ? `an embedded PostgreSQL ${staging.serverVersion}` : maskUrl(staging.url)} ` +
+        `with pg_dump ${tools.pgDumpVersion}.`,
     );
     const sourceSize = await sizeOf(source);
     await withDatabaseErrors(sourceUrl, () => copyRoles(source, staging!.url));
@@ -170,7 +172,8 @@ async function planOnStaging(
   });
   if (made.blockers.length) {
     throw new BlockedError(
-      `The plan is blocked on the staging copy by ${made.blockers.length} problem(s): ${made.blockers.map((b) => b.message).join(' ')}`,
+      `The plan is blocked on the staging copy by ${made.blockers.length} problem(s): ` +
+        `${made.blockers.map((b) => b.message).join(' ')}`,
     );
   }
   return made.plan;

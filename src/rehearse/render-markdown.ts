@@ -10,6 +10,14 @@ const table = (head: string[], rows: unknown[][]) =>
 
 /** report.md: the same figures as report.json, for a pull request or a wiki page. */
 export function renderMarkdown(r: RehearsalReport): string {
+  const staging = r.staging.kind === 'embedded' ? 'embedded' : r.staging.server;
+  const stagingSizes = `${bytes(r.staging.sizeBeforeBytes)} before, ${bytes(r.staging.sizeAfterBytes)} after`;
+  const plan = [
+    `${r.plan.conversions} key conversion(s)`,
+    `${r.plan.references} reference(s)`,
+    `${r.plan.stages} stage(s)`,
+    `${r.plan.statements} statement(s)`,
+  ].join(', ');
   return `# uuidmig rehearsal: plan ${r.plan.id}
 
 ${headlineText(r)
@@ -17,9 +25,9 @@ ${headlineText(r)
   .join('\n')}
 
 Source: ${r.source.database} on ${r.source.server} (PostgreSQL ${r.source.serverVersion}, ${bytes(r.source.sizeBytes)}).
-Staging: ${r.staging.kind === 'embedded' ? 'embedded' : r.staging.server} (PostgreSQL ${r.staging.serverVersion}), ${bytes(r.staging.sizeBeforeBytes)} before, ${bytes(r.staging.sizeAfterBytes)} after.
+Staging: ${staging} (PostgreSQL ${r.staging.serverVersion}), ${stagingSizes}.
 Copy: pg_dump ${r.pgDump} ${seconds(r.copy.dumpMs)}, pg_restore ${seconds(r.copy.restoreMs)} (${r.copy.jobs} job(s)).
-Plan: ${r.plan.conversions} key conversion(s), ${r.plan.references} reference(s), ${r.plan.stages} stage(s), ${r.plan.statements} statement(s).
+Plan: ${plan}.
 
 ## Stages
 

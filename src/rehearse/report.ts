@@ -126,7 +126,9 @@ export const bytes = (n: number): string => {
 export function headlineText(r: RehearsalReport): string[] {
   const lock = r.headline.longestLock;
   return [
-    `Total: ${seconds(r.headline.totalMs)} (apply ${seconds(r.timings.applyMs)}, verify ${seconds(r.timings.verifyBeforeMs + r.timings.verifyAfterMs)}, copy ${seconds(r.copy.dumpMs + r.copy.restoreMs)}).`,
+    `Total: ${seconds(r.headline.totalMs)} (apply ${seconds(r.timings.applyMs)}, verify ` +
+      `${seconds(r.timings.verifyBeforeMs + r.timings.verifyAfterMs)}, copy ` +
+      `${seconds(r.copy.dumpMs + r.copy.restoreMs)}).`,
     lock
       ? `Longest lock: ${lock.table} held ACCESS EXCLUSIVE for ${seconds(lock.ms)} (stage ${lock.stage}).`
       : 'Longest lock: none taken.',
@@ -137,7 +139,8 @@ export function headlineText(r: RehearsalReport): string[] {
           .map((d) => d.name)
           .join(', ')}.`,
     r.estimate
-      ? `Estimate for the source's full size (${r.estimate.ratio.toFixed(1)}x the data on staging): apply about ${seconds(r.estimate.applyMs)}.`
+      ? `Estimate for the source's full size (${r.estimate.ratio.toFixed(1)}x the data on staging): apply about ` +
+        `${seconds(r.estimate.applyMs)}.`
       : 'Staging holds a full copy of the source: the times above are the estimate.',
   ];
 }

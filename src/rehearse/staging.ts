@@ -38,17 +38,20 @@ export async function useStagingServer(url: string, source: Sql, force: boolean)
     const [a, b] = [await identity(source), await identity(sql)];
     if (a.started === b.started && a.port === b.port && a.oid === b.oid) {
       throw new UsageError(
-        `The staging URL ${maskUrl(url)} is the source database itself; a rehearsal never writes to the source, so give another database.`,
+        `The staging URL ${maskUrl(url)} is the source database itself; a rehearsal never writes to the source, ` +
+          `so give another database.`,
       );
     }
     const schemas = await userSchemas(sql);
     const [tables] = await sql<
       { n: number }[]
     >`SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
+      WHERE c.relkind IN ('r', 'p', 'v', 'm')
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
     if (tables!.n > 0 && !force) {
       throw new UsageError(
-        `The staging database ${b.database} already holds ${tables!.n} table(s) or view(s); pass --force to replace its contents, or give an empty database.`,
+        `The staging database ${b.database} already holds ${tables!.n} table(s) or view(s); pass --force to ` +
+          `replace its contents, or give an empty database.`,
       );
     }
     for (const schema of schemas) await sql.unsafe(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
@@ -86,7 +89,8 @@ export async function startEmbeddedStaging(sourceVersionNum: number, database: s
   const pick = [...available.keys()].sort((a, b) => a - b).find((v) => v >= major);
   if (pick === undefined) {
     throw new UsageError(
-      `No embedded PostgreSQL ${major} or newer is installed for staging; pass --staging-url with a server of version ${major} or newer.`,
+      `No embedded PostgreSQL ${major} or newer is installed for staging; pass --staging-url with a server of ` +
+        `version ${major} or newer.`,
     );
   }
   const server: EmbeddedServer = await startEmbeddedPostgres({ binariesPackage: available.get(pick) });

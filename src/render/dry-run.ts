@@ -10,7 +10,8 @@ export function renderDryRun(plan: Plan, verdict: string): string {
   ];
   for (const stage of plan.stages) {
     out.push(
-      `Stage ${stage.id} ${stage.name} (${stage.transactional ? 'one transaction' : 'no transaction'}, component ${stage.component})`,
+      `Stage ${stage.id} ${stage.name} (${stage.transactional ? 'one transaction' : 'no transaction'}, component ` +
+        `${stage.component})`,
     );
     for (const step of stage.steps) {
       const where = step.table

@@ -23,7 +23,8 @@ export function readPlanFile(file: string): Plan {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(
-      `The plan file ${file} is not a uuidmig plan: ${issue.path.join('.') || 'the file'}: ${issue.message.toLowerCase()}.`,
+      `The plan file ${file} is not a uuidmig plan: ${issue.path.join('.') || 'the file'}: ` +
+        `${issue.message.toLowerCase()}.`,
     );
   }
   return parsed.data;

@@ -16,10 +16,12 @@ export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
   const out: string[] = [];
   const refs = plan.references;
   out.push(
-    `uuidmig plan ${plan.name}: ${plan.conversions.length} key conversion(s), ${refs.length} reference(s), ${plan.components.length} component(s), ${plan.stages.length} stage(s)`,
+    `uuidmig plan ${plan.name}: ${plan.conversions.length} key conversion(s), ${refs.length} reference(s), ` +
+      `${plan.components.length} component(s), ${plan.stages.length} stage(s)`,
   );
   out.push(
-    `database ${plan.source.database} (PostgreSQL ${plan.source.serverVersion}), legacy column "${plan.options.legacyColumn}", orphans: ${plan.options.orphans}`,
+    `database ${plan.source.database} (PostgreSQL ${plan.source.serverVersion}), legacy column ` +
+      `"${plan.options.legacyColumn}", orphans: ${plan.options.orphans}`,
   );
   out.push('', 'Key conversions (integer key -> uuid; the old value stays in the legacy column)');
   out.push(
@@ -54,7 +56,8 @@ export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
     out.push(
       ...plan.mistakes.map(
         (m) =>
-          `  ${displayColumn(m.table, m.column)} is declared ${m.declaredType} but references ${displayColumn(m.parent, m.parentColumn)} (uuid); declare it uuid in the Drizzle schema`,
+          `  ${displayColumn(m.table, m.column)} is declared ${m.declaredType} but references ` +
+          `${displayColumn(m.parent, m.parentColumn)} (uuid); declare it uuid in the Drizzle schema`,
       ),
     );
   }

@@ -58,7 +58,8 @@ export async function loadDrizzleConfig(file: string): Promise<DrizzleConfig> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(
-      `The config file ${file} is not a drizzle-kit config: ${issue.path.join('.') || 'its default export'} ${issue.message.toLowerCase()}.`,
+      `The config file ${file} is not a drizzle-kit config: ${issue.path.join('.') || 'its default export'} ` +
+        `${issue.message.toLowerCase()}.`,
     );
   }
   const config = parsed.data;

@@ -39,7 +39,8 @@ function orphanCondition(ref: Reference, changes: ComponentChanges, state: KeySt
   const allSet = ref.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
   const parentColumns = state === 'integer' ? ref.joinColumns : ref.parentColumns;
   const match = ref.columns.map((c, i) => `o.${quoteIdent(parentColumns[i]!)} = c.${quoteIdent(c)}`).join(' AND ');
-  const noParent = `(${allSet} AND NOT EXISTS (SELECT 1 FROM ${qualify(ref.parent.schema, ref.parent.name)} AS o WHERE ${match}))`;
+  const parent = `SELECT 1 FROM ${qualify(ref.parent.schema, ref.parent.name)} AS o WHERE ${match}`;
+  const noParent = `(${allSet} AND NOT EXISTS (${parent}))`;
   if (state === 'integer') return noParent;
   const setAside = changes.changes
     .filter(

@@ -22,7 +22,8 @@ type Queryable = Pick<Sql, 'unsafe'>;
 export async function componentState(sql: Queryable, changes: ComponentChanges): Promise<KeyState> {
   const probe = changes.changes[0]!;
   const rows = await sql.unsafe<{ type: string }[]>(
-    `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped`,
+    `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname ` +
+      `= $2 AND NOT attisdropped`,
     [qualify(probe.table.schema, probe.table.name), probe.column.name],
   );
   return rows[0]?.type === 'uuid' ? 'uuid' : 'integer';

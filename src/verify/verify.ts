@@ -31,7 +31,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
       const before = record ? await loadChecks(conn, plan.id, 'before') : [];
       if (!record || before.length === 0) {
         throw new UsageError(
-          `Plan ${plan.id} was never applied to this database, so there is no verify-before to compare with; run uuidmig apply first.`,
+          `Plan ${plan.id} was never applied to this database, so there is no verify-before to compare with; run ` +
+            `uuidmig apply first.`,
         );
       }
       const now = await withDatabaseErrors(url, () => runChecks(conn, plan));

@@ -38,9 +38,9 @@ export async function translatedRows(
   for (const table of before.tables.filter((t) => !t.parent)) {
     const joins: string[] = [];
     const fields: string[] = [];
-    const existing = await sql<
-      { name: string }[]
-    >`SELECT attname AS name FROM pg_attribute WHERE attrelid = ${qualify(table.schema, table.name)}::regclass AND attnum > 0 AND NOT attisdropped`;
+    const existing = await sql<{ name: string }[]>`
+      SELECT attname AS name FROM pg_attribute
+      WHERE attrelid = ${qualify(table.schema, table.name)}::regclass AND attnum > 0 AND NOT attisdropped`;
     const has = (name: string) => existing.some((e) => e.name === name);
     for (const column of table.columns) {
       let expr = `c.${quoteIdent(column.name)}`;
@@ -69,8 +69,9 @@ export async function translatedRows(
       }
       fields.push(`${quoteLiteral(column.name)}, ${expr}`);
     }
+    const source = `${qualify(table.schema, table.name)} AS c ${joins.join(' ')}`;
     const rows = await sql.unsafe<{ row: string }[]>(
-      `SELECT jsonb_build_object(${fields.join(', ')})::text AS row FROM ${qualify(table.schema, table.name)} AS c ${joins.join(' ')}`,
+      `SELECT jsonb_build_object(${fields.join(', ')})::text AS row FROM ${source}`,
     );
     out.set(tableKey(table), rows.map((r) => r.row).sort());
   }

@@ -38,7 +38,10 @@ describe('apply --dry-run', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('apply would run all 1 stage(s)');
     expect(r.stdout).toMatch(
-      /0000\.\d{3} {2}ACCESS EXCLUSIVE {5}public\.users\n {6}ALTER TABLE "public"\."users" RENAME COLUMN "id" TO "legacy_id"/,
+      new RegExp(
+        /0000\.\d{3} {2}ACCESS EXCLUSIVE {5}public\.users\n {6}/.source +
+          /ALTER TABLE "public"\."users" RENAME COLUMN "id" TO "legacy_id"/.source,
+      ),
     );
     expect(r.stdout).toMatch(
       /SHARE ROW EXCLUSIVE {2}public\.users\n {6}ALTER TABLE "public"\."users" ADD CONSTRAINT "users_invited_by_fkey"/,
@@ -81,12 +84,19 @@ describe('a step that fails', () => {
     const failed = await uuidmig('apply');
     expect(failed.code).toBe(4);
     expect(failed.stderr).toMatch(
-      /uuidmig: Step 0000\.\d{3} \(check every post_id found its parent\) of stage 0000 rewrite_posts failed, and the stage was rolled back, so the database is as it was before that stage: uuidmig: 1 row\(s\) of public\.comments\.post_id have no parent; nothing was changed\. The statement was: DO \$uuidmig\$/,
+      new RegExp(
+        /uuidmig: Step 0000\.\d{3} \(check every post_id found its parent\) of stage 0000 rewrite_posts failed, /
+          .source +
+          /and the stage was rolled back, so the database is as it was before that stage: /.source +
+          /uuidmig: 1 row\(s\) of public\.comments\.post_id have no parent; nothing was changed\. /.source +
+          /The statement was: DO \$uuidmig\$/.source,
+      ),
     );
     expect(failed.stderr).toContain('run uuidmig apply again to resume.');
     // The swap did not happen: keys are integers, and every original column holds what it held.
-    const [type] =
-      await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'posts'::regclass AND attname = 'id'`;
+    const [type] = await db.sql`
+      SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute
+      WHERE attrelid = 'posts'::regclass AND attname = 'id'`;
     expect(type!.t).toBe('integer');
     const now = await snapshotRows(db.sql, catalog);
     const strip = (rows: string[]) =>
@@ -119,7 +129,10 @@ describe('refusals', () => {
       const r = await uuidmig('apply');
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
-        /Another uuidmig run holds the migration lock on this database: backend pid \d+ \(other-uuidmig, user postgres, connected since .+\); wait for it to finish/,
+        new RegExp(
+          /Another uuidmig run holds the migration lock on this database: /.source +
+            /backend pid \d+ \(other-uuidmig, user postgres, connected since .+\); wait for it to finish/.source,
+        ),
       );
     } finally {
       await holder.end();
@@ -132,7 +145,8 @@ describe('refusals', () => {
     const changed = await uuidmig('apply');
     expect(changed.code).toBe(1);
     expect(changed.stderr).toContain(
-      'was made for a different database state (its tables, columns, keys or indexes changed since it was planned); run uuidmig plan again.',
+      'was made for a different database state (its tables, columns, keys or indexes changed since it was planned); ' +
+        'run uuidmig plan again.',
     );
     await db.sql`ALTER TABLE users DROP COLUMN nickname`;
     expect((await uuidmig('apply')).code).toBe(0);

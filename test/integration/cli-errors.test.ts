@@ -39,9 +39,10 @@ beforeAll(async () => {
     "import { pgTable } from 'drizzle-orm-that-is-not-installed';\nexport const t = pgTable;\n",
   );
   fs.writeFileSync(path.join(tmp, 'broken.config.ts'), 'export default { schema: ;\n');
+  const credentials = `dbCredentials: { url: ${JSON.stringify(db.url)} }`;
   fs.writeFileSync(
     path.join(tmp, 'drizzle.config.ts'),
-    `export default { dialect: 'postgresql', schema: ${JSON.stringify(schema)}, dbCredentials: { url: ${JSON.stringify(db.url)} } };\n`,
+    `export default { dialect: 'postgresql', schema: ${JSON.stringify(schema)}, ${credentials} };\n`,
   );
 });
 

@@ -18,8 +18,9 @@ import { fixturePath } from '../helpers/fixtures.js';
  * drizzle-kit then finds no difference between it and the database drizzle-kit itself creates from the
  * uuid schema. Both databases are read by `drizzle-kit pull` (its introspection) and compared by
  * `generateMigration` from drizzle-kit/api. (Comparing a pulled database with `generateDrizzleJson`
- * directly reports index noise even for a database drizzle-kit just created.) (`pushSchema` from drizzle-kit/api cannot be used: it
- * drops query parameters and fails to introspect any table with a composite primary key.)
+ * directly reports index noise even for a database drizzle-kit just created.) (`pushSchema` from
+ * drizzle-kit/api cannot be used: it drops query parameters and fails to introspect any table with a
+ * composite primary key.)
  */
 let db: TestDatabase;
 let dir: string;
@@ -94,14 +95,14 @@ test('after finalize, drizzle-kit sees no difference between the Drizzle schema 
 
     expect(await generateMigration(pull(db.url), target)).toEqual([]);
     expect(await generateMigration(target, pull(db.url))).toEqual([]);
-    const [pk] =
-      await db.sql`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'post_tags_post_id_tag_code_pk'`;
+    const [pk] = await db.sql`
+      SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'post_tags_post_id_tag_code_pk'`;
     expect(pk!.def).toBe('PRIMARY KEY (post_id, tag_code)');
   } finally {
     await fresh.drop();
   }
-  const rows =
-    await db.sql`SELECT u.email, i.email AS inviter FROM users u LEFT JOIN users i ON i.id = u.invited_by ORDER BY u.email`;
+  const rows = await db.sql`
+    SELECT u.email, i.email AS inviter FROM users u LEFT JOIN users i ON i.id = u.invited_by ORDER BY u.email`;
   expect(rows.map((r) => [r.email, r.inviter])).toEqual([
     ['a@x', null],
     ['b@x', 'a@x'],

@@ -132,19 +132,21 @@ describe('the forum schema', () => {
     const after = await translatedRows(db.sql, catalogBefore, plan);
     expect(Object.fromEntries(after)).toEqual(Object.fromEntries(before));
     // The orphans were set to NULL and their old values kept.
-    const [orphans] =
-      await db.sql`SELECT count(*)::int AS n, count(post_id)::int AS linked FROM notifications WHERE post_id_legacy IS NOT NULL`;
+    const [orphans] = await db.sql`
+      SELECT count(*)::int AS n, count(post_id)::int AS linked FROM notifications WHERE post_id_legacy IS NOT NULL`;
     expect(orphans).toEqual({ n: 135, linked: 0 });
     // The deferrable foreign key kept its settings, and the view reads the new key.
-    const [fk] =
-      await db.sql`SELECT condeferrable, condeferred, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'posts_thread_id_fkey'`;
+    const [fk] = await db.sql`
+      SELECT condeferrable, condeferred, pg_get_constraintdef(oid) AS def FROM pg_constraint
+      WHERE conname = 'posts_thread_id_fkey'`;
     expect(fk).toEqual({
       condeferrable: true,
       condeferred: true,
       def: 'FOREIGN KEY (thread_id) REFERENCES threads(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED',
     });
-    const [view] =
-      await db.sql`SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'thread_stats'::regclass AND attname = 'thread_id'`;
+    const [view] = await db.sql`
+      SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute
+      WHERE attrelid = 'thread_stats'::regclass AND attname = 'thread_id'`;
     expect(view!.type).toBe('uuid');
     const [stats] = await db.sql`SELECT sum(posts)::int AS posts FROM thread_stats`;
     expect(stats!.posts).toBe(1998);

@@ -36,8 +36,8 @@ describe('the whole journey, row for row', () => {
   test('views keep their definition, options, owner, comment, grants and indexes', async () => {
     await runLifecycle(db, 'views-grants', 'fail', async () => {
       const views = await db.sql`
-        SELECT c.relname, pg_get_userbyid(c.relowner) AS owner, obj_description(c.oid, 'pg_class') AS comment, c.reloptions AS options,
-               has_table_privilege('uuidmig_reader', c.oid, 'SELECT') AS reader
+        SELECT c.relname, pg_get_userbyid(c.relowner) AS owner, obj_description(c.oid, 'pg_class') AS comment,
+               c.reloptions AS options, has_table_privilege('uuidmig_reader', c.oid, 'SELECT') AS reader
         FROM pg_class c WHERE c.relname IN ('active_users', 'active_authors', 'post_counts') ORDER BY 1`;
       expect(views.map((v) => [v.relname, v.owner === 'uuidmig_view_owner', v.comment, v.options, v.reader])).toEqual([
         ['active_authors', true, 'authors with posts, active only', null, true],
@@ -56,8 +56,9 @@ describe('the whole journey, row for row', () => {
       const [table] =
         await db.sql`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'documents'`;
       expect(table).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
-      const policies =
-        await db.sql`SELECT policyname, permissive, roles::text[] AS roles, cmd, qual, with_check FROM pg_policies WHERE tablename = 'documents' ORDER BY 1`;
+      const policies = await db.sql`
+        SELECT policyname, permissive, roles::text[] AS roles, cmd, qual, with_check FROM pg_policies
+        WHERE tablename = 'documents' ORDER BY 1`;
       expect(policies).toEqual([
         {
           policyname: 'documents_active_owners',
@@ -76,14 +77,17 @@ describe('the whole journey, row for row', () => {
           with_check: '((owner_id IS NOT NULL) AND (id IS NOT NULL))',
         },
       ]);
-      const [column] =
-        await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute a JOIN pg_policy p ON p.polrelid = a.attrelid
-        JOIN pg_depend d ON d.objid = p.oid AND d.refobjsubid = a.attnum WHERE p.polname = 'documents_no_orphans' AND a.attname = 'owner_id'`;
+      const [column] = await db.sql`
+        SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute a JOIN pg_policy p ON p.polrelid = a.attrelid
+        JOIN pg_depend d ON d.objid = p.oid AND d.refobjsubid = a.attnum
+        WHERE p.polname = 'documents_no_orphans' AND a.attname = 'owner_id'`;
       expect(column!.t).toBe('uuid');
     });
   });
 
-  test("user triggers do not fire for the migration's writes, are rebuilt when bound, and keep their state", async () => {
+  const triggersTitle =
+    "user triggers do not fire for the migration's writes, are rebuilt when bound, and keep their state";
+  test(triggersTitle, async () => {
     await runLifecycle(db, 'triggers', 'fail', async () => {
       const triggers = await db.sql`SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`;
       expect(triggers.map((t) => [t.tgname, t.tgenabled])).toEqual([
@@ -105,7 +109,11 @@ describe('the whole journey, row for row', () => {
       // Undo the application's writes (with posts_touch held off, as uuidmig does).
       await db.sql`DELETE FROM post_audit`;
       await db.sql.unsafe(
-        `ALTER TABLE posts DISABLE TRIGGER posts_touch; UPDATE posts SET updated_at = '2026-01-01'; ALTER TABLE posts ENABLE TRIGGER posts_touch`,
+        [
+          'ALTER TABLE posts DISABLE TRIGGER posts_touch;',
+          "UPDATE posts SET updated_at = '2026-01-01';",
+          'ALTER TABLE posts ENABLE TRIGGER posts_touch',
+        ].join(' '),
       );
     });
   });
@@ -113,15 +121,17 @@ describe('the whole journey, row for row', () => {
   test('constraints, indexes, column comments and column grants follow the uuid columns', async () => {
     await runLifecycle(db, 'constraints-indexes', 'fail', async () => {
       const comments = await db.sql`SELECT attname, col_description(attrelid, attnum) AS c FROM pg_attribute
-        WHERE attrelid IN ('posts'::regclass, 'users'::regclass) AND attname IN ('author_id', 'id') AND col_description(attrelid, attnum) IS NOT NULL ORDER BY 1`;
+        WHERE attrelid IN ('posts'::regclass, 'users'::regclass) AND attname IN ('author_id', 'id')
+          AND col_description(attrelid, attnum) IS NOT NULL ORDER BY 1`;
       expect(comments.map((r) => [r.attname, r.c])).toEqual([
         ['author_id', 'who wrote it'],
         ['id', 'the user'],
       ]);
       const [grant] = await db.sql`SELECT has_column_privilege('uuidmig_reader', 'posts', 'author_id', 'SELECT') AS ok`;
       expect(grant!.ok).toBe(true);
-      const defs =
-        await db.sql`SELECT conname, pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conrelid IN ('posts'::regclass, 'invoices'::regclass) AND contype IN ('c', 'f', 'u') ORDER BY 1`;
+      const defs = await db.sql`
+        SELECT conname, pg_get_constraintdef(oid) AS d FROM pg_constraint
+        WHERE conrelid IN ('posts'::regclass, 'invoices'::regclass) AND contype IN ('c', 'f', 'u') ORDER BY 1`;
       const byName = Object.fromEntries(defs.map((d) => [d.conname, d.d]));
       expect(byName.posts_author_or_draft).toBe("CHECK (((author_id IS NOT NULL) OR (status = 'draft'::text)))");
       expect(byName.posts_reviewer_fk).toBe('FOREIGN KEY (reviewer_id) REFERENCES users(id) MATCH FULL');
@@ -129,11 +139,13 @@ describe('the whole journey, row for row', () => {
       if (Number((await db.sql`SHOW server_version_num`)[0]!.server_version_num) >= 150000) {
         expect(byName.invoices_one_per_user).toBe('UNIQUE NULLS NOT DISTINCT (user_public_id, amount)');
       }
-      const indexes =
-        await db.sql`SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS d FROM pg_index WHERE indrelid = 'posts'::regclass ORDER BY 1`;
+      const indexes = await db.sql`
+        SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS d FROM pg_index
+        WHERE indrelid = 'posts'::regclass ORDER BY 1`;
       expect(indexes.map((i) => i.d)).toEqual(
         expect.arrayContaining([
-          "CREATE INDEX posts_published_author ON public.posts USING btree (author_id) WHERE ((author_id IS NOT NULL) AND (status = 'published'::text))",
+          'CREATE INDEX posts_published_author ON public.posts USING btree (author_id) ' +
+            "WHERE ((author_id IS NOT NULL) AND (status = 'published'::text))",
           'CREATE INDEX posts_either_person ON public.posts USING btree (COALESCE(reviewer_id, author_id))',
           'CREATE INDEX posts_author_status ON public.posts USING btree (author_id, status) INCLUDE (title)',
         ]),
@@ -143,8 +155,9 @@ describe('the whole journey, row for row', () => {
       expect(stats!.d).toBe(
         'CREATE STATISTICS public.posts_people (dependencies) ON author_id, reviewer_id FROM posts',
       );
-      const [legacy] =
-        await db.sql`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('legacy_id', 'public_id_legacy')`;
+      const [legacy] = await db.sql`
+        SELECT count(*)::int AS n FROM pg_attribute
+        WHERE attrelid = 'users'::regclass AND attname IN ('legacy_id', 'public_id_legacy')`;
       expect(legacy!.n).toBe(2);
     });
   });

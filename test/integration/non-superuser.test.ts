@@ -26,7 +26,10 @@ beforeEach(async (ctx) => {
   role = `uuidmig_owner_${randomBytes(3).toString('hex')}`;
   await db.sql.unsafe(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD 'owner-pw'`);
   await db.sql.unsafe(
-    `GRANT CREATE ON DATABASE ${quoteIdent(db.name)} TO ${quoteIdent(role)}; GRANT CREATE ON SCHEMA public TO ${quoteIdent(role)}`,
+    [
+      `GRANT CREATE ON DATABASE ${quoteIdent(db.name)} TO ${quoteIdent(role)};`,
+      `GRANT CREATE ON SCHEMA public TO ${quoteIdent(role)}`,
+    ].join(' '),
   );
   const u = new URL(db.url);
   u.username = role;
@@ -35,7 +38,11 @@ beforeEach(async (ctx) => {
 });
 afterEach(async () => {
   await db.sql.unsafe(
-    `REASSIGN OWNED BY ${quoteIdent(role)} TO postgres; DROP OWNED BY ${quoteIdent(role)}; DROP ROLE ${quoteIdent(role)}`,
+    [
+      `REASSIGN OWNED BY ${quoteIdent(role)} TO postgres;`,
+      `DROP OWNED BY ${quoteIdent(role)};`,
+      `DROP ROLE ${quoteIdent(role)}`,
+    ].join(' '),
   );
   await db.drop();
   fs.rmSync(dir, { recursive: true, force: true });

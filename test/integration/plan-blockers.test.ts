@@ -17,7 +17,8 @@ test('a legacy column name already in use blocks; --legacy-column picks another'
   const schema = fixturePath('self-reference', 'schema.ts');
   const blocked = await plan({ schema, databaseUrl: db.url, write: false });
   expect(blocked.blockers.map((b) => b.message)).toEqual([
-    'public.users already has a column "legacy_id", where the old id would be kept; pass --legacy-column with a free name.',
+    'public.users already has a column "legacy_id", where the old id would be kept; ' +
+      'pass --legacy-column with a free name.',
   ]);
   const renamed = await plan({ schema, databaseUrl: db.url, write: false, legacyColumn: 'old_id' });
   expect(renamed.blockers).toEqual([]);
@@ -33,7 +34,8 @@ test('a legacy column that maps one old id to two rows blocks the repair', async
   await db.sql`INSERT INTO users (legacy_id, name) VALUES (2, 'brian again')`;
   const result = await plan({ schema: fixturePath('repair', 'schema.ts'), databaseUrl: db.url, write: false });
   expect(result.blockers.map((b) => b.message)).toEqual([
-    'public.users.legacy_id holds 1 value(s) shared by more than one row, so children cannot be mapped back unambiguously; fix the duplicates first.',
+    'public.users.legacy_id holds 1 value(s) shared by more than one row, ' +
+      'so children cannot be mapped back unambiguously; fix the duplicates first.',
   ]);
 });
 
@@ -48,7 +50,8 @@ test('orphans in a NOT NULL column block --orphans null', async () => {
     orphans: 'null',
   });
   expect(result.blockers.map((b) => b.message)).toEqual([
-    'public.comments.post_id is NOT NULL and 2 row(s) have no parent, so --orphans null cannot set them to NULL; fix those rows first.',
+    'public.comments.post_id is NOT NULL and 2 row(s) have no parent, ' +
+      'so --orphans null cannot set them to NULL; fix those rows first.',
   ]);
 });
 

@@ -61,7 +61,8 @@ describe('planner golden files', () => {
   test('relation-orphans: --orphans fail blocks with the exact count', async () => {
     const { result, summary } = await planFixture(db, 'relation-orphans', 'fail');
     expect(result.blockers.map((b) => b.message)).toEqual([
-      'public.comments.post_id -> public.posts.id: 2 row(s) point at no public.posts row; fix them, or pass --orphans null (set to NULL, old value kept in post_id_legacy) or --orphans keep.',
+      'public.comments.post_id -> public.posts.id: 2 row(s) point at no public.posts row; ' +
+        'fix them, or pass --orphans null (set to NULL, old value kept in post_id_legacy) or --orphans keep.',
     ]);
     expect(summary).toBe(readGolden('relation-orphans', 'summary-fail.txt', summary));
   });

@@ -35,19 +35,35 @@ test('each object that cannot become uuid-ready is refused in one sentence', asy
     ['not-uuid-ready', 'public.posts', ['author_id']],
   ]);
   expect(result.blockers.map((b) => b.message)).toEqual([
-    'Partition public.events_2026 of public.events has its own index events_2026_user on a converting column, which uuidmig does not rebuild on children; move it to the parent or drop it first.',
-    'public.metrics is partitioned by id, which becomes uuid, and partition bounds cannot change type; repartition by another column first.',
-    'Policy notes_if_users on public.notes reads public.users.id, which becomes uuid, but its table does not convert, so uuidmig does not rebuild it; drop the policy before the migration and create it again after.',
-    'Generated column public.users.code is computed from id, which becomes uuid, and its expression cannot be rewritten safely; drop it before the migration and add it back after.',
-    'Check constraint posts_author_positive (CHECK ((author_id > 0))) on public.posts cannot hold once author_id is uuid (operator does not exist: uuid > integer); drop or rewrite it before the migration.',
-    'Index posts_recent_authors (CREATE INDEX posts_recent_authors ON public.posts USING btree (author_id) WHERE (author_id > 100)) on public.posts cannot hold once author_id is uuid (operator does not exist: uuid > integer); drop or rewrite it before the migration.',
-    'Policy posts_mine on public.posts cannot hold once author_id is uuid (operator does not exist: uuid = integer); drop or rewrite it before the migration.',
-    'Trigger posts_positive (CREATE TRIGGER posts_positive BEFORE INSERT ON public.posts FOR EACH ROW WHEN ((new.author_id > 0)) EXECUTE FUNCTION public.noop()) on public.posts cannot hold once author_id is uuid (operator does not exist: uuid > integer); drop or rewrite it before the migration.',
+    'Partition public.events_2026 of public.events has its own index events_2026_user on a converting column, ' +
+      'which uuidmig does not rebuild on children; move it to the parent or drop it first.',
+    'public.metrics is partitioned by id, which becomes uuid, ' +
+      'and partition bounds cannot change type; repartition by another column first.',
+    'Policy notes_if_users on public.notes reads public.users.id, which becomes uuid, ' +
+      'but its table does not convert, so uuidmig does not rebuild it; ' +
+      'drop the policy before the migration and create it again after.',
+    'Generated column public.users.code is computed from id, which becomes uuid, ' +
+      'and its expression cannot be rewritten safely; drop it before the migration and add it back after.',
+    'Check constraint posts_author_positive (CHECK ((author_id > 0))) on public.posts ' +
+      'cannot hold once author_id is uuid (operator does not exist: uuid > integer); ' +
+      'drop or rewrite it before the migration.',
+    'Index posts_recent_authors (CREATE INDEX posts_recent_authors ON public.posts USING btree (author_id) ' +
+      'WHERE (author_id > 100)) on public.posts cannot hold once author_id is uuid ' +
+      '(operator does not exist: uuid > integer); drop or rewrite it before the migration.',
+    'Policy posts_mine on public.posts cannot hold once author_id is uuid ' +
+      '(operator does not exist: uuid = integer); drop or rewrite it before the migration.',
+    'Trigger posts_positive (CREATE TRIGGER posts_positive BEFORE INSERT ON public.posts FOR EACH ROW ' +
+      'WHEN ((new.author_id > 0)) EXECUTE FUNCTION public.noop()) on public.posts cannot hold once author_id is uuid ' +
+      '(operator does not exist: uuid > integer); drop or rewrite it before the migration.',
   ]);
   expect(result.plan.warnings.map((w) => w.message)).toEqual([
-    'Function public.posts_by(author integer): its body mentions posts.author_id; uuidmig cannot rewrite function bodies, so review it for uuid keys before apply.',
-    'Function public.user_name(user_id integer): its body mentions users.id and it takes integer id parameter(s) user_id; uuidmig cannot rewrite function bodies, so review it for uuid keys before apply.',
-    'Trigger posts_require_author on public.posts calls public.require_author(), which reads NEW/OLD.author_id; those become uuid and uuidmig cannot rewrite function bodies, so review it before apply.',
+    'Function public.posts_by(author integer): its body mentions posts.author_id; ' +
+      'uuidmig cannot rewrite function bodies, so review it for uuid keys before apply.',
+    'Function public.user_name(user_id integer): its body mentions users.id ' +
+      'and it takes integer id parameter(s) user_id; ' +
+      'uuidmig cannot rewrite function bodies, so review it for uuid keys before apply.',
+    'Trigger posts_require_author on public.posts calls public.require_author(), which reads NEW/OLD.author_id; ' +
+      'those become uuid and uuidmig cannot rewrite function bodies, so review it before apply.',
   ]);
 });
 

@@ -48,13 +48,19 @@ function readReport(stdout: string): { folder: string; report: RehearsalReport }
 }
 
 describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
-  test('on an embedded staging server: every figure in the report, verification passed, the source untouched', async () => {
+  test('on an embedded staging server: every figure in the report, ' +
+    'verification passed, the source untouched', async () => {
     const catalog = await readCatalog(source.sql);
     const rowsBefore = await snapshotRows(source.sql, catalog);
     const r = await rehearse('--out', out, '--jobs', '2');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      /^Total: \d+\.\d\d s \(apply \d+\.\d\d s, verify \d+\.\d\d s, copy \d+\.\d\d s\)\.\nLongest lock: \S+ held ACCESS EXCLUSIVE for \d+\.\d\d s \(stage 000\d \w+\)\.\nVerification: passed; every row kept its parent\.\nStaging holds a full copy of the source/,
+      new RegExp(
+        /^Total: \d+\.\d\d s \(apply \d+\.\d\d s, verify \d+\.\d\d s, copy \d+\.\d\d s\)\.\n/.source +
+          /Longest lock: \S+ held ACCESS EXCLUSIVE for \d+\.\d\d s \(stage 000\d \w+\)\.\n/.source +
+          /Verification: passed; every row kept its parent\.\n/.source +
+          /Staging holds a full copy of the source/.source,
+      ),
     );
     expect(r.stderr).toContain(`to an embedded PostgreSQL ${SERVER}.`);
     const { folder, report } = readReport(r.stdout);
@@ -106,7 +112,8 @@ describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
       const refused = await rehearse('--staging-url', staging.url, '--out', out);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toBe(
-        `uuidmig: The staging database ${staging.name} already holds 1 table(s) or view(s); pass --force to replace its contents, or give an empty database.\n`,
+        `uuidmig: The staging database ${staging.name} already holds 1 table(s) or view(s); ` +
+          'pass --force to replace its contents, or give an empty database.\n',
       );
       const r = await rehearse('--staging-url', staging.url, '--force', '--out', out);
       expect(r.code, r.stderr).toBe(0);
@@ -167,7 +174,10 @@ describe('refusals, before anything is copied', () => {
     const r = await rehearse('--staging-url', source.url);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^uuidmig: The staging URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ is the source database itself; a rehearsal never writes to the source, so give another database\.\n$/,
+      new RegExp(
+        /^uuidmig: The staging URL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\S+ is the source database itself; /
+          .source + /a rehearsal never writes to the source, so give another database\.\n$/.source,
+      ),
     );
   });
 
@@ -177,7 +187,13 @@ describe('refusals, before anything is copied', () => {
       const r = await runUuidmig(['rehearse', '--source-url', newer.url, '--schema', 'schema.ts'], { cwd: project });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(
-        /^uuidmig: pg_dump 15\.\d+ is older than the source server \(PostgreSQL 17\.\d+\) and cannot dump it; install PostgreSQL 17's client tools \(for example postgresql-client-17 from the PostgreSQL apt repository\) and put them first on PATH\.\n$/,
+        new RegExp(
+          /^uuidmig: pg_dump 15\.\d+ is older than the source server \(PostgreSQL 17\.\d+\) and cannot dump it; /
+            .source +
+            /install PostgreSQL 17's client tools /.source +
+            /\(for example postgresql-client-17 from the PostgreSQL apt repository\) and put them first on PATH\.\n$/
+              .source,
+        ),
       );
     } finally {
       await newer.stop();
@@ -191,7 +207,8 @@ describe('refusals, before anything is copied', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "uuidmig: pg_dump was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install postgresql-client) so uuidmig rehearse can copy the source.\n",
+      "uuidmig: pg_dump was not found on PATH; install PostgreSQL's client tools " +
+        '(Debian: apt-get install postgresql-client) so uuidmig rehearse can copy the source.\n',
     );
   });
 

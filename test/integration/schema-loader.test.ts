@@ -89,7 +89,8 @@ export const t = pgTable('t', { id: serial('id').primaryKey(), m: mood('m') });\
     const file = path.join(project, 'schema.ts');
     fs.writeFileSync(
       file,
-      "import { pgTable, serial } from 'drizzle-orm/pg-core';\nexport const things = pgTable('things', { id: serial('id').primaryKey() });\n",
+      "import { pgTable, serial } from 'drizzle-orm/pg-core';\n" +
+        "export const things = pgTable('things', { id: serial('id').primaryKey() });\n",
     );
     const mod = await importUserModule(file, 'Drizzle schema file');
     expect(mod.things instanceof PgTable).toBe(false); // built by the project's copy...

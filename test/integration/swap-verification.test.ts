@@ -35,7 +35,9 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
     await session.runStage(expand!);
     await session.runStage(backfill!);
     // What a buggy fill would do: cleo now points at ada instead of brian, and nothing else notices.
-    await db.sql`UPDATE users SET invited_by__uuidmig_new = (SELECT id__uuidmig_new FROM users WHERE name = 'ada') WHERE name = 'cleo'`;
+    await db.sql`
+      UPDATE users SET invited_by__uuidmig_new = (SELECT id__uuidmig_new FROM users WHERE name = 'ada')
+      WHERE name = 'cleo'`;
     const error = await session.runStage(swap!).then(
       () => null,
       (e: unknown) => e as { exitCode: number; message: string },
@@ -48,7 +50,8 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
   } finally {
     await session.close();
   }
-  const [type] =
-    await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'id'`;
+  const [type] = await db.sql`
+    SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute
+    WHERE attrelid = 'users'::regclass AND attname = 'id'`;
   expect(type!.t).toBe('integer');
 });

@@ -1,0 +1,14 @@
+import { quoteIdent } from '../db/quote.js';
+
+/** A statement from its clauses, in order, joined by spaces; an optional clause given as '' or null is left out. */
+export const clauses = (...parts: (string | null | undefined | false)[]): string => parts.filter(Boolean).join(' ');
+
+/** `"a", "b"`: a quoted column list. */
+export const columnList = (names: readonly string[]): string => names.map(quoteIdent).join(', ');
+
+/** `DO $tag$ body $tag$` with a dollar-quote tag that cannot occur in the body (a quoted name may hold `$uuidmig$`). */
+export function doBlock(body: string): string {
+  let tag = 'uuidmig';
+  for (let n = 1; body.includes(`$${tag}$`); n++) tag = `uuidmig${n}`;
+  return `DO $${tag}$ ${body} $${tag}$`;
+}
