@@ -1,6 +1,6 @@
 /**
- * The error contract of DESIGN.md section 2: every failure the user can act on is a UuidmigError
- * carrying its exit code and one plain sentence. Anything else is a bug and is reported as such.
+ * The error contract (README, "Exit codes"; docs/architecture.md section 5): every failure the user can
+ * act on is a UuidmigError carrying its exit code and one plain sentence. Anything else is a bug (70).
  */
 export const ExitCode = {
   ok: 0,
@@ -12,6 +12,8 @@ export const ExitCode = {
   database: 3,
   /** a migration step failed and was rolled back */
   stepFailed: 4,
+  /** an internal error: a bug */
+  internal: 70,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

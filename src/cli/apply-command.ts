@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
-import type { ListrTask } from 'listr2';
 import { BlockedError } from '../errors.js';
 import { openApply } from '../executor/apply.js';
 import { dryRunApply } from '../executor/dry-run.js';
 import { renderDryRun } from '../render/dry-run.js';
+import { applyOutputSchema, dryRunOutputSchema, JSON_OUTPUT_VERSION } from '../render/json-output.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { confirm } from './confirm.js';
-import type { CliIo } from './io.js';
+import { type CliIo, writeJson } from './io.js';
 import { type CommonOptions, commonOptions } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
-import { runTasks } from './progress.js';
+import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
+import { showSession } from './show-session.js';
+import { stageTimes } from './stage-times.js';
 
 interface ApplyFlags extends CommonOptions, RunFlags {
   dryRun?: boolean;
@@ -28,48 +30,28 @@ export function registerApply(program: Command, io: CliIo): void {
       const settings = runSettings(flags);
       await confirm(`Apply ${planFile} to the database?`, flags.yes);
       const session = await openApply({ plan: planFile, databaseUrl: url, settings });
-      try {
-        const tasks: ListrTask[] = [
-          {
-            title: session.resumed
-              ? 'resume: reload verify-before'
-              : 'verify-before: row counts, orphans, fingerprints',
-            task: async () => void (await session.recordBefore()),
-          },
-          ...session.pending.map(
-            (stage): ListrTask => ({
-              title: `stage ${stage.id} ${stage.name} (${stage.steps.length} statements)`,
-              task: async (_ctx, task) => {
-                const timing = await session.runStage(stage, {
-                  // Row-moving statements and slow ones; not every ALTER of a thousand-table plan.
-                  onStep: (step, t) => {
-                    const rows = t.rows === null ? '' : `: ${t.rows} rows`;
-                    if (t.rows !== null || t.ms >= 1000)
-                      task.output = `${step.id} ${step.description}${rows} (${t.ms} ms)`;
-                  },
-                  onRetry: (attempt, wait) => (task.output = `lock timeout: retry ${attempt} in ${wait} ms`),
-                });
-                task.title = `stage ${stage.id} ${stage.name}: ${timing.ms} ms`;
-              },
-            }),
-          ),
-        ];
-        await runTasks(tasks, io);
-        const report = await session.finish();
-        if (flags.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-        else {
-          io.stdout(`Applied plan ${report.plan.id}${report.resumed ? ' (resumed)' : ''}:\n`);
-          for (const s of report.stages)
-            io.stdout(`  stage ${s.stageId}: ${s.ms} ms${s.lockRetries ? `, ${s.lockRetries} lock retries` : ''}\n`);
-          io.stdout(renderVerifyReport('verify-after:', report.differences));
-        }
-        if (report.differences.some((d) => d.differs.length))
-          throw new BlockedError(
-            'The migration ran, but verify-after differs from verify-before (listed above); inspect it, and roll ' +
-              'back with uuidmig rollback if needed.',
-          );
-      } finally {
-        await session.close();
+      const labels = new Map(session.plan.stages.map((s) => [s.id, session.label(s)]));
+      const report = await showSession(session, progressFor(io));
+      const ok = report.differences.every((d) => !d.differs.length);
+      if (flags.json) {
+        writeJson(io, applyOutputSchema, {
+          version: JSON_OUTPUT_VERSION,
+          command: 'apply',
+          planId: report.plan.id,
+          resumed: report.resumed,
+          stages: report.stages,
+          verification: { ok, differences: report.differences },
+        });
+      } else {
+        io.stdout(`Applied plan ${report.plan.id}${report.resumed ? ' (resumed)' : ''}:\n`);
+        io.stdout(stageTimes(report.stages, labels));
+        io.stdout(renderVerifyReport('verify-after: before -> now', report.differences));
+      }
+      if (!ok) {
+        throw new BlockedError(
+          'The migration ran, but verify-after differs from verify-before (listed above); inspect it, and roll ' +
+            'back with uuidmig rollback if needed.',
+        );
       }
     });
 }
@@ -77,10 +59,15 @@ export function registerApply(program: Command, io: CliIo): void {
 async function dryRun(planFile: string, url: string | undefined, flags: ApplyFlags, io: CliIo): Promise<void> {
   const result = await dryRunApply(planFile, url);
   const verdict = result.verdict ?? 'No database given: the plan was not checked against one.';
-  io.stdout(
-    flags.json
-      ? `${JSON.stringify({ verdict, refused: Boolean(result.refusal), stages: result.plan.stages }, null, 2)}\n`
-      : renderDryRun(result.plan, verdict),
-  );
+  if (flags.json) {
+    writeJson(io, dryRunOutputSchema, {
+      version: JSON_OUTPUT_VERSION,
+      command: 'apply --dry-run',
+      planId: result.plan.id,
+      verdict,
+      refused: Boolean(result.refusal),
+      stages: result.plan.stages,
+    });
+  } else io.stdout(renderDryRun(result.plan, verdict));
   if (result.refusal) throw result.refusal;
 }

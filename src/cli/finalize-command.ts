@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
-import { finalize } from '../executor/finalize.js';
-import { displayColumn } from '../model/types.js';
+import { openFinalize } from '../executor/finalize.js';
+import { displayColumn, displayTable } from '../model/types.js';
+import { finalizeOutputSchema, JSON_OUTPUT_VERSION } from '../render/json-output.js';
 import { confirm } from './confirm.js';
-import type { CliIo } from './io.js';
+import { type CliIo, writeJson } from './io.js';
 import { type CommonOptions, commonOptions } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
+import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
+import { showSession } from './show-session.js';
+import { stageTimes } from './stage-times.js';
 
 export function registerFinalize(program: Command, io: CliIo): void {
   runOptions(commonOptions(program.command('finalize')))
@@ -15,15 +19,24 @@ export function registerFinalize(program: Command, io: CliIo): void {
     .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions & RunFlags) => {
       const planFile = pickPlanFile(flags.plan, io);
+      const settings = runSettings(flags);
       await confirm(`Finalize ${planFile}: drop the legacy columns, after which rollback is impossible?`, flags.yes);
-      const report = await finalize({ plan: planFile, databaseUrl: flags.databaseUrl, settings: runSettings(flags) });
-      if (flags.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-      else {
-        io.stdout(
-          `Finalized plan ${report.plan.id}: dropped ${report.dropped.length} column(s); rollback is no longer ` +
-            `possible.\n`,
-        );
-        for (const d of report.dropped) io.stdout(`  ${displayColumn(d.table, d.column)}\n`);
+      const session = await openFinalize({ plan: planFile, databaseUrl: flags.databaseUrl, settings });
+      const labels = new Map(session.stages.map((s) => [s.id, session.label(s)]));
+      const report = await showSession(session, progressFor(io));
+      if (flags.json) {
+        writeJson(io, finalizeOutputSchema, {
+          version: JSON_OUTPUT_VERSION,
+          command: 'finalize',
+          planId: report.plan.id,
+          stages: report.stages,
+          dropped: report.dropped.map((d) => ({ table: displayTable(d.table), column: d.column })),
+        });
+        return;
       }
+      const count = report.dropped.length;
+      io.stdout(`Finalized plan ${report.plan.id}: dropped ${count} column(s); rollback is no longer possible.\n`);
+      io.stdout(stageTimes(report.stages, labels));
+      for (const d of report.dropped) io.stdout(`  dropped ${displayColumn(d.table, d.column)}\n`);
     });
 }

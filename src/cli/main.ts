@@ -36,17 +36,27 @@ function buildProgram(io: CliIo): Command {
 
 /** Run the CLI with `argv` (without node and script); returns the exit code. */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const verbose = argv.includes('--verbose');
+  const context = {
+    verbose: argv.includes('--verbose'),
+    json: argv.includes('--json'),
+    command: commandOf(argv),
+  };
   try {
     await buildProgram(io).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0; // --help, --version
-      return reportError(new UsageError(`${commanderSentence(error)}; see uuidmig --help.`), io, verbose, argv);
+      return reportError(new UsageError(`${commanderSentence(error)}; see uuidmig --help.`), io, context);
     }
-    return reportError(error, io, verbose, argv);
+    return reportError(error, io, context);
   }
+}
+
+/** The command a --json error belongs to: `apply --dry-run` has its own output. */
+function commandOf(argv: string[]): string {
+  const command = argv.find((a) => !a.startsWith('-')) ?? '';
+  return command === 'apply' && argv.includes('--dry-run') ? 'apply --dry-run' : command;
 }
 
 function commanderSentence(error: CommanderError): string {

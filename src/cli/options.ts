@@ -10,7 +10,7 @@ export interface CommonOptions {
   verbose?: boolean;
 }
 
-/** The options every command shares (DESIGN.md section 2). */
+/** The options every command shares (docs/architecture.md, and the README's contract). */
 export function commonOptions(command: Command): Command {
   return command
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL)')

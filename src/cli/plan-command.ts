@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { plan } from '../api/plan.js';
 import { BlockedError } from '../errors.js';
 import type { OrphanPolicy, Strategy } from '../planner/plan-schema.js';
+import { JSON_OUTPUT_VERSION, planOutputSchema } from '../render/json-output.js';
 import { renderSummary } from '../render/summary.js';
-import type { CliIo } from './io.js';
+import { type CliIo, writeJson } from './io.js';
 import { type CommonOptions, commonOptions } from './options.js';
 
 interface PlanFlags extends CommonOptions {
@@ -41,10 +42,17 @@ export function registerPlan(program: Command, io: CliIo): void {
         strategy: flags.strategy,
       });
       if (flags.json) {
-        const { planFile, migrationsFolder: migrations, blockers, plan: made } = result;
-        io.stdout(`${JSON.stringify({ planFile, migrations, blockers, plan: made }, null, 2)}\n`);
+        writeJson(io, planOutputSchema, {
+          version: JSON_OUTPUT_VERSION,
+          command: 'plan',
+          planFile: result.planFile,
+          migrations: result.migrationsFolder,
+          blocked: result.blockers.length > 0,
+          blockers: result.blockers,
+          plan: result.plan,
+        });
       } else {
-        io.stdout(renderSummary(result.plan, result.blockers));
+        io.stdout(renderSummary(result.plan, result.blockers, { verbose: flags.verbose }));
         if (result.planFile) io.stdout(`\nwrote ${result.planFile}\nwrote ${result.migrationsFolder}/\n`);
         else if (!result.blockers.length)
           io.stdout('\nNothing to do: no integer key or reference needs to become uuid.\n');

@@ -1,20 +1,60 @@
-import { createWritable, Listr, ListrLogger, type ListrTask, ProcessOutput } from 'listr2';
+import { createWritable, Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { CliIo } from './io.js';
 
 /**
- * Progress with listr2, always on stderr (stdout is for results): the live task list on a terminal,
- * plain lines otherwise.
+ * Progress on stderr (stdout is for results), the same for every command: at a terminal a listr2
+ * task that shows its latest note; otherwise plain `uuidmig: ` lines, one when a task starts, one per
+ * note, one when it ends with its time.
  */
-export async function runTasks(tasks: ListrTask[], io: CliIo): Promise<void> {
+export interface Progress {
+  task<T>(title: string, work: (note: (line: string) => void) => Promise<T>): Promise<T>;
+  /** A line that belongs to no task. */
+  say(line: string): void;
+}
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+export function progressFor(io: CliIo): Progress {
+  return io.interactive ? terminalProgress(io) : plainProgress(io);
+}
+
+function plainProgress(io: CliIo): Progress {
+  const line = (text: string) => io.stderr(`uuidmig: ${text}\n`);
+  return {
+    say: line,
+    async task(title, work) {
+      const started = Date.now();
+      line(`${title} ...`);
+      const result = await work((note) => line(`  ${note}`));
+      line(`${title}: done in ${seconds(Date.now() - started)}`);
+      return result;
+    },
+  };
+}
+
+function terminalProgress(io: CliIo): Progress {
   const stream = createWritable((chunk) => io.stderr(String(chunk))) as unknown as NodeJS.WriteStream;
-  const processOutput = new ProcessOutput(stream, stream);
-  await new Listr(tasks, {
-    renderer: 'default',
-    fallbackRenderer: 'simple',
-    fallbackRendererCondition: !io.interactive,
-    rendererOptions: { logger: new ListrLogger({ processOutput, useIcons: true }), collapseSubtasks: false },
-    fallbackRendererOptions: { logger: new ListrLogger({ processOutput, useIcons: false }) },
-    exitOnError: true,
-    registerSignalListeners: false,
-  }).run();
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(stream, stream), useIcons: true });
+  return {
+    say: (text) => io.stderr(`${text}\n`),
+    async task(title, work) {
+      let result: Awaited<ReturnType<typeof work>> | undefined;
+      const started = Date.now();
+      await new Listr(
+        [
+          {
+            title,
+            task: async (_ctx, task) => {
+              result = await work((note) => {
+                task.output = note;
+              });
+              task.title = `${title}: ${seconds(Date.now() - started)}`;
+            },
+          },
+        ],
+        { renderer: 'default', rendererOptions: { logger }, exitOnError: true, registerSignalListeners: false },
+      ).run();
+      return result as Awaited<ReturnType<typeof work>>;
+    },
+  };
 }

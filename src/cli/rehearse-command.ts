@@ -3,7 +3,9 @@ import { BlockedError, UsageError } from '../errors.js';
 import type { OrphanPolicy } from '../planner/plan-schema.js';
 import { rehearse } from '../rehearse/rehearse.js';
 import { headlineText } from '../rehearse/report.js';
-import type { CliIo } from './io.js';
+import { JSON_OUTPUT_VERSION, rehearseOutputSchema } from '../render/json-output.js';
+import { type CliIo, writeJson } from './io.js';
+import { progressFor } from './progress.js';
 
 interface RehearseFlags {
   sourceUrl?: string;
@@ -40,6 +42,7 @@ export function registerRehearse(program: Command, io: CliIo): void {
       const jobs = Number(flags.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
         throw new UsageError(`--jobs takes a whole number from 1 to 64, not "${flags.jobs}".`);
+      const progress = progressFor(io);
       const { report, folder } = await rehearse({
         sourceUrl: flags.sourceUrl,
         stagingUrl: flags.stagingUrl,
@@ -51,10 +54,11 @@ export function registerRehearse(program: Command, io: CliIo): void {
         orphans: flags.orphans,
         legacyColumn: flags.legacyColumn,
         out: flags.out,
-        say: (line) => io.stderr(`uuidmig: ${line}\n`),
+        say: (line) => progress.say(line),
       });
-      if (flags.json) io.stdout(`${JSON.stringify({ folder, report }, null, 2)}\n`);
-      else
+      if (flags.json) {
+        writeJson(io, rehearseOutputSchema, { version: JSON_OUTPUT_VERSION, command: 'rehearse', folder, report });
+      } else
         io.stdout(`${headlineText(report).join('\n')}\nReport: ${folder}/report.html (also report.md, report.json)\n`);
       if (!report.verification.ok)
         throw new BlockedError(

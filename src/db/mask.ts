@@ -1,35 +1,36 @@
 /**
- * Passwords never reach the terminal: every URL we echo goes through maskUrl, and every message
- * that might carry one (a driver error quoting its options) goes through redactSecrets.
+ * Passwords never reach the terminal, and nothing else is hidden: a password is masked where it
+ * stands (the password field of a URL, `password=` in a connection string, a `password:` option an
+ * error quotes), never by searching the text for it, which garbled every word that happened to equal
+ * it (`node_modules/***`/src when the password was `postgres`, `***lled back` for `ro`).
+ */
+
+const MASK = '***';
+
+/**
+ * A URL with its password replaced. One that does not parse (an unencoded `@` or `/` in the password)
+ * hides everything between the user name and the last `@`, where the password must end.
  */
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
+    if (parsed.password) parsed.password = MASK;
     return parsed.toString();
   } catch {
-    // Not a URL we can parse: hide anything that looks like user:password@.
-    return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:).*@/i, `$1${MASK}@`);
   }
 }
 
-export function redactSecrets(message: string, secrets: Iterable<string | undefined>): string {
-  let out = message;
-  for (const secret of secrets) {
-    if (!secret) continue;
-    out = out.split(secret).join('***');
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.split(encoded).join('***');
-  }
-  return out.replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]*@/g, '$1***@');
-}
+const IN_TEXT: [RegExp, string][] = [
+  // scheme://user:password@host: greedy up to the last @ of the URL (a password may hold an @).
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)\S*@/gi, `$1${MASK}@`],
+  // libpq keyword/value strings and environment assignments: password=secret, PGPASSWORD='a b'.
+  [/\b((?:pg)?password\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)/gi, `$1${MASK}`],
+  // an options object a driver error quotes: password: 'secret', "pass":"secret".
+  [/(\bpass(?:word)?["']?\s*:\s*)(['"])(?:(?!\2).)*\2/gi, `$1$2${MASK}$2`],
+];
 
-export function passwordOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const password = new URL(url).password;
-    return password ? decodeURIComponent(password) : undefined;
-  } catch {
-    return undefined;
-  }
+/** Mask every password in a message or a stack trace where it stands; nothing else changes. */
+export function redactSecrets(text: string): string {
+  return IN_TEXT.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
 }

@@ -1,29 +1,18 @@
 import { withDatabaseErrors } from '../db/connect.js';
 import { planChanges } from '../planner/plan-changes.js';
-import type { Plan, Stage, Step } from '../planner/plan-schema.js';
+import type { Plan } from '../planner/plan-schema.js';
 import { readPlanFile } from '../render/plan-file.js';
 import { type CheckDifference, type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
 import { assessApply } from './assess.js';
 import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
 import { openRun } from './run-handle.js';
-import {
-  DEFAULT_RUN_SETTINGS,
-  type RunSettings,
-  runStage,
-  StageCheckError,
-  type StageTiming,
-  type StepTiming,
-} from './run-stage.js';
+import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, StageCheckError, type StageTiming } from './run-stage.js';
+import { type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
 
 export interface ApplyOptions {
   plan: string | Plan;
   databaseUrl?: string;
   settings?: Partial<RunSettings>;
-}
-
-export interface StageHooks {
-  onStep?: (step: Step, timing: StepTiming) => void;
-  onRetry?: (attempt: number, waitMs: number, error: string) => void;
 }
 
 export interface ApplyReport {
@@ -35,20 +24,8 @@ export interface ApplyReport {
   differences: CheckDifference[];
 }
 
-/** An apply in progress, stage by stage, so the CLI can show each as a task. */
-export interface ApplySession {
-  plan: Plan;
-  resumed: boolean;
-  pending: Stage[];
-  /** Verify-before (a fresh run) or reload it (a resume); creates the bookkeeping schema. */
-  recordBefore(): Promise<CheckRow[]>;
-  runStage(stage: Stage, hooks?: StageHooks): Promise<StageTiming>;
-  /** Mark the plan applied, take the checks again and compare. */
-  finish(): Promise<ApplyReport>;
-  close(): Promise<void>;
-}
-
-export async function openApply(options: ApplyOptions): Promise<ApplySession> {
+/** `uuidmig apply`, stage by stage: verify-before, each pending stage, then verify-after. */
+export async function openApply(options: ApplyOptions): Promise<RunSession<ApplyReport>> {
   const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
   const handle = await openRun(options.databaseUrl);
@@ -68,30 +45,37 @@ export async function openApply(options: ApplyOptions): Promise<ApplySession> {
   const guard = <T>(work: () => Promise<T>) => withDatabaseErrors(handle.url, work);
   return {
     plan,
+    action: 'apply',
     resumed: mode === 'resume',
-    pending: plan.stages.filter((s) => !completed.has(s.id)),
-    recordBefore: () =>
-      guard(async () => {
-        if (mode === 'resume') {
-          // Components that have not swapped yet still hold their original data: their baseline is taken
-          // again (the user may have fixed rows that stopped the last run). Swapped ones keep theirs.
-          before = await loadChecks(conn, plan.id, 'before');
-          for (const changes of changesByComponent.values()) {
-            if ((await componentState(conn, changes)) === 'uuid') continue;
-            const fresh = await runChecks(conn, plan, changes.component.id);
-            const names = new Set(fresh.map((c) => `${c.kind}:${c.name}`));
-            before = [...before.filter((c) => !names.has(`${c.kind}:${c.name}`)), ...fresh];
+    stages: plan.stages.filter((s) => !completed.has(s.id)),
+    label: (stage) => stageLabel(stage, plan.stages),
+    before: {
+      title:
+        mode === 'resume'
+          ? 'resume: verify-before again for the components not swapped yet'
+          : 'verify-before: row counts, orphans and fingerprints',
+      run: () =>
+        guard(async () => {
+          if (mode === 'resume') {
+            // Components that have not swapped yet still hold their original data: their baseline is taken
+            // again (the user may have fixed rows that stopped the last run). Swapped ones keep theirs.
+            before = await loadChecks(conn, plan.id, 'before');
+            for (const changes of changesByComponent.values()) {
+              if ((await componentState(conn, changes)) === 'uuid') continue;
+              const fresh = await runChecks(conn, plan, changes.component.id);
+              const names = new Set(fresh.map((c) => `${c.kind}:${c.name}`));
+              before = [...before.filter((c) => !names.has(`${c.kind}:${c.name}`)), ...fresh];
+            }
+            await saveChecks(conn, plan.id, 'before', before);
+            await setStatus(conn, plan.id, 'applying');
+            return;
           }
+          await ensureBookkeeping(conn);
+          run = await startRun(conn, plan, catalogHash, record);
+          before = await runChecks(conn, plan);
           await saveChecks(conn, plan.id, 'before', before);
-          await setStatus(conn, plan.id, 'applying');
-          return before;
-        }
-        await ensureBookkeeping(conn);
-        run = await startRun(conn, plan, catalogHash, record);
-        before = await runChecks(conn, plan);
-        await saveChecks(conn, plan.id, 'before', before);
-        return before;
-      }),
+        }),
+    },
     runStage: (stage, hooks = {}) =>
       guard(async () => {
         // The swap commits only if its component's checks still match verify-before.
@@ -129,32 +113,28 @@ export async function openApply(options: ApplyOptions): Promise<ApplySession> {
           throw error;
         }
       }),
-    finish: () =>
-      guard(async () => {
-        await setStatus(conn, plan.id, 'applied');
-        const after = await runChecks(conn, plan);
-        await saveChecks(conn, plan.id, 'after', after);
-        return {
-          plan,
-          resumed: mode === 'resume',
-          stages: timings,
-          before,
-          after,
-          differences: compareChecks(before, after),
-        };
-      }),
+    after: {
+      title: 'verify-after: the same checks, compared with verify-before',
+      run: () =>
+        guard(async () => {
+          await setStatus(conn, plan.id, 'applied');
+          const after = await runChecks(conn, plan);
+          await saveChecks(conn, plan.id, 'after', after);
+          return {
+            plan,
+            resumed: mode === 'resume',
+            stages: timings,
+            before,
+            after,
+            differences: compareChecks(before, after),
+          };
+        }),
+    },
     close: () => handle.close(),
   };
 }
 
-/** `uuidmig apply` as a library call: every pending stage, then verify-after. */
+/** `uuidmig apply` as a library call: verify-before, every pending stage, verify-after. */
 export async function apply(options: ApplyOptions, hooks: StageHooks = {}): Promise<ApplyReport> {
-  const session = await openApply(options);
-  try {
-    await session.recordBefore();
-    for (const stage of session.pending) await session.runStage(stage, hooks);
-    return await session.finish();
-  } finally {
-    await session.close();
-  }
+  return runSession(await openApply(options), hooks);
 }

@@ -1,3 +1,4 @@
+import { withDatabaseErrors } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
 import { type FinalizeDrop, finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
 import { planChanges } from '../planner/plan-changes.js';
@@ -6,10 +7,10 @@ import type { Plan, Stage } from '../planner/plan-schema.js';
 import { stage } from '../planner/step.js';
 import { readPlanFile } from '../render/plan-file.js';
 import { compareChecks, runChecks } from '../verify/run-checks.js';
-import type { StageHooks } from './apply.js';
 import { findPlanRecord, loadChecks, setStatus } from './bookkeeping.js';
-import { withRun } from './run-handle.js';
+import { openRun } from './run-handle.js';
 import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, type StageTiming } from './run-stage.js';
+import { componentStageIds, type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
 
 export interface FinalizeOptions {
   plan: string | Plan;
@@ -25,15 +26,18 @@ export interface FinalizeReport {
 }
 
 /**
- * `uuidmig finalize`: after a passing verify, drop what only the migration needed (legacy columns
- * the Drizzle schema does not declare, the integers references held, orphans' old values under
- * --orphans null). There is no rollback after this.
+ * `uuidmig finalize`, stage by stage: after a passing verify, drop what only the migration needed
+ * (legacy columns the Drizzle schema does not declare, the integers references held, orphans' old
+ * values under --orphans null). There is no rollback after this.
  */
-export async function finalize(options: FinalizeOptions, hooks: StageHooks = {}): Promise<FinalizeReport> {
+export async function openFinalize(options: FinalizeOptions): Promise<RunSession<FinalizeReport>> {
   const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
-  return withRun(options.databaseUrl, async ({ conn }) => {
-    const record = await findPlanRecord(conn, plan.id);
+  const handle = await openRun(options.databaseUrl);
+  const { conn } = handle;
+  const guard = <T>(work: () => Promise<T>) => withDatabaseErrors(handle.url, work);
+  try {
+    const record = await guard(() => findPlanRecord(conn, plan.id));
     const refusal: Record<string, string> = {
       none: `Plan ${plan.id} was never applied to this database; there is nothing to finalize.`,
       applying: `Plan ${plan.id} is not fully applied; run uuidmig apply to finish it first.`,
@@ -44,40 +48,66 @@ export async function finalize(options: FinalizeOptions, hooks: StageHooks = {})
     };
     const status = record?.status ?? 'none';
     if (status !== 'applied') throw new BlockedError(refusal[status]!);
-    const differences = compareChecks(await loadChecks(conn, plan.id, 'before'), await runChecks(conn, plan)).filter(
-      (d) => d.differs.length,
-    );
-    if (differences.length) {
-      throw new BlockedError(
-        `Verify finds differences (${differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ')}), ` +
-          `so finalize keeps the legacy columns that could explain them; run uuidmig verify for the details.`,
-      );
-    }
     const declared = new Set(
       plan.conversions.filter((c) => c.legacyDeclared).map((c) => `${c.table.schema}.${c.table.name}.${c.column}`),
     );
+    const ids = componentStageIds(plan);
     const dropped: FinalizeDrop[] = [];
     const stages: Stage[] = planChanges(plan)
-      .map((changes, i) => {
-        const drops = finalizeDrops(changes, plan.options.orphans, (table, column) =>
-          declared.has(`${table}.${column}`),
-        );
+      .map((changes) => {
+        const drops = finalizeDrops(changes, plan.options.orphans, (t, column) => declared.has(`${t}.${column}`));
         dropped.push(...drops);
-        return stage(
-          String(i).padStart(4, '0'),
-          'finalize',
-          slugOf(changes.component.hub.name),
-          changes.component.id,
-          planFinalize(drops),
-        );
+        const slug = slugOf(changes.component.hub.name);
+        return stage(ids.get(changes.component.id)!, 'finalize', slug, changes.component.id, planFinalize(drops));
       })
       .filter((s) => s.steps.length > 0);
     const timings: StageTiming[] = [];
-    for (const s of stages)
-      timings.push(
-        await runStage(conn, s, { planId: plan.id, run: record!.run, action: 'finalize', settings, ...hooks }),
-      );
-    await setStatus(conn, plan.id, 'finalized');
-    return { plan, stages: timings, dropped };
-  });
+    return {
+      plan,
+      action: 'finalize',
+      resumed: false,
+      before: {
+        title: 'verify: the checks again, compared with verify-before',
+        run: () =>
+          guard(async () => {
+            const now = await runChecks(conn, plan);
+            const differences = compareChecks(await loadChecks(conn, plan.id, 'before'), now).filter(
+              (d) => d.differs.length,
+            );
+            if (!differences.length) return;
+            const listed = differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ');
+            throw new BlockedError(
+              `Verify finds differences (${listed}), ` +
+                'so finalize keeps the legacy columns that could explain them; run uuidmig verify for the details.',
+            );
+          }),
+      },
+      stages,
+      label: (s) => stageLabel(s, stages),
+      runStage: (s, hooks = {}) =>
+        guard(async () => {
+          const context = { planId: plan.id, run: record!.run, action: 'finalize' as const, settings, ...hooks };
+          const timing = await runStage(conn, s, context);
+          timings.push(timing);
+          return timing;
+        }),
+      after: {
+        title: 'mark the plan finalized',
+        run: () =>
+          guard(async () => {
+            await setStatus(conn, plan.id, 'finalized');
+            return { plan, stages: timings, dropped };
+          }),
+      },
+      close: () => handle.close(),
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** `uuidmig finalize` as a library call. */
+export async function finalize(options: FinalizeOptions, hooks: StageHooks = {}): Promise<FinalizeReport> {
+  return runSession(await openFinalize(options), hooks);
 }

@@ -5,6 +5,7 @@ import { ExitCode, UuidmigError } from '../errors.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { type Action, journal } from './bookkeeping.js';
+import type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface RunSettings {
   /** PostgreSQL interval text, e.g. '5s'. */
@@ -22,25 +23,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   retryDelayMs: 1000,
 };
 
-export interface StepTiming {
-  stepId: string;
-  /** When the statement started, in ms from the start of its transaction. */
-  offsetMs: number;
-  ms: number;
-  rows: number | null;
-}
-
-export interface StageTiming {
-  stageId: string;
-  /** Wall time, lock retries included. */
-  ms: number;
-  /** The committed transaction, from BEGIN to the end of COMMIT: what every lock was held within. */
-  transactionMs: number;
-  /** Of which the checks run before commit (verification inside the swap). */
-  checkMs: number;
-  steps: StepTiming[];
-  lockRetries: number;
-}
+export type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface StageContext {
   planId: string;

@@ -53,7 +53,7 @@ export const stageSchema = z.object({
   steps: z.array(stepSchema),
 });
 
-const findingSchema = z.object({
+export const findingSchema = z.object({
   kind: z.string(),
   table: tableRef,
   columns: z.array(z.string()),

@@ -23,7 +23,7 @@ import { legacyUnique, swapColumn } from './swap-stage.js';
  * their columns swapped while empty (instant), the rows loaded back, and the keys, indexes and foreign
  * keys built once at the end. The tables keep their identity (OID), so grants, owners, comments,
  * sequences, identity, policies and triggers stay attached; and they come out freshly written, not
- * bloated. (DESIGN.md section 4: an UPDATE writes every row twice and updates every index.)
+ * bloated. (docs/architecture.md section 8: an UPDATE writes every row twice and updates every index.)
  */
 export function planRewrite(
   c: ComponentChanges,

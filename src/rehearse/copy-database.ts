@@ -37,25 +37,25 @@ export async function copyDatabase(
   try {
     await pgDump(source, { filePath: file, format: 'custom' as never });
   } catch (error) {
-    throw new DatabaseError(`pg_dump could not copy the source: ${clean(error, [source.password])}.`, { cause: error });
+    throw new DatabaseError(`pg_dump could not copy the source: ${clean(error)}.`, { cause: error });
   }
   const t1 = Date.now();
   try {
     await pgRestore(staging, { filePath: file, jobs: jobs > 1 ? jobs : undefined, exitOnError: true });
   } catch (error) {
-    throw new DatabaseError(`pg_restore could not restore into staging: ${clean(error, [staging.password])}.`, {
+    throw new DatabaseError(`pg_restore could not restore into staging: ${clean(error)}.`, {
       cause: error,
     });
   }
   return { dumpMs: t1 - t0, restoreMs: Date.now() - t1 };
 }
 
-function clean(error: unknown, secrets: string[]): string {
+function clean(error: unknown): string {
   const e = error as { stderr?: string; shortMessage?: string; message?: string };
   const text = (e.stderr?.trim() || e.shortMessage || e.message || String(error))
     .split('\n')
     .filter(Boolean)
     .slice(-2)
     .join(' ');
-  return redactSecrets(text, secrets).replace(/\.$/, '');
+  return redactSecrets(text).replace(/\.$/, '');
 }

@@ -16,7 +16,7 @@ import { checkClientTools } from './client-tools.js';
 import { copyDatabase } from './copy-database.js';
 import { renderHtml } from './render-html.js';
 import { renderMarkdown } from './render-markdown.js';
-import { measure, type RehearsalReport } from './report.js';
+import { measure, type RehearsalReport, seconds } from './report.js';
 import { copyRoles, type Staging, startEmbeddedStaging, useStagingServer } from './staging.js';
 
 export interface RehearseOptions extends InputOptions {
@@ -90,17 +90,17 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
     let verifyAfterMs = 0;
     try {
       const t0 = Date.now();
-      await session.recordBefore();
+      await session.before?.run();
       verifyBeforeMs = Date.now() - t0;
       const applyStart = Date.now();
-      for (const stage of session.pending) {
+      for (const stage of session.stages) {
         const startMs = Date.now() - applyStart;
         timings.push({ stage: await session.runStage(stage), startMs });
-        say(`  stage ${stage.id} ${stage.name}: ${(timings.at(-1)!.stage.ms / 1000).toFixed(2)} s`);
+        say(`${session.label(stage)}: ${seconds(timings.at(-1)!.stage.ms)}`);
       }
       applyMs = Date.now() - applyStart;
       const t1 = Date.now();
-      await session.finish();
+      await session.after.run();
       verifyAfterMs = Date.now() - t1;
     } finally {
       await session.close();

@@ -1,64 +1,8 @@
 import type { StageTiming } from '../executor/run-stage.js';
 import type { Plan } from '../planner/plan-schema.js';
-import type { CheckDifference } from '../verify/run-checks.js';
+import type { LockHold, RehearsalReport, ReportStage, ReportStep } from './report-schema.js';
 
-export interface ReportStep {
-  id: string;
-  description: string;
-  lock: string;
-  table: string | null;
-  /** ms from the start of apply */
-  startMs: number;
-  ms: number;
-  rows: number | null;
-  rowsPerSecond: number | null;
-}
-
-export interface ReportStage {
-  id: string;
-  name: string;
-  startMs: number;
-  ms: number;
-  transactionMs: number;
-  lockRetries: number;
-  steps: ReportStep[];
-}
-
-export interface LockHold {
-  table: string;
-  stage: string;
-  /** ms from the start of apply */
-  startMs: number;
-  ms: number;
-}
-
-export interface RehearsalReport {
-  format: 'uuidmig-rehearsal';
-  version: 1;
-  createdAt: string;
-  source: { server: string; database: string; serverVersion: string; sizeBytes: number };
-  staging: {
-    kind: 'embedded' | 'server';
-    server: string;
-    serverVersion: string;
-    sizeBeforeBytes: number;
-    sizeAfterBytes: number;
-  };
-  pgDump: string;
-  copy: { dumpMs: number; restoreMs: number; jobs: number };
-  plan: { id: string; conversions: number; references: number; stages: number; statements: number };
-  timings: { verifyBeforeMs: number; applyMs: number; verifyAfterMs: number; totalMs: number };
-  stages: ReportStage[];
-  /** Every ACCESS EXCLUSIVE hold, per stage and table: the timeline's bars. */
-  holds: LockHold[];
-  /** The longest hold of each table. */
-  locks: LockHold[];
-  fills: ReportStep[];
-  verification: { ok: boolean; differences: CheckDifference[] };
-  /** When staging holds less data than the source: the apply time scaled to the source's size. */
-  estimate: { ratio: number; applyMs: number } | null;
-  headline: { totalMs: number; longestLock: LockHold | null; verification: 'passed' | 'failed' };
-}
+export type { LockHold, RehearsalReport, ReportStage, ReportStep } from './report-schema.js';
 
 /**
  * Turn the stage timings of a run into the report's figures: each statement's start on one clock,

@@ -11,8 +11,20 @@ function table(lines: string[][]): string[] {
   );
 }
 
-/** The readable summary `uuidmig plan` prints: what converts, every reference and its source, orphans, locks. */
-export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
+/**
+ * Findings that change nothing about the migration, shown as one line per kind unless --verbose:
+ * a `drizzle-kit pull` schema of a large database has dozens of tables the database lacks.
+ */
+const INFORMATIONAL: Record<string, (n: number) => string> = {
+  'table-not-in-database': (n) =>
+    `${n} table(s) of the Drizzle schema are not in the database; uuidmig does not create tables (drizzle-kit does)`,
+};
+
+/**
+ * The readable summary `uuidmig plan` prints: what blocks and what to review first, then what converts,
+ * every reference and its source, orphans, and the stages with their locks.
+ */
+export function renderSummary(plan: Plan, blockers: Finding[] = [], options: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   const refs = plan.references;
   out.push(
@@ -23,6 +35,11 @@ export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
     `database ${plan.source.database} (PostgreSQL ${plan.source.serverVersion}), legacy column ` +
       `"${plan.options.legacyColumn}", orphans: ${plan.options.orphans}`,
   );
+  if (blockers.length) {
+    out.push('', 'Blocking problems (nothing was written)', ...blockers.map((b) => `  ${b.message}`));
+  }
+  const warnings = plan.warnings.filter((w) => !INFORMATIONAL[w.kind]);
+  if (warnings.length) out.push('', 'Warnings', ...warnings.map((w) => `  ${w.message}`));
   out.push('', 'Key conversions (integer key -> uuid; the old value stays in the legacy column)');
   out.push(
     ...(plan.conversions.length === 0
@@ -61,9 +78,14 @@ export function renderSummary(plan: Plan, blockers: Finding[] = []): string {
       ),
     );
   }
-  if (plan.warnings.length) out.push('', 'Warnings', ...plan.warnings.map((w) => `  ${w.message}`));
-  if (blockers.length)
-    out.push('', 'Blocking problems (nothing was written)', ...blockers.map((b) => `  ${b.message}`));
+  const informational = Object.entries(INFORMATIONAL).flatMap(([kind, summary]) => {
+    const found = plan.warnings.filter((w) => w.kind === kind);
+    if (!found.length) return [];
+    return options.verbose
+      ? found.map((w) => `  ${w.message}`)
+      : [`  ${summary(found.length)} (--verbose lists them).`];
+  });
+  if (informational.length) out.push('', 'For information', ...informational);
   if (plan.stages.length && !blockers.length) {
     out.push('', 'Stages (strongest lock per table)');
     out.push(...table(plan.stages.map((s) => [s.id, s.name, `${s.steps.length} statements`, locksOf(s.steps)])));

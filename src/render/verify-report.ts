@@ -4,7 +4,10 @@ const cell = (v: number | null | undefined) => (v === null || v === undefined ? 
 
 /** The verify table: reference, rows, orphans before/after, fingerprint match; tables' row counts. */
 export function renderVerifyReport(title: string, differences: CheckDifference[]): string {
-  const rows = differences.map((d) => {
+  // Tables first, then references, each by name: the same order whichever side the checks came from.
+  const order = (d: CheckDifference) => `${d.kind === 'table' ? 0 : 1}${d.name}`;
+  const sorted = [...differences].sort((a, b) => order(a).localeCompare(order(b)));
+  const rows = sorted.map((d) => {
     const rowsCell =
       d.before?.rows === d.now?.rows ? cell(d.now?.rows) : `${cell(d.before?.rows)} -> ${cell(d.now?.rows)}`;
     if (d.kind === 'table')

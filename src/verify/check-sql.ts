@@ -10,9 +10,9 @@ type Reference = Plan['references'][number];
 const tuple = (exprs: string[]): string => exprs.map((e) => `quote_nullable(${e})`).join(` || ',' || `);
 
 /**
- * One scan of the child: its row count, its orphans, and the relationship fingerprint of DESIGN.md
- * section 5: an order-independent sum of 64-bit hashes of (row identity, the parent's legacy integer).
- * Equal before and after means every row still points at the same parent.
+ * One scan of the child: its row count, its orphans, and the relationship fingerprint of
+ * docs/architecture.md section 7: an order-independent sum of 64-bit hashes of (row identity, the
+ * parent's legacy integer). Equal before and after means every row still points at the same parent.
  */
 export function referenceCheckSql(
   ref: Reference,

@@ -4,17 +4,11 @@ import { tableKey } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
+import type { CheckDifference, CheckRow } from './check-schema.js';
 import { referenceCheckSql, tableCountSql } from './check-sql.js';
 import type { KeyState } from './legacy-values.js';
 
-export interface CheckRow {
-  kind: 'table' | 'reference';
-  name: string;
-  rows: number;
-  orphans: number | null;
-  /** Exact decimal text of the fingerprint sum. */
-  fingerprint: string | null;
-}
+export type { CheckDifference, CheckRow } from './check-schema.js';
 
 type Queryable = Pick<Sql, 'unsafe'>;
 
@@ -55,15 +49,6 @@ export async function runChecks(sql: Queryable, plan: Plan, component?: string):
     }
   }
   return checks;
-}
-
-export interface CheckDifference {
-  kind: CheckRow['kind'];
-  name: string;
-  before: CheckRow | null;
-  now: CheckRow | null;
-  /** What differs, in words: "rows", "orphans", "fingerprint". */
-  differs: string[];
 }
 
 /** Compare two sets of checks; an empty `differs` everywhere means nothing was lost or moved. */

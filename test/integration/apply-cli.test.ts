@@ -115,7 +115,7 @@ describe('a step that fails', () => {
     const resumed = await uuidmig('apply');
     expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
     expect(resumed.stdout).toContain('(resumed)');
-    expect(resumed.stdout).toMatch(/stage 0000: \d+ ms/);
+    expect(resumed.stdout).toMatch(/ {2}stage 0000 rewrite_\w+ \(1\/\d\): \d+\.\d\d s\n/);
     expect((await uuidmig('verify')).code).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 
-/** The error contract of DESIGN.md section 2: exit code and one plain sentence, no stack, no password. */
+/** The error contract (README, "Exit codes"): exit code and one plain sentence, no stack, no password. */
 let db: TestDatabase;
 let tmp: string;
 const schema = fixturePath('self-reference', 'schema.ts');
@@ -95,6 +95,19 @@ describe('exit 2: usage and configuration', () => {
     expect(r.stderr).toBe('uuidmig: No database URL: pass --database-url or set DATABASE_URL.\n');
   });
 
+  test('a URL whose password breaks it (unencoded @, /, %): exit 2, the password not printed', async () => {
+    for (const [url, shown] of [
+      ['postgres://u:p@ss:w/rd%@127.0.0.1:1/app', 'is not a valid URL'],
+      ['postgres://u:p%zz@127.0.0.1:1/app', 'holds a % that does not start a percent-encoded character'],
+    ] as const) {
+      const r = await runUuidmig(['plan', '--schema', schema, '--database-url', url]);
+      expect(r.code).toBe(2);
+      expectOneSentence(r.stderr);
+      expect(r.stderr).toContain(shown);
+      expect(r.stderr).toContain('postgres://u:***@127.0.0.1:1/app');
+    }
+  });
+
   test('no schema and no config', async () => {
     const r = await runUuidmig(['plan', '--database-url', db.url], { cwd: os.tmpdir() });
     expect(r.code).toBe(2);
@@ -136,6 +149,18 @@ describe('exit 3: the database could not be reached or refused us', () => {
       if (verbose.length === 0) expectOneSentence(r.stderr);
       else expect(r.stderr).toMatch(/\n\s+at /);
     }
+  });
+
+  test('a password that is also a package name is masked in URLs only: the stack stays readable', async () => {
+    const url = withUrl(db.url, (u) => {
+      u.password = 'postgres';
+    });
+    const r = await runUuidmig(['plan', '--schema', schema, '--database-url', url, '--verbose']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('refused the login for user "postgres": password authentication failed');
+    expect(r.stderr).toContain('node_modules/postgres/src/connection.js');
+    expect(r.stderr).not.toContain('***');
+    expect(r.stderr).not.toContain(':postgres@');
   });
 
   test('a database that does not exist', async () => {

@@ -30,8 +30,8 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
   });
   const session = await openApply({ plan: made.planFile!, databaseUrl: db.url });
   try {
-    await session.recordBefore();
-    const [expand, backfill, swap] = session.pending;
+    await session.before?.run();
+    const [expand, backfill, swap] = session.stages;
     await session.runStage(expand!);
     await session.runStage(backfill!);
     // What a buggy fill would do: cleo now points at ada instead of brian, and nothing else notices.

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { stageTimingSchema } from '../executor/timing-schema.js';
+import { findingSchema, planSchema, stageSchema } from '../planner/plan-schema.js';
+import { rehearsalReportSchema } from '../rehearse/report-schema.js';
+import { checkDifferenceSchema } from '../verify/check-schema.js';
+
+/**
+ * What each command prints on stdout under --json: one JSON document, validated against these
+ * schemas before it is printed, so the output is a contract (exported from the package, described in
+ * the README). `version` changes when a field changes meaning or goes away; new fields may appear.
+ */
+export const JSON_OUTPUT_VERSION = 1;
+
+const output = <C extends string, S extends z.ZodRawShape>(command: C, shape: S) =>
+  z.object({ version: z.literal(JSON_OUTPUT_VERSION), command: z.literal(command), ...shape });
+
+const verification = z.object({ ok: z.boolean(), differences: z.array(checkDifferenceSchema) });
+
+export const planOutputSchema = output('plan', {
+  /** The plan file and migrations folder written, or null when blocked (nothing is written). */
+  planFile: z.string().nullable(),
+  migrations: z.string().nullable(),
+  blocked: z.boolean(),
+  blockers: z.array(findingSchema),
+  plan: planSchema,
+});
+
+export const dryRunOutputSchema = output('apply --dry-run', {
+  planId: z.string(),
+  /** What apply would do on this database, in one sentence. */
+  verdict: z.string(),
+  refused: z.boolean(),
+  stages: z.array(stageSchema),
+});
+
+export const applyOutputSchema = output('apply', {
+  planId: z.string(),
+  resumed: z.boolean(),
+  stages: z.array(stageTimingSchema),
+  verification,
+});
+
+export const verifyOutputSchema = output('verify', {
+  planId: z.string(),
+  /** The plan's state in this database: applied, rolled_back, ... */
+  status: z.string(),
+  ...verification.shape,
+});
+
+export const rollbackOutputSchema = output('rollback', {
+  planId: z.string(),
+  stages: z.array(stageTimingSchema),
+  verification,
+});
+
+export const finalizeOutputSchema = output('finalize', {
+  planId: z.string(),
+  stages: z.array(stageTimingSchema),
+  dropped: z.array(z.object({ table: z.string(), column: z.string() })),
+});
+
+export const rehearseOutputSchema = output('rehearse', {
+  /** The folder holding report.json, report.md and report.html. */
+  folder: z.string(),
+  report: rehearsalReportSchema,
+});
+
+/** Any command that fails under --json: this on stdout, and the same sentence on stderr. */
+export const errorOutputSchema = z.object({
+  version: z.literal(JSON_OUTPUT_VERSION),
+  command: z.string(),
+  error: z.object({ code: z.number().int(), message: z.string() }),
+});
+
+export const jsonOutputSchemas = {
+  plan: planOutputSchema,
+  'apply --dry-run': dryRunOutputSchema,
+  apply: applyOutputSchema,
+  verify: verifyOutputSchema,
+  rollback: rollbackOutputSchema,
+  finalize: finalizeOutputSchema,
+  rehearse: rehearseOutputSchema,
+  error: errorOutputSchema,
+} as const;
+
+export type PlanOutput = z.infer<typeof planOutputSchema>;
+export type DryRunOutput = z.infer<typeof dryRunOutputSchema>;
+export type ApplyOutput = z.infer<typeof applyOutputSchema>;
+export type VerifyOutput = z.infer<typeof verifyOutputSchema>;
+export type RollbackOutput = z.infer<typeof rollbackOutputSchema>;
+export type FinalizeOutput = z.infer<typeof finalizeOutputSchema>;
+export type RehearseOutput = z.infer<typeof rehearseOutputSchema>;
+export type ErrorOutput = z.infer<typeof errorOutputSchema>;
