@@ -4,9 +4,11 @@ import postgres from 'postgres';
 import { plan } from '../api/plan.js';
 import { readSqlFile } from '../catalog/sql-files.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
-import { apply } from '../executor/apply.js';
+import { openApply } from '../executor/apply.js';
 import { dryRunApply } from '../executor/dry-run.js';
-import { rollback } from '../executor/rollback.js';
+import { openRollback } from '../executor/rollback.js';
+import { type RunSession, runSession } from '../executor/session.js';
+import type { StageTiming } from '../executor/timing-schema.js';
 import { LOCK_LEVELS } from '../planner/plan-schema.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { verify } from '../verify/verify.js';
@@ -81,14 +83,17 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
         .join(', ')}\n`,
     );
 
+    // The stages as every command shows them: `stage 0000 rewrite_users (1/1): 1.18 s`.
+    const shown = async <R extends { stages: StageTiming[] }>(session: RunSession<R>) => {
+      const labels = new Map(session.stages.map((s) => [s.id, session.label(s)]));
+      const report = await runSession(session);
+      return { report, times: report.stages.map((s) => `${labels.get(s.stageId)}: ${seconds(s.ms)}`).join(', ') };
+    };
     const applyText = async () => {
-      const r = await apply({ plan: made.planFile!, databaseUrl: url });
-      const times = r.stages
-        .map((s) => `${dry.plan.stages.find((x) => x.id === s.stageId)!.name} ${seconds(s.ms)}`)
-        .join(', ');
+      const { report, times } = await shown(await openApply({ plan: made.planFile!, databaseUrl: url }));
       return {
-        ok: r.differences.every((d) => !d.differs.length),
-        text: `   stages: ${times}; verify-before and verify-after taken`,
+        ok: report.differences.every((d) => !d.differs.length),
+        text: `   ${times}; verify-before and verify-after taken`,
       };
     };
     const journey: [string, () => Promise<{ ok: boolean; text: string }>][] = [
@@ -97,11 +102,8 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       [
         '5. uuidmig rollback',
         async () => {
-          const r = await rollback({ plan: made.planFile!, databaseUrl: url });
-          return {
-            ok: r.ok,
-            text: `   integer keys again, row for row: ${r.stages.map((s) => seconds(s.ms)).join(', ')}`,
-          };
+          const { report, times } = await shown(await openRollback({ plan: made.planFile!, databaseUrl: url }));
+          return { ok: report.ok, text: `   integer keys again, row for row: ${times}` };
         },
       ],
       ['6. uuidmig verify', async () => verifyText(made.planFile!, url, false)],
