@@ -7,11 +7,13 @@ SELECT n.nspname AS schema,
        ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) AS r ORDER BY 1) AS roles,
        pg_get_expr(p.polqual, p.polrelid) AS using,
        pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
-       ARRAY(SELECT DISTINCT format('%s.%s.%s', dn.nspname, dc.relname, a.attname)
-             FROM pg_depend d JOIN pg_class dc ON dc.oid = d.refobjid JOIN pg_namespace dn ON dn.oid = dc.relnamespace
-             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-             WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
-             ORDER BY 1) AS uses
+       (SELECT coalesce(json_agg(json_build_object('schema', u.schema, 'name', u.name, 'column', u.column)
+                                 ORDER BY u.schema, u.name, u.column), '[]')
+          FROM (SELECT DISTINCT dn.nspname::text AS schema, dc.relname::text AS name, a.attname::text AS column
+                FROM pg_depend d JOIN pg_class dc ON dc.oid = d.refobjid JOIN pg_namespace dn ON dn.oid = dc.relnamespace
+                JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                WHERE d.classid = 'pg_policy'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_class'::regclass
+                  AND d.refobjsubid > 0) AS u) AS uses
 FROM pg_policy p
 JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -7,8 +7,9 @@ SELECT n.nspname AS schema,
        c.relrowsecurity AS row_security,
        c.relforcerowsecurity AS force_row_security,
        c.relispartition AS is_partition,
-       (SELECT format('%s.%s', pn.nspname, p.relname) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-          JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1) AS parent,
+       (SELECT json_build_object('schema', pn.nspname, 'name', p.relname)
+          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+          WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1) AS parent,
        ARRAY(SELECT a.attname::text FROM pg_partitioned_table pt
              CROSS JOIN LATERAL unnest(pt.partattrs::int2[]) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = k.attnum

@@ -3,6 +3,7 @@ import type {
   CatalogSnapshot,
   CheckModel,
   ColumnModel,
+  ColumnRef,
   FkAction,
   ForeignKeyModel,
   GrantModel,
@@ -10,6 +11,7 @@ import type {
   KeyConstraint,
   PolicyModel,
   TableModel,
+  TableRef,
   TriggerModel,
   ViewModel,
 } from '../model/types.js';
@@ -92,13 +94,13 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
       policies: [],
       triggers: [],
       statistics: [],
-      parent: row.parent === null ? null : String(row.parent),
+      parent: (row.parent as TableRef | null) ?? null,
       isPartition: Boolean(row.is_partition),
       partitionKey: row.partition_key as string[],
     };
     tables.set(tableKey(t), t);
   }
-  const tableOf = (row: Row) => tables.get(`${row.schema}.${row.table}`);
+  const tableOf = (row: Row) => tables.get(tableKey({ schema: String(row.schema), name: String(row.table) }));
   for (const row of r.columns!) tableOf(row)?.columns.push(toColumn(row));
   for (const row of r.constraints!) {
     const t = tableOf(row);
@@ -123,7 +125,7 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
       roles: row.roles as string[],
       using: row.using === null ? null : String(row.using),
       withCheck: row.with_check === null ? null : String(row.with_check),
-      uses: row.uses as string[],
+      uses: row.uses as ColumnRef[],
     });
   }
   for (const row of r.statistics!) {
@@ -162,11 +164,11 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
   }
   for (const row of r.indexes!) {
     const index = toIndex(row);
-    const owner = tableOf(row) ?? views.get(`${row.schema}.${row.table}`);
+    const owner = tableOf(row) ?? views.get(tableKey({ schema: String(row.schema), name: String(row.table) }));
     owner?.indexes.push(index);
   }
   for (const row of r.view_dependencies!) {
-    views.get(`${row.view_schema}.${row.view_name}`)?.uses.push({
+    views.get(tableKey({ schema: String(row.view_schema), name: String(row.view_name) }))?.uses.push({
       schema: String(row.schema),
       name: String(row.table),
       column: String(row.column),

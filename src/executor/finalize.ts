@@ -1,5 +1,6 @@
 import { withDatabaseErrors } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
+import { columnKey } from '../model/types.js';
 import { type FinalizeDrop, finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
@@ -48,14 +49,12 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
     };
     const status = record?.status ?? 'none';
     if (status !== 'applied') throw new BlockedError(refusal[status]!);
-    const declared = new Set(
-      plan.conversions.filter((c) => c.legacyDeclared).map((c) => `${c.table.schema}.${c.table.name}.${c.column}`),
-    );
+    const declared = new Set(plan.conversions.filter((c) => c.legacyDeclared).map((c) => columnKey(c.table, c.column)));
     const ids = componentStageIds(plan);
     const dropped: FinalizeDrop[] = [];
     const stages: Stage[] = planChanges(plan)
       .map((changes) => {
-        const drops = finalizeDrops(changes, plan.options.orphans, (t, column) => declared.has(`${t}.${column}`));
+        const drops = finalizeDrops(changes, plan.options.orphans, (t, column) => declared.has(columnKey(t, column)));
         dropped.push(...drops);
         const slug = slugOf(changes.component.hub.name);
         return stage(ids.get(changes.component.id)!, 'finalize', slug, changes.component.id, planFinalize(drops));

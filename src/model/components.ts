@@ -1,5 +1,5 @@
 import type { TableRef } from './types.js';
-import { displayTable, tableKey } from './types.js';
+import { compareText, displayTable, tableKey } from './types.js';
 import type { Component } from './work.js';
 
 /**
@@ -42,5 +42,5 @@ export function findComponents(groups: TableRef[][]): Component[] {
     ts.reduce((best, t) => ((weight.get(tableKey(t)) ?? 0) > (weight.get(tableKey(best)) ?? 0) ? t : best));
   return [...members.values()]
     .map((ts) => ({ id: displayTable(hub(ts)), hub: hub(ts), tables: ts }))
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => compareText(a.id, b.id));
 }

@@ -2,7 +2,7 @@ import { deriveName } from '../db/derived-names.js';
 import { findComponents } from './components.js';
 import { objectFindings } from './object-findings.js';
 import type { CatalogSnapshot, DrizzleSchemaModel, DrizzleTableModel, TableModel, TableRef } from './types.js';
-import { columnKey, displayColumn, displayTable, isIntegerType, isUuidType, tableKey } from './types.js';
+import { columnKey, compareText, displayColumn, displayTable, isIntegerType, isUuidType, tableKey } from './types.js';
 import type { Finding, KeyConversion, ReferenceSource, ReferenceWork, SchemaMistake, Work } from './work.js';
 
 export interface FindWorkOptions {
@@ -79,7 +79,7 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
     }
   }
 
-  const works = [...references.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const works = [...references.values()].sort((a, b) => compareText(a.id, b.id));
   for (const work of works) {
     if (work.mode !== 'repair') continue;
     const parent = dbTables.get(tableKey(work.parent))!;
@@ -143,7 +143,7 @@ export function findWork(catalog: CatalogSnapshot, schema: DrizzleSchemaModel, o
   }
 
   const conversions = [...keyConversions.values()].sort((a, b) =>
-    columnKey(a.table, a.column).localeCompare(columnKey(b.table, b.column)),
+    compareText(columnKey(a.table, a.column), columnKey(b.table, b.column)),
   );
   nameLegacyColumns(conversions, dbTables, drizzleTables, options.legacyColumn, blockers);
   const objects = objectFindings(catalog, conversions, works);

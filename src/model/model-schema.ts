@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 /** zod mirrors of the model in types.ts, for the plan file: a plan carries the catalog it was made from. */
 export const tableRefSchema = z.object({ schema: z.string(), name: z.string() });
+const columnRefSchema = tableRefSchema.extend({ column: z.string() });
 
 const fkAction = z.enum(['no action', 'restrict', 'cascade', 'set null', 'set default']);
 
@@ -27,7 +28,7 @@ const policySchema = z.object({
   roles: z.array(z.string()),
   using: z.string().nullable(),
   withCheck: z.string().nullable(),
-  uses: z.array(z.string()),
+  uses: z.array(columnRefSchema),
 });
 
 const triggerSchema = z.object({
@@ -81,7 +82,7 @@ export const tableSchema = tableRefSchema.extend({
   rowSecurity: z.object({ enabled: z.boolean(), forced: z.boolean() }).optional(),
   policies: z.array(policySchema).optional(),
   triggers: z.array(triggerSchema).optional(),
-  parent: z.string().nullable().optional(),
+  parent: tableRefSchema.nullable().optional(),
   isPartition: z.boolean().optional(),
   partitionKey: z.array(z.string()).optional(),
 });
@@ -89,7 +90,7 @@ export const tableSchema = tableRefSchema.extend({
 export const viewSchema = tableRefSchema.extend({
   kind: z.enum(['view', 'materialized']),
   definition: z.string(),
-  uses: z.array(tableRefSchema.extend({ column: z.string() })),
+  uses: z.array(columnRefSchema),
   indexes: z.array(indexSchema),
   owner: z.string().optional(),
   comment: z.string().nullable().optional(),

@@ -52,7 +52,7 @@ export function objectFindings(
       });
     }
     // A partition or inheritance child shares its parent's columns; its own keys and indexes are not rebuilt.
-    const parent = table.parent ? byKey.get(table.parent) : undefined;
+    const parent = table.parent ? byKey.get(tableKey(table.parent)) : undefined;
     if (parent && touchedTables.has(tableKey(parent))) {
       const parentConverting = (column: string) => converting.has(columnKey(parent, column));
       const own = [
@@ -79,14 +79,14 @@ export function objectFindings(
       }
     }
     for (const policy of table.policies ?? []) {
-      const reads = policy.uses.filter((u) => converting.has(u));
+      const reads = policy.uses.filter((u) => converting.has(columnKey(u, u.column)));
       if (reads.length && !touchedTables.has(tableKey(table))) {
         blockers.push({
           kind: 'policy-elsewhere',
           table,
           columns: [],
           message:
-            `Policy ${policy.name} on ${displayTable(table)} reads ${reads.join(', ')}, which becomes uuid, but ` +
+            `Policy ${policy.name} on ${displayTable(table)} reads ${reads.map((u) => displayColumn(u, u.column)).join(', ')}, which becomes uuid, but ` +
             `its table does not convert, so uuidmig does not rebuild it; drop the policy before the migration and ` +
             `create it again after.`,
         });

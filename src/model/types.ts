@@ -42,8 +42,8 @@ export interface PolicyModel {
   roles: string[];
   using: string | null;
   withCheck: string | null;
-  /** schema.table.column of every column the expressions read (any table). */
-  uses: string[];
+  /** Every column the expressions read (any table). */
+  uses: ColumnRef[];
 }
 
 export interface TriggerModel {
@@ -123,8 +123,8 @@ export interface TableModel extends TableRef {
   rowSecurity?: { enabled: boolean; forced: boolean };
   policies?: PolicyModel[];
   triggers?: TriggerModel[];
-  /** A partition or an inheritance child: its parent, as schema.table. */
-  parent?: string | null;
+  /** A partition or an inheritance child: its parent. */
+  parent?: TableRef | null;
   isPartition?: boolean;
   /** For a partitioned table: the columns of its partition key. */
   partitionKey?: string[];
@@ -189,8 +189,21 @@ export interface DrizzleSchemaModel {
   enums: DrizzleEnumModel[];
 }
 
-export const tableKey = (t: TableRef): string => `${t.schema}.${t.name}`;
-export const columnKey = (t: TableRef, column: string): string => `${t.schema}.${t.name}.${column}`;
+/**
+ * Map keys for tables and columns: injective (an identifier cannot hold a NUL byte, so schema "a.b"
+ * with table "c" and schema "a" with table "b.c" never meet), and never shown or stored: people read
+ * displayTable/displayColumn, the database gets quoteIdent/qualify.
+ */
+export const tableKey = (t: TableRef): string => `${t.schema}\u0000${t.name}`;
+export const columnKey = (t: TableRef, column: string): string => `${t.schema}\u0000${t.name}\u0000${column}`;
+/** Code-point order, the same on every machine (localeCompare depends on the locale): plans are byte-stable. */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const sameTable = (a: TableRef, b: TableRef): boolean => a.schema === b.schema && a.name === b.name;
+/** The table a foreign key references, as a structured value. */
+export const referencedTable = (fk: { refSchema: string; refTable: string }): TableRef => ({
+  schema: fk.refSchema,
+  name: fk.refTable,
+});
 
 const INTEGER_TYPES = new Set([
   'smallint',

@@ -1,7 +1,7 @@
 import { deriveName } from '../db/derived-names.js';
 import { qualify, quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { ForeignKeyModel, GrantModel, PolicyModel, TableModel, TriggerModel, ViewModel } from '../model/types.js';
-import { columnKey, displayTable, tableKey } from '../model/types.js';
+import { columnKey, displayTable, referencedTable, tableKey } from '../model/types.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { clauses, columnList } from './sql-text.js';
 import { type StepDraft, step } from './step.js';
@@ -48,7 +48,7 @@ export function boundObjects(c: ComponentChanges): BoundObjects {
     for (const fk of table.foreignKeys) {
       if (
         touches(table, fk.columns) ||
-        fk.refColumns.some((col) => converting.has(`${fk.refSchema}.${fk.refTable}.${col}`))
+        fk.refColumns.some((col) => converting.has(columnKey(referencedTable(fk), col)))
       )
         bound.foreignKeys.push({ table, fk });
     }
@@ -66,7 +66,7 @@ export function boundObjects(c: ComponentChanges): BoundObjects {
         bound.indexes.push({ table, name: index.name, definition: index.definition.replace(/ ON ONLY /, ' ON ') });
     }
     for (const policy of table.policies ?? [])
-      if (policy.uses.some((u) => converting.has(u))) bound.policies.push({ table, policy });
+      if (policy.uses.some((u) => converting.has(columnKey(u, u.column)))) bound.policies.push({ table, policy });
     for (const trigger of table.triggers ?? [])
       if (touches(table, trigger.columns)) bound.triggers.push({ table, trigger });
     for (const stat of table.statistics ?? [])

@@ -1,6 +1,6 @@
 import { deriveName, ORPHAN_SUFFIX, RETIRED_SUFFIX, SHADOW_SUFFIX } from '../db/derived-names.js';
 import type { CatalogSnapshot, ColumnModel, TableModel, ViewModel } from '../model/types.js';
-import { columnKey, tableKey } from '../model/types.js';
+import { columnKey, compareText, tableKey } from '../model/types.js';
 import type { Component, KeyConversion, ReferenceWork } from '../model/work.js';
 import type { OrphanPolicy } from './plan-schema.js';
 
@@ -67,7 +67,7 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
   }
   const seen = new Set<string>();
   // A column in several references is filled once: from a single-column reference if it has one.
-  const ordered = [...references].sort((a, b) => a.columns.length - b.columns.length || a.id.localeCompare(b.id));
+  const ordered = [...references].sort((a, b) => a.columns.length - b.columns.length || compareText(a.id, b.id));
   for (const ref of ordered) {
     const table = byKey.get(tableKey(ref.child))!;
     for (const name of ref.convertColumns) {
@@ -90,7 +90,7 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
   }
   changes.sort(
     (a, b) =>
-      tableKey(a.table).localeCompare(tableKey(b.table)) ||
+      compareText(tableKey(a.table), tableKey(b.table)) ||
       a.table.columns.indexOf(a.column) - b.table.columns.indexOf(b.column),
   );
   return {

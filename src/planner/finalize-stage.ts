@@ -1,5 +1,5 @@
 import { qualify, quoteIdent } from '../db/quote.js';
-import type { TableModel } from '../model/types.js';
+import type { TableModel, TableRef } from '../model/types.js';
 import type { ComponentChanges } from './component-changes.js';
 import type { OrphanPolicy } from './plan-schema.js';
 import { type StepDraft, step } from './step.js';
@@ -17,12 +17,12 @@ export interface FinalizeDrop {
 export function finalizeDrops(
   c: ComponentChanges,
   orphans: OrphanPolicy,
-  legacyDeclared: (table: string, column: string) => boolean,
+  legacyDeclared: (table: TableRef, column: string) => boolean,
 ): FinalizeDrop[] {
   const drops: FinalizeDrop[] = [];
   for (const change of c.changes) {
     if (change.role === 'reference') drops.push({ table: change.table, column: change.keepAs });
-    if (change.role === 'key' && !legacyDeclared(`${change.table.schema}.${change.table.name}`, change.column.name))
+    if (change.role === 'key' && !legacyDeclared(change.table, change.column.name))
       drops.push({ table: change.table, column: change.keepAs });
     if (change.orphanColumn && orphans === 'null') drops.push({ table: change.table, column: change.orphanColumn });
   }

@@ -1,5 +1,5 @@
 import type { CatalogSnapshot, DrizzleSchemaModel, ForeignKeyModel, TableModel } from '../model/types.js';
-import { tableKey } from '../model/types.js';
+import { referencedTable, tableKey } from '../model/types.js';
 import type { Component, Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
 import { planBackfill } from './backfill-stage.js';
@@ -128,7 +128,7 @@ export function planMigration(input: PlanInput): Plan {
  */
 function strategyFor(component: Component, catalog: CatalogSnapshot, wanted: Strategy): Strategy {
   const members = new Set(component.tables.map(tableKey));
-  const inherited = catalog.tables.some((t) => t.parent && !t.isPartition && members.has(t.parent));
+  const inherited = catalog.tables.some((t) => t.parent && !t.isPartition && members.has(tableKey(t.parent)));
   return inherited ? 'update' : wanted;
 }
 
@@ -141,7 +141,7 @@ function externalForeignKeys(
   return catalog.tables
     .filter((t) => !members.has(tableKey(t)) && !t.isPartition)
     .flatMap((table) =>
-      table.foreignKeys.filter((fk) => members.has(`${fk.refSchema}.${fk.refTable}`)).map((fk) => ({ table, fk })),
+      table.foreignKeys.filter((fk) => members.has(tableKey(referencedTable(fk)))).map((fk) => ({ table, fk })),
     );
 }
 

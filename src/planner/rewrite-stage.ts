@@ -1,6 +1,6 @@
 import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
-import { columnKey, tableKey } from '../model/types.js';
+import { columnKey, referencedTable, tableKey } from '../model/types.js';
 import {
   type BoundObjects,
   boundObjects,
@@ -377,7 +377,7 @@ function bulkBound(
   }
   for (const table of c.tables) {
     for (const fk of table.foreignKeys) {
-      const into = isRewritten.has(`${fk.refSchema}.${fk.refTable}`);
+      const into = isRewritten.has(tableKey(referencedTable(fk)));
       if (
         (into || isRewritten.has(tableKey(table))) &&
         !bound.foreignKeys.some((b) => b.fk.name === fk.name && tableKey(b.table) === tableKey(table))
@@ -386,7 +386,7 @@ function bulkBound(
     }
   }
   const externalForeignKeys = external
-    .filter(({ fk }) => isRewritten.has(`${fk.refSchema}.${fk.refTable}`))
+    .filter(({ fk }) => isRewritten.has(tableKey(referencedTable(fk))))
     .map(({ table, fk }) => ({ table, name: fk.name, definition: fk.definition! }));
   return { ...bound, externalForeignKeys };
 }

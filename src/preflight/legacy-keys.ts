@@ -1,6 +1,6 @@
 import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent } from '../db/quote.js';
-import { displayColumn } from '../model/types.js';
+import { displayColumn, tableKey } from '../model/types.js';
 import type { Finding, ReferenceWork } from '../model/work.js';
 
 /**
@@ -9,9 +9,7 @@ import type { Finding, ReferenceWork } from '../model/work.js';
  */
 export async function checkLegacyKeys(sql: Sql, references: ReferenceWork[], legacyColumn: string): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const parents = new Map(
-    references.filter((r) => r.mode === 'repair').map((r) => [`${r.parent.schema}.${r.parent.name}`, r.parent]),
-  );
+  const parents = new Map(references.filter((r) => r.mode === 'repair').map((r) => [tableKey(r.parent), r.parent]));
   for (const parent of parents.values()) {
     const table = qualify(parent.schema, parent.name);
     const exists = await sql`SELECT 1 FROM pg_attribute

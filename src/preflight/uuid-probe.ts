@@ -1,6 +1,6 @@
 import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent } from '../db/quote.js';
-import { columnKey, displayTable, type TableModel, tableKey } from '../model/types.js';
+import { columnKey, displayTable, sameTable, type TableModel, tableKey } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { boundObjects, policySql } from '../planner/bound-objects.js';
 import { planChanges } from '../planner/plan-changes.js';
@@ -58,18 +58,11 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
     // A policy that also reads another converting table cannot be tried on one probe table (the other
     // is still integer there); such policies compare key with key, which holds after the swap.
     for (const { table, policy } of bound.policies) {
-      if (
-        policy.uses.some(
-          (u) =>
-            converting.has(u) &&
-            !changes.changes.some(
-              (c) => tableKey(c.table) === tableKey(table) && columnKey(c.table, c.column.name) === u,
-            ),
-        )
-      )
-        continue;
+      const readsElsewhere = policy.uses.some((u) => converting.has(columnKey(u, u.column)) && !sameTable(u, table));
+      if (readsElsewhere) continue;
+      const read = new Set(policy.uses.map((u) => columnKey(u, u.column)));
       const columns = changes.changes
-        .filter((c) => tableKey(c.table) === tableKey(table) && policy.uses.includes(columnKey(c.table, c.column.name)))
+        .filter((c) => sameTable(c.table, table) && read.has(columnKey(c.table, c.column.name)))
         .map((c) => c.column.name);
       entry(table).probes.push({ what: `Policy ${policy.name}`, reads: columns, sql: (p) => policySql(policy, p) });
     }

@@ -1,3 +1,4 @@
+import { compareText } from '../model/types.js';
 import type { CheckDifference } from '../verify/run-checks.js';
 
 const cell = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
@@ -6,7 +7,7 @@ const cell = (v: number | null | undefined) => (v === null || v === undefined ? 
 export function renderVerifyReport(title: string, differences: CheckDifference[]): string {
   // Tables first, then references, each by name: the same order whichever side the checks came from.
   const order = (d: CheckDifference) => `${d.kind === 'table' ? 0 : 1}${d.name}`;
-  const sorted = [...differences].sort((a, b) => order(a).localeCompare(order(b)));
+  const sorted = [...differences].sort((a, b) => compareText(order(a), order(b)));
   const rows = sorted.map((d) => {
     const rowsCell =
       d.before?.rows === d.now?.rows ? cell(d.now?.rows) : `${cell(d.before?.rows)} -> ${cell(d.now?.rows)}`;

@@ -30,7 +30,7 @@ export function drizzleExportsToModel(exports: unknown[], files: string[]): Driz
       relations.push(value);
     } else if (isPgEnum(value)) {
       const schema = (value as unknown as { schema?: string }).schema ?? 'public';
-      const key = `${schema}.${value.enumName}`;
+      const key = tableKey({ schema, name: value.enumName });
       if (!seenEnums.has(key)) {
         seenEnums.add(key);
         enums.push({ schema, name: value.enumName, values: [...value.enumValues] });

@@ -1,6 +1,6 @@
 import type { Sql } from '../db/connect.js';
 import { qualify } from '../db/quote.js';
-import { tableKey } from '../model/types.js';
+import { displayTable, tableKey } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
@@ -32,7 +32,13 @@ export async function runChecks(sql: Queryable, plan: Plan, component?: string):
     const state = await componentState(sql, changes);
     for (const table of changes.tables) {
       const [row] = await sql.unsafe<{ rows: bigint | number }[]>(tableCountSql(table));
-      checks.push({ kind: 'table', name: tableKey(table), rows: Number(row!.rows), orphans: null, fingerprint: null });
+      checks.push({
+        kind: 'table',
+        name: displayTable(table),
+        rows: Number(row!.rows),
+        orphans: null,
+        fingerprint: null,
+      });
     }
     for (const ref of plan.references.filter((r) => changes.references.some((x) => x.id === r.id))) {
       const child = changes.tables.find((t) => tableKey(t) === tableKey(ref.child))!;

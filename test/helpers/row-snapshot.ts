@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import { qualify, quoteIdent, quoteLiteral } from '../../src/db/quote.js';
 import type { CatalogSnapshot, TableRef } from '../../src/model/types.js';
-import { tableKey } from '../../src/model/types.js';
+import { displayTable, tableKey } from '../../src/model/types.js';
 import type { Plan } from '../../src/planner/plan-schema.js';
 
 export type RowSnapshot = Map<string, string[]>;
@@ -16,7 +16,7 @@ export async function snapshotRows(
     const rows = await sql.unsafe<{ row: string }[]>(
       `SELECT to_jsonb(c)::text AS row FROM ${qualify(table.schema, table.name)} AS c`,
     );
-    out.set(tableKey(table), rows.map((r) => r.row).sort());
+    out.set(displayTable(table), rows.map((r) => r.row).sort());
   }
   return out;
 }
@@ -73,7 +73,7 @@ export async function translatedRows(
     const rows = await sql.unsafe<{ row: string }[]>(
       `SELECT jsonb_build_object(${fields.join(', ')})::text AS row FROM ${source}`,
     );
-    out.set(tableKey(table), rows.map((r) => r.row).sort());
+    out.set(displayTable(table), rows.map((r) => r.row).sort());
   }
   return out;
 }
