@@ -80,13 +80,14 @@ export function objectFindings(
     }
     for (const policy of table.policies ?? []) {
       const reads = policy.uses.filter((u) => converting.has(columnKey(u, u.column)));
+      const read = reads.map((u) => displayColumn(u, u.column)).join(', ');
       if (reads.length && !touchedTables.has(tableKey(table))) {
         blockers.push({
           kind: 'policy-elsewhere',
           table,
           columns: [],
           message:
-            `Policy ${policy.name} on ${displayTable(table)} reads ${reads.map((u) => displayColumn(u, u.column)).join(', ')}, which becomes uuid, but ` +
+            `Policy ${policy.name} on ${displayTable(table)} reads ${read}, which becomes uuid, but ` +
             `its table does not convert, so uuidmig does not rebuild it; drop the policy before the migration and ` +
             `create it again after.`,
         });
