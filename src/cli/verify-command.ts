@@ -19,6 +19,7 @@ export function registerVerify(program: Command, io: CliIo): void {
           command: 'verify',
           planId: report.plan.id,
           status: report.status,
+          scope: report.scope,
           ok: report.ok,
           differences: report.differences,
         });

@@ -132,14 +132,30 @@ function describeTarget(url: string): { server: string; user: string; database: 
 }
 
 /**
- * Run database work and turn what the server or the driver throws into exit code 3 with a sentence
- * (a missing privilege, a dropped connection); our own errors pass through untouched.
+ * SQLSTATEs that mean the server could not serve us or refused us: connection and login failures, a
+ * missing database, a missing privilege, a read-only server, a shutdown, exhausted resources, lock
+ * and statement timeouts, serialization failures, and the server's own internal errors. Anything else
+ * raised by one of our own queries (an unknown column, a syntax error) is a bug in uuidmig.
+ */
+const REFUSED = /^(08|28|3D000|42501|53|57|25006|55P03|40|XX)/;
+
+/** Whether an error is the server's or the network's refusal, not a fault in our own SQL. */
+export function isRefusal(error: unknown): boolean {
+  if (error instanceof postgres.PostgresError) return REFUSED.test(error.code);
+  return isConnectionError(error);
+}
+
+/**
+ * Run database work and turn the server's or the network's refusals into exit code 3 with a sentence
+ * (a missing privilege, a dropped connection). Everything else passes through untouched: our own
+ * errors keep their codes, and an SQL error from our own query reaches the CLI as the bug it is
+ * (exit 70), never as "the database could not be reached".
  */
 export async function withDatabaseErrors<T>(url: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof postgres.PostgresError || isConnectionError(error)) throw describeDatabaseError(error, url);
+    if (isRefusal(error)) throw describeDatabaseError(error, url);
     throw error;
   }
 }

@@ -83,7 +83,7 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
             await saveChecks(conn, plan.id, 'after-rollback', now);
             const differences = compareChecks(await loadChecks(conn, plan.id, 'before'), now);
             const ok = differences.every((d) => d.differs.length === 0);
-            return { plan, status: 'rolled_back', stages: timings, differences, ok };
+            return { plan, status: 'rolled_back', scope: 'row-by-row', stages: timings, differences, ok };
           }),
       },
       close: () => handle.close(),

@@ -44,6 +44,8 @@ export const verifyOutputSchema = output('verify', {
   planId: z.string(),
   /** The plan's state in this database: applied, rolled_back, ... */
   status: z.string(),
+  /** `row-by-row` (fingerprints) while the legacy integers exist; `finalized`: rows, orphans, foreign keys. */
+  scope: z.enum(['row-by-row', 'finalized']),
   ...verification.shape,
 });
 

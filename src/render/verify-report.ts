@@ -3,8 +3,12 @@ import type { CheckDifference } from '../verify/run-checks.js';
 
 const cell = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
 
-/** The verify table: reference, rows, orphans before/after, fingerprint match; tables' row counts. */
+/**
+ * The verify table: reference, rows, orphans before/after, fingerprint match; tables' row counts.
+ * After finalize (no fingerprints: the legacy integers are gone) the reference's foreign key instead.
+ */
 export function renderVerifyReport(title: string, differences: CheckDifference[]): string {
+  const finalized = differences.some((d) => d.kind === 'reference' && d.now && d.now.fingerprint === null);
   // Tables first, then references, each by name: the same order whichever side the checks came from.
   const order = (d: CheckDifference) => `${d.kind === 'table' ? 0 : 1}${d.name}`;
   const sorted = [...differences].sort((a, b) => compareText(order(a), order(b)));
@@ -13,7 +17,11 @@ export function renderVerifyReport(title: string, differences: CheckDifference[]
       d.before?.rows === d.now?.rows ? cell(d.now?.rows) : `${cell(d.before?.rows)} -> ${cell(d.now?.rows)}`;
     if (d.kind === 'table')
       return [`table ${d.name}`, rowsCell, '', '', d.differs.length ? `DIFFERS (${d.differs.join(', ')})` : 'ok'];
-    const fingerprint = d.differs.includes('fingerprint') ? 'DIFFERS' : 'match';
+    const fingerprint = finalized
+      ? `foreign key ${d.now?.foreignKey ?? 'none'}`
+      : d.differs.includes('fingerprint')
+        ? 'DIFFERS'
+        : 'match';
     return [
       d.name,
       rowsCell,
@@ -22,14 +30,18 @@ export function renderVerifyReport(title: string, differences: CheckDifference[]
       d.differs.length ? `DIFFERS (${d.differs.join(', ')})` : 'ok',
     ];
   });
-  const header = ['reference', 'rows', 'orphans before / now', 'fingerprint', 'result'];
+  const header = ['reference', 'rows', 'orphans before / now', finalized ? 'after finalize' : 'fingerprint', 'result'];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const lines = all.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd());
   const bad = differences.filter((d) => d.differs.length);
+  const intact = finalized
+    ? 'Every table has its rows, no reference leads to a missing parent and every foreign key is valid; ' +
+      'the row-by-row proof ended at finalize (it needs the legacy integers finalize dropped).'
+    : 'Every table has its rows and every reference points at the same parent as before.';
   const verdict =
     bad.length === 0
-      ? 'Every table has its rows and every reference points at the same parent as before.'
+      ? intact
       : `${bad.length} difference(s): ${bad.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}.`;
   return [title, ...lines, verdict, ''].join('\n');
 }

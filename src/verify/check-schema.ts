@@ -6,8 +6,10 @@ export const checkRowSchema = z.object({
   name: z.string(),
   rows: z.number(),
   orphans: z.number().nullable(),
-  /** Exact decimal text of the fingerprint sum. */
+  /** Exact decimal text of the fingerprint sum; null after finalize (the legacy integers are gone). */
   fingerprint: z.string().nullable(),
+  /** After finalize: the reference's foreign key, when it has one. */
+  foreignKey: z.enum(['valid', 'not valid', 'missing']).optional(),
 });
 
 /** A check before and now; an empty `differs` means nothing was lost or moved. */
@@ -16,7 +18,7 @@ export const checkDifferenceSchema = z.object({
   name: z.string(),
   before: checkRowSchema.nullable(),
   now: checkRowSchema.nullable(),
-  /** What differs, in words: "rows", "orphans", "fingerprint", "missing". */
+  /** What differs, in words: "rows", "orphans", "fingerprint", "foreign key", "missing". */
   differs: z.array(z.string()),
 });
 

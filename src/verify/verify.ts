@@ -4,6 +4,7 @@ import { findPlanRecord, loadChecks, saveChecks } from '../executor/bookkeeping.
 import { withRun } from '../executor/run-handle.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { readPlanFile } from '../render/plan-file.js';
+import { compareFinalized, runFinalizedChecks } from './finalized-checks.js';
 import { type CheckDifference, compareChecks, runChecks } from './run-checks.js';
 
 export interface VerifyOptions {
@@ -14,6 +15,8 @@ export interface VerifyOptions {
 export interface VerifyReport {
   plan: Plan;
   status: string;
+  /** `row-by-row` while the legacy integers exist; after finalize, rows, orphans and foreign keys only. */
+  scope: 'row-by-row' | 'finalized';
   differences: CheckDifference[];
   ok: boolean;
 }
@@ -35,10 +38,14 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
             `uuidmig apply first.`,
         );
       }
-      const now = await withDatabaseErrors(url, () => runChecks(conn, plan));
+      const finalized = record.status === 'finalized';
+      const now = await withDatabaseErrors(url, () =>
+        finalized ? runFinalizedChecks(conn, plan) : runChecks(conn, plan),
+      );
       await saveChecks(conn, plan.id, 'verify', now);
-      const differences = compareChecks(before, now);
-      return { plan, status: record.status, differences, ok: differences.every((d) => d.differs.length === 0) };
+      const differences = finalized ? compareFinalized(before, now) : compareChecks(before, now);
+      const ok = differences.every((d) => d.differs.length === 0);
+      return { plan, status: record.status, scope: finalized ? 'finalized' : 'row-by-row', differences, ok };
     },
     false,
   );

@@ -98,6 +98,10 @@ export async function runLifecycle(
         ]),
       ),
     );
+    // After finalize, verify checks what it still can: rows, orphans through the uuids, foreign keys.
+    const last = await verify({ plan: planFile, databaseUrl: db.url });
+    expect(last.scope).toBe('finalized');
+    expectNoDifferences(last.differences);
     await expect(rollback({ plan: planFile, databaseUrl: db.url })).rejects.toThrow(
       /was finalized: the legacy columns that map the uuids back to integers are gone, so it cannot be rolled back/,
     );

@@ -71,6 +71,22 @@ describe('verify', () => {
   });
 });
 
+describe('verify after finalize', () => {
+  test('checks rows, orphans and foreign keys, says the row-by-row proof ended, notices a dropped key', async () => {
+    await planFixture('self-reference');
+    for (const command of ['apply', 'finalize']) expect((await uuidmig(command)).code).toBe(0);
+    const ok = await uuidmig('verify');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('verify plan');
+    expect(ok.stdout).toMatch(/public\.users\.invited_by -> public\.users\.id\s+5\s+0 \/ 0\s+foreign key valid\s+ok/);
+    expect(ok.stdout).toContain('the row-by-row proof ended at finalize');
+    await db.sql`ALTER TABLE users DROP CONSTRAINT users_invited_by_fkey`;
+    const r = await uuidmig('verify');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/foreign key missing\s+DIFFERS \(foreign key\)/);
+  });
+});
+
 describe('a step that fails', () => {
   test('rolls its stage back (exit 4, statement and error printed), then apply resumes', async () => {
     await loadFixture(db.sql, 'relation-orphans');
