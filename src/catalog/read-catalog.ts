@@ -10,6 +10,7 @@ import type {
   IndexModel,
   KeyConstraint,
   PolicyModel,
+  RuleModel,
   TableModel,
   TableRef,
   TriggerModel,
@@ -30,6 +31,7 @@ const CATALOG_QUERIES = [
   'view_dependencies',
   'policies',
   'triggers',
+  'rules',
   'functions',
   'statistics',
 ];
@@ -93,6 +95,7 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
       rowSecurity: { enabled: Boolean(row.row_security), forced: Boolean(row.force_row_security) },
       policies: [],
       triggers: [],
+      rules: [],
       statistics: [],
       parent: (row.parent as TableRef | null) ?? null,
       isPartition: Boolean(row.is_partition),
@@ -143,6 +146,16 @@ function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): C
       enabled: row.enabled as TriggerModel['enabled'],
       onUpdate: Boolean(row.on_update),
       columns: row.columns as string[],
+    });
+  }
+  for (const row of r.rules!) {
+    tableOf(row)?.rules?.push({
+      name: String(row.name),
+      definition: String(row.definition),
+      enabled: row.enabled as RuleModel['enabled'],
+      event: row.event as RuleModel['event'],
+      instead: Boolean(row.instead),
+      uses: row.uses as ColumnRef[],
     });
   }
   const views = new Map<string, ViewModel>();

@@ -31,6 +31,15 @@ const policySchema = z.object({
   uses: z.array(columnRefSchema),
 });
 
+const ruleSchema = z.object({
+  name: z.string(),
+  definition: z.string(),
+  enabled: z.enum(['O', 'D', 'R', 'A']),
+  event: z.enum(['SELECT', 'INSERT', 'UPDATE', 'DELETE']),
+  instead: z.boolean(),
+  uses: z.array(columnRefSchema),
+});
+
 const triggerSchema = z.object({
   name: z.string(),
   definition: z.string(),
@@ -82,6 +91,7 @@ export const tableSchema = tableRefSchema.extend({
   rowSecurity: z.object({ enabled: z.boolean(), forced: z.boolean() }).optional(),
   policies: z.array(policySchema).optional(),
   triggers: z.array(triggerSchema).optional(),
+  rules: z.array(ruleSchema).optional(),
   parent: tableRefSchema.nullable().optional(),
   isPartition: z.boolean().optional(),
   partitionKey: z.array(z.string()).optional(),

@@ -56,6 +56,19 @@ export interface TriggerModel {
   columns: string[];
 }
 
+/** A rule (CREATE RULE) on a table: it fires for every matching write, the migration's own included. */
+export interface RuleModel {
+  name: string;
+  /** pg_get_ruledef(): the whole CREATE RULE statement. */
+  definition: string;
+  /** pg_rewrite.ev_enabled: O (on), D (disabled), R (replica), A (always). */
+  enabled: 'O' | 'D' | 'R' | 'A';
+  event: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+  instead: boolean;
+  /** Every column its condition and actions read (any table). */
+  uses: ColumnRef[];
+}
+
 export interface FunctionModel {
   schema: string;
   name: string;
@@ -123,6 +136,7 @@ export interface TableModel extends TableRef {
   rowSecurity?: { enabled: boolean; forced: boolean };
   policies?: PolicyModel[];
   triggers?: TriggerModel[];
+  rules?: RuleModel[];
   /** A partition or an inheritance child: its parent. */
   parent?: TableRef | null;
   isPartition?: boolean;

@@ -1,5 +1,5 @@
 import { deriveName, ORPHAN_SUFFIX, RETIRED_SUFFIX, SHADOW_SUFFIX } from '../db/derived-names.js';
-import type { CatalogSnapshot, ColumnModel, TableModel, ViewModel } from '../model/types.js';
+import type { CatalogSnapshot, ColumnModel, RuleModel, TableModel, ViewModel } from '../model/types.js';
 import { columnKey, compareText, tableKey } from '../model/types.js';
 import type { Component, KeyConversion, ReferenceWork } from '../model/work.js';
 import type { OrphanPolicy } from './plan-schema.js';
@@ -27,6 +27,8 @@ export interface ComponentChanges {
   references: ReferenceWork[];
   /** Views that read a converting column, directly or through another view: drop order. */
   views: ViewModel[];
+  /** Rules, on any table, that read a converting column: they bind columns by number, like views. */
+  rules: { table: TableModel; rule: RuleModel }[];
 }
 
 export interface ChangeInput {
@@ -93,12 +95,18 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
       compareText(tableKey(a.table), tableKey(b.table)) ||
       a.table.columns.indexOf(a.column) - b.table.columns.indexOf(b.column),
   );
+  const converting = new Set(changes.map((c) => columnKey(c.table, c.column.name)));
   return {
     component,
     tables,
     changes,
     references,
-    views: dependentViews(input.catalog.views, new Set(changes.map((c) => columnKey(c.table, c.column.name)))),
+    views: dependentViews(input.catalog.views, converting),
+    rules: input.catalog.tables.flatMap((table) =>
+      (table.rules ?? [])
+        .filter((rule) => rule.uses.some((u) => converting.has(columnKey(u, u.column))))
+        .map((rule) => ({ table, rule })),
+    ),
   };
 }
 

@@ -3,10 +3,10 @@ import { referencedTable, tableKey } from '../model/types.js';
 import type { Component, Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
 import { planBackfill } from './backfill-stage.js';
-import { silenceTriggers, withoutForcedRowSecurity } from './bound-objects.js';
 import { componentChanges } from './component-changes.js';
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
+import { holdOff, withoutForcedRowSecurity } from './hold-off.js';
 import { type OrphanPolicy, PLAN_FORMAT_VERSION, type Plan, type Stage, type Strategy } from './plan-schema.js';
 import { planRewrite } from './rewrite-stage.js';
 import { stage } from './step.js';
@@ -74,7 +74,7 @@ export function planMigration(input: PlanInput): Plan {
         'expand',
         slug,
         component.id,
-        withoutForcedRowSecurity(changes.tables, silenceTriggers(changes.tables, planExpand(changes), fire)),
+        withoutForcedRowSecurity(changes.tables, holdOff(changes.tables, planExpand(changes), fire)),
       ),
     );
     stages.push(
@@ -83,7 +83,7 @@ export function planMigration(input: PlanInput): Plan {
         'backfill',
         slug,
         component.id,
-        withoutForcedRowSecurity(changes.tables, silenceTriggers(changes.tables, planBackfill(changes), fire)),
+        withoutForcedRowSecurity(changes.tables, holdOff(changes.tables, planBackfill(changes), fire)),
       ),
     );
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
@@ -158,9 +158,11 @@ function touchedCatalog(catalog: CatalogSnapshot, work: Work): CatalogSnapshot {
       }
     }
   }
+  // Tables outside the components whose rules read them: those rules are rebuilt too.
+  const readsTouched = (t: TableModel) => (t.rules ?? []).some((r) => r.uses.some((u) => touched.has(tableKey(u))));
   return {
     ...catalog,
-    tables: catalog.tables.filter((t) => touched.has(tableKey(t))),
+    tables: catalog.tables.filter((t) => touched.has(tableKey(t)) || readsTouched(t)),
     views: catalog.views.filter((v) => views.has(tableKey(v))),
   };
 }

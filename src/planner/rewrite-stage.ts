@@ -1,17 +1,11 @@
 import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, referencedTable, tableKey } from '../model/types.js';
-import {
-  type BoundObjects,
-  boundObjects,
-  columnAttributes,
-  dropBound,
-  rebuildBound,
-  silenceTriggers,
-  withoutForcedRowSecurity,
-} from './bound-objects.js';
+import { type BoundObjects, boundObjects } from './bound-objects.js';
+import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
+import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 import { legacyUnique, swapColumn } from './swap-stage.js';
@@ -121,16 +115,7 @@ export function planRewrite(
       rewritten.length === 1 ? rewritten[0]! : null,
     ),
     ...separate,
-    ...withoutForcedRowSecurity(
-      rewritten,
-      silenceTriggers(
-        rewritten,
-        load,
-        fireTriggers,
-        bound.triggers.map((b) => b.trigger),
-        true,
-      ),
-    ),
+    ...withoutForcedRowSecurity(rewritten, holdOff(rewritten, load, fireTriggers, rebuiltOf(bound), true)),
     ...rebuildBound(
       bound,
       'uuid',

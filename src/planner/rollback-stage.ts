@@ -1,14 +1,9 @@
 import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
-import {
-  boundObjects,
-  dropBound,
-  legacyUniqueName,
-  rebuildBound,
-  silenceTriggers,
-  withoutForcedRowSecurity,
-} from './bound-objects.js';
+import { boundObjects, legacyUniqueName } from './bound-objects.js';
+import { dropBound, rebuildBound } from './bound-steps.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
@@ -28,11 +23,11 @@ export function planRollback(c: ComponentChanges, fireTriggers = false): StepDra
     ...dropBound({ ...bound, keys: [...bound.keys, ...legacyUniques] }, bound.declaredForeignKeys),
     ...withoutForcedRowSecurity(
       c.tables,
-      silenceTriggers(
+      holdOff(
         c.tables,
         restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)),
         fireTriggers,
-        bound.triggers.map((b) => b.trigger),
+        rebuiltOf(bound),
       ),
     ),
     ...c.changes.flatMap(unswapColumn),

@@ -1,6 +1,7 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import { type TableModel, tableKey } from '../model/types.js';
-import { boundObjects, columnAttributes, dropBound, legacyUniqueName, rebuildBound } from './bound-objects.js';
+import { boundObjects, legacyUniqueName } from './bound-objects.js';
+import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
 import { columnList } from './sql-text.js';

@@ -2,7 +2,8 @@ import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent } from '../db/quote.js';
 import { columnKey, displayTable, sameTable, type TableModel, tableKey } from '../model/types.js';
 import type { Finding } from '../model/work.js';
-import { boundObjects, policySql } from '../planner/bound-objects.js';
+import { boundObjects } from '../planner/bound-objects.js';
+import { policySql } from '../planner/bound-steps.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 
@@ -71,6 +72,19 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
         what: `Trigger ${trigger.name} (${trigger.definition})`,
         reads: reads(table, trigger.columns),
         sql: (p, printed) => trigger.definition.replace(` ON ${printed} `, ` ON ${p} `),
+      });
+    }
+    // A rule on a converting table that reads only that table's converting columns: its actions run on
+    // uuid values from now on (`INSERT INTO audit VALUES (new.author_id)` into an integer column fails).
+    // One that reads other converting tables is left to the DDL check, like such a policy.
+    for (const { table, rule } of bound.rules) {
+      if (!changes.tables.some((t) => sameTable(t, table))) continue;
+      if (rule.uses.some((u) => converting.has(columnKey(u, u.column)) && !sameTable(u, table))) continue;
+      const read = rule.uses.filter((u) => sameTable(u, table) && converting.has(columnKey(u, u.column)));
+      entry(table).probes.push({
+        what: `Rule ${rule.name}`,
+        reads: [...new Set(read.map((u) => u.column))],
+        sql: (p, printed) => rule.definition.replace(`ON ${rule.event} TO ${printed}`, `ON ${rule.event} TO ${p}`),
       });
     }
   }

@@ -26,15 +26,20 @@ export function readGolden(name: string, file: string, actual: string): string {
   const chain =
     version >= 16 ? [...Array(version - 15).keys()].map((i) => named(version - i)) : version === 14 ? [named(14)] : [];
   const inherited = () => [...chain, target].find((f) => fs.existsSync(f));
-  if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(target)) {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    if (!chain.length || !fs.existsSync(target)) fs.writeFileSync(target, actual);
-    else {
-      const own = chain[0]!;
-      fs.rmSync(own, { force: true });
-      const fallback = inherited()!;
-      if (fs.readFileSync(fallback, 'utf8') !== actual) fs.writeFileSync(own, actual);
-    }
+  if (process.env.UPDATE_GOLDEN !== '1') {
+    // A missing golden file is a failure, never a pass: write it deliberately, then read it.
+    const found = inherited();
+    if (!found)
+      throw new Error(`No golden file ${target}: run UPDATE_GOLDEN=1 npm test, then read it before committing.`);
+    return fs.readFileSync(found, 'utf8');
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  if (!chain.length || !fs.existsSync(target)) fs.writeFileSync(target, actual);
+  else {
+    const own = chain[0]!;
+    fs.rmSync(own, { force: true });
+    const fallback = inherited()!;
+    if (fs.readFileSync(fallback, 'utf8') !== actual) fs.writeFileSync(own, actual);
   }
   return fs.readFileSync(inherited()!, 'utf8');
 }

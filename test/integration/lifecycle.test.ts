@@ -162,6 +162,44 @@ describe('the whole journey, row for row', () => {
     });
   });
 
+  for (const strategy of ['rewrite', 'update'] as const) {
+    test(`rules are carried, never fire for the migration's writes, and keep their state (${strategy})`, async () => {
+      await runLifecycle(
+        db,
+        'rules',
+        'fail',
+        async () => {
+          // The reload did not fire the audit rule or the routing rule, and the backfill not the UPDATE rule.
+          const counts = await db.sql`SELECT (SELECT count(*)::int FROM parent_log) AS log,
+            (SELECT count(*)::int FROM events_archive) AS archived,
+            (SELECT count(*)::int FROM name_changes) AS renamed`;
+          expect(counts[0]).toEqual({ log: 4, archived: 2, renamed: 0 });
+          const rules = await db.sql`SELECT rulename, ev_enabled FROM pg_rewrite WHERE rulename <> '_RETURN'
+            AND ev_class::regclass::text IN ('children', 'events', 'parents') ORDER BY 1`;
+          expect(rules.map((r) => [r.rulename, r.ev_enabled])).toEqual([
+            ['children_log', 'O'],
+            ['events_route_old', 'O'],
+            ['parents_deleted', 'D'],
+            ['parents_renamed', 'O'],
+          ]);
+          // ...and they work for the application's writes, on the uuid columns.
+          const [ada] = await db.sql`SELECT id FROM parents WHERE name = 'ada'`;
+          await db.sql`INSERT INTO children (parent_id, note) VALUES (${ada!.id}, 'new')`;
+          await db.sql`INSERT INTO events (parent_id, kind) VALUES (${ada!.id}, 'old')`;
+          const [logged] = await db.sql`SELECT parent_ref FROM parent_log WHERE note = 'new'`;
+          expect(logged!.parent_ref).toBe(ada!.id);
+          const [routed] = await db.sql`SELECT count(*)::int AS n FROM events_archive WHERE parent_id = ${ada!.id}`;
+          expect(routed!.n).toBe(1);
+          // Undo the application's writes.
+          await db.sql`DELETE FROM children WHERE note = 'new'`;
+          await db.sql`DELETE FROM parent_log WHERE note = 'new'`;
+          await db.sql`DELETE FROM events_archive WHERE ctid = (SELECT max(ctid) FROM events_archive)`;
+        },
+        strategy,
+      );
+    });
+  }
+
   // The update strategy (add, UPDATE, swap) stays available, and inheritance components use it.
   for (const fixture of ['self-reference', 'composite-fk', 'partitioned', 'hostile-names']) {
     test(`${fixture} with --strategy update`, async () => {

@@ -25,6 +25,7 @@ const cases = [
   'partitioned',
   'inheritance',
   'cycle-components',
+  'rules',
   'hostile-names',
   'no-pk',
 ] as const;

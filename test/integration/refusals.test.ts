@@ -33,6 +33,7 @@ test('each object that cannot become uuid-ready is refused in one sentence', asy
     ['not-uuid-ready', 'public.posts', ['author_id']],
     ['not-uuid-ready', 'public.posts', ['author_id']],
     ['not-uuid-ready', 'public.posts', ['author_id']],
+    ['not-uuid-ready', 'public.posts', ['author_id']],
   ]);
   expect(result.blockers.map((b) => b.message)).toEqual([
     'Partition public.events_2026 of public.events has its own index events_2026_user on a converting column, ' +
@@ -55,6 +56,8 @@ test('each object that cannot become uuid-ready is refused in one sentence', asy
     'Trigger posts_positive (CREATE TRIGGER posts_positive BEFORE INSERT ON public.posts FOR EACH ROW ' +
       'WHEN ((new.author_id > 0)) EXECUTE FUNCTION public.noop()) on public.posts cannot hold once author_id is uuid ' +
       '(operator does not exist: uuid > integer); drop or rewrite it before the migration.',
+    'Rule posts_log on public.posts cannot hold once author_id is uuid ' +
+      '(column "author" is of type integer but expression is of type uuid); drop or rewrite it before the migration.',
   ]);
   expect(result.plan.warnings.map((w) => w.message)).toEqual([
     'Function public.posts_by(author integer): its body mentions posts.author_id; ' +
@@ -79,7 +82,7 @@ test('through the CLI: exit 1, nothing written, the database untouched', async (
     dir,
   ]);
   expect(r.code).toBe(1);
-  expect(r.stderr).toBe('uuidmig: The plan is blocked by 8 problem(s) listed above; nothing was written.\n');
+  expect(r.stderr).toBe('uuidmig: The plan is blocked by 9 problem(s) listed above; nothing was written.\n');
   expect(r.stdout).toContain('Blocking problems (nothing was written)');
   expect(fs.readdirSync(dir)).toEqual([]);
   expect(catalogHash(await readCatalog(db.sql))).toBe(before);
