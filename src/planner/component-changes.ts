@@ -18,6 +18,11 @@ export interface ColumnChange {
   fillFrom: ReferenceWork | null;
   /** reference with orphans under --orphans null|keep: the column that keeps their old values. */
   orphanColumn: string | null;
+  /**
+   * key without a default (the application supplied its ids): the sequence its legacy column gets, so
+   * rows inserted after apply still get an integer and rollback stays exact.
+   */
+  legacySequence: string | null;
 }
 
 export interface ComponentChanges {
@@ -52,6 +57,14 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
     names.add(name);
     return name;
   };
+  // Sequences share their schema's namespace with tables and indexes: the component's are avoided (a
+  // clash with another relation fails the DDL check at plan time).
+  const relations = new Set(tables.flatMap((t) => [t.name, ...t.indexes.map((i) => i.name)]));
+  const sequenceName = (table: TableModel, legacy: string) => {
+    const name = deriveName(`${table.name}_${legacy}`, '_seq', relations);
+    relations.add(name);
+    return name;
+  };
   const changes: ColumnChange[] = [];
   for (const conversion of input.conversions.filter((c) => inComponent.has(tableKey(c.table)))) {
     const table = byKey.get(tableKey(conversion.table))!;
@@ -65,6 +78,7 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
       newDefault: conversion.newDefault,
       fillFrom: null,
       orphanColumn: null,
+      legacySequence: column.default === null && !column.identity ? sequenceName(table, conversion.legacyColumn) : null,
     });
   }
   const seen = new Set<string>();
@@ -87,6 +101,7 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
         newDefault: null,
         fillFrom: ref,
         orphanColumn: hasOrphans ? reserve(table, name, ORPHAN_SUFFIX) : null,
+        legacySequence: null,
       });
     }
   }

@@ -8,7 +8,7 @@ import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
-import { legacyUnique, swapColumn } from './swap-stage.js';
+import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
 
 /**
  * The offline fast path, in one transaction per component: every row is written once through hash
@@ -122,6 +122,7 @@ export function planRewrite(
       c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)),
       [...bound.declaredForeignKeys, ...bound.externalForeignKeys],
     ),
+    ...c.changes.flatMap(legacySequence),
     // (No ANALYZE here: the load counts as new rows, so autovacuum analyzes the tables right after.)
     step(
       'drop',

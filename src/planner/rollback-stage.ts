@@ -124,6 +124,26 @@ function unswapColumn(change: ColumnChange): StepDraft[] {
       change.table,
     ),
   ];
+  if (change.legacySequence) {
+    // The key had no default before apply: it gets none back, and the sequence apply made goes.
+    const sequence = qualify(change.table.schema, change.legacySequence);
+    steps.push(
+      step(
+        'column',
+        `${column.name} has no default again`,
+        `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(column.name)} DROP DEFAULT`,
+        'ACCESS EXCLUSIVE',
+        change.table,
+      ),
+      step(
+        'drop',
+        `drop the sequence apply made for ${change.keepAs}`,
+        `DROP SEQUENCE ${sequence}`,
+        'ACCESS EXCLUSIVE',
+        change.table,
+      ),
+    );
+  }
   if (change.role === 'reference') {
     if (column.notNull)
       steps.push(

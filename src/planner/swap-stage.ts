@@ -1,4 +1,4 @@
-import { qualify, quoteIdent } from '../db/quote.js';
+import { qualify, qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js';
 import { type TableModel, tableKey } from '../model/types.js';
 import { boundObjects, legacyUniqueName } from './bound-objects.js';
 import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
@@ -26,6 +26,7 @@ export function planSwap(c: ComponentChanges): StepDraft[] {
       c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)),
       bound.declaredForeignKeys,
     ),
+    ...c.changes.flatMap(legacySequence),
   ];
 }
 
@@ -131,4 +132,40 @@ export function legacyUnique(change: ColumnChange, tables: TableModel[]): StepDr
     'ACCESS EXCLUSIVE',
     change.table,
   );
+}
+
+/**
+ * A key the application supplied (no default, no identity): its legacy column gets a sequence starting
+ * after the largest value, owned by the column (finalize drops them together), so rows inserted after
+ * apply still get an integer there and rollback can give every row its key back.
+ */
+export function legacySequence(change: ColumnChange): StepDraft[] {
+  if (!change.legacySequence) return [];
+  const t = qualifyTable(change.table);
+  const legacy = quoteIdent(change.keepAs);
+  const sequence = qualify(change.table.schema, change.legacySequence);
+  const what = `${change.keepAs} gets a sequence of its own (${change.column.name} had no default)`;
+  return [
+    step(
+      'column',
+      what,
+      `CREATE SEQUENCE ${sequence} AS ${change.column.type} OWNED BY ${t}.${legacy}`,
+      'NONE',
+      change.table,
+    ),
+    step(
+      'column',
+      `the sequence starts after the largest ${change.keepAs}`,
+      `SELECT setval(${quoteLiteral(sequence)}, coalesce(max(${legacy}), 0) + 1, false) FROM ${t}`,
+      'ACCESS SHARE',
+      change.table,
+    ),
+    step(
+      'column',
+      `rows inserted from now on get their ${change.keepAs} from it`,
+      `ALTER TABLE ${t} ALTER COLUMN ${legacy} SET DEFAULT nextval(${quoteLiteral(sequence)}::regclass)`,
+      'ACCESS EXCLUSIVE',
+      change.table,
+    ),
+  ];
 }

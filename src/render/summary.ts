@@ -1,4 +1,4 @@
-import { displayColumn, displayTable } from '../model/types.js';
+import { displayColumn, displayTable, sameTable } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { LOCK_LEVELS, type Plan } from '../planner/plan-schema.js';
 
@@ -48,7 +48,7 @@ export function renderSummary(plan: Plan, blockers: Finding[] = [], options: { v
           plan.conversions.map((c) => [
             displayColumn(c.table, c.column),
             `${c.fromType} -> uuid`,
-            `keeps ${c.legacyColumn}`,
+            keeps(plan, c),
             rows(c.estimatedRows),
             c.newDefault ? `default ${c.newDefault}` : 'no default',
           ]),
@@ -91,6 +91,16 @@ export function renderSummary(plan: Plan, blockers: Finding[] = [], options: { v
     out.push(...table(plan.stages.map((s) => [s.id, s.name, `${s.steps.length} statements`, locksOf(s.steps)])));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Where the old integer goes; a key the application supplied says that its legacy column gets a sequence. */
+function keeps(plan: Plan, c: Plan['conversions'][number]): string {
+  const table = plan.catalog.tables.find((t) => sameTable(t, c.table));
+  const column = table?.columns.find((col) => col.name === c.column);
+  const supplied = column && column.default === null && !column.identity;
+  return supplied
+    ? `keeps ${c.legacyColumn} (with a new sequence: ${c.column} had no default)`
+    : `keeps ${c.legacyColumn}`;
 }
 
 function modeOf(r: Plan['references'][number], blockers: Finding[]): string {

@@ -163,6 +163,25 @@ describe('the whole journey, row for row', () => {
   });
 
   for (const strategy of ['rewrite', 'update'] as const) {
+    test(`application-supplied keys: legacy columns get a sequence past the largest value (${strategy})`, async () => {
+      await runLifecycle(
+        db,
+        'app-supplied-keys',
+        'fail',
+        async () => {
+          // The application now inserts with uuids only: the legacy integers come from the new sequences.
+          const [artist] = await db.sql`INSERT INTO artists (name) VALUES ('dora') RETURNING artist_id, legacy_id`;
+          expect(artist!.legacy_id).toBe(43);
+          const [album] = await db.sql`INSERT INTO albums (artist_id, title) VALUES (${artist!.artist_id}, 'fourth')
+            RETURNING legacy_id`;
+          expect(album!.legacy_id).toBe(3000000001n);
+          await db.sql`DELETE FROM albums WHERE title = 'fourth'`;
+          await db.sql`DELETE FROM artists WHERE name = 'dora'`;
+        },
+        strategy,
+      );
+    });
+
     test(`rules are carried, never fire for the migration's writes, and keep their state (${strategy})`, async () => {
       await runLifecycle(
         db,

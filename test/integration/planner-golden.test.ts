@@ -26,6 +26,7 @@ const cases = [
   'inheritance',
   'cycle-components',
   'rules',
+  'app-supplied-keys',
   'hostile-names',
   'no-pk',
 ] as const;
