@@ -1,4 +1,5 @@
--- Columns with their exact types, defaults, identity and owned sequences.
+-- Columns with their exact types, defaults, identity and owned sequences, and whether a column comes
+-- from a parent (a partition's or an inheritance child's: it changes with the parent).
 SELECT n.nspname AS schema,
        c.relname AS table,
        a.attname AS name,
@@ -7,6 +8,7 @@ SELECT n.nspname AS schema,
        pg_get_expr(d.adbin, d.adrelid) AS "default",
        a.attidentity AS identity,
        a.attgenerated <> '' AS generated,
+       a.attinhcount > 0 AS inherited,
        pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS owned_sequence,
        col_description(a.attrelid, a.attnum) AS comment,
        ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable)

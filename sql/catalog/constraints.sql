@@ -1,5 +1,6 @@
 -- Primary keys, unique, check, exclusion and foreign key constraints, columns in their declared order.
--- Constraints inherited by partitions (conparentid <> 0) belong to their parent and are skipped.
+-- Constraints inherited by partitions (conparentid <> 0) and checks inherited by inheritance children
+-- (coninhcount > 0, not declared on the child too) belong to their parent and are skipped.
 SELECT n.nspname AS schema,
        c.relname AS table,
        con.conname AS name,
@@ -28,6 +29,7 @@ LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
   AND con.conparentid = 0
+  AND NOT (con.coninhcount > 0 AND NOT con.conislocal)
   AND c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'uuidmig')
   AND n.nspname NOT LIKE 'pg\_toast%'

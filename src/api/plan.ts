@@ -3,7 +3,7 @@ import { readCatalog } from '../catalog/read-catalog.js';
 import { connect, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { findWork } from '../model/find-work.js';
-import type { DrizzleSchemaModel } from '../model/types.js';
+import { type DrizzleSchemaModel, tableKey } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { planMigration } from '../planner/plan-migration.js';
 import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
@@ -14,10 +14,12 @@ import { probeUuidRebuilds } from '../preflight/uuid-probe.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
 import { loadDrizzleSchema } from '../schema/load-schema.js';
+import { resolveLegacySpecs } from './legacy-specs.js';
 import { type InputOptions, resolveInputs } from './resolve-inputs.js';
 
 export interface PlanOptions extends InputOptions {
-  legacyColumn?: string;
+  /** `legacy_id` for every table, `posts=old_id` for one (repeatable, as --legacy-column is). */
+  legacyColumn?: string | string[];
   orphans?: OrphanPolicy;
   /** Let the user's triggers fire for the migration's own writes. */
   fireTriggers?: boolean;
@@ -41,7 +43,7 @@ export interface PlanResult {
 interface Settings {
   fireTriggers: boolean;
   strategy: Strategy;
-  legacyColumn: string;
+  legacyColumn: string[];
   orphans: OrphanPolicy;
   name: string;
   schemaFilter: string[];
@@ -55,7 +57,7 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   const settings = {
     strategy: options.strategy ?? 'rewrite',
     fireTriggers: options.fireTriggers ?? false,
-    legacyColumn: options.legacyColumn ?? 'legacy_id',
+    legacyColumn: [options.legacyColumn ?? []].flat(),
     orphans: options.orphans ?? 'fail',
     name: options.name ?? 'uuid_keys',
     now: options.now ?? new Date(),
@@ -93,16 +95,17 @@ async function inspect(
   s: Settings,
 ): Promise<{ plan: Plan; blockers: Finding[] }> {
   const catalog = await readCatalog(sql, { schemas: s.schemaFilter });
-  const work = findWork(catalog, schema, { legacyColumn: s.legacyColumn });
-  // A reference whose mapping is lost has nothing to join through: it is already a blocker.
-  const lost = new Set(work.blockers.map((b) => b.reference));
+  const legacy = resolveLegacySpecs(s.legacyColumn, catalog);
+  const work = findWork(catalog, schema, { legacyColumn: legacy.default, legacyColumns: legacy.perTable });
+  // A parent whose mapping is lost has nothing to join through: it is already a blocker.
+  const lost = new Set(work.blockers.filter((b) => b.kind === 'lost-mapping').map((b) => tableKey(b.table)));
   const orphans = await countOrphans(
     sql,
-    work.references.filter((r) => !lost.has(r.id)),
+    work.references.filter((r) => !lost.has(tableKey(r.parent))),
   );
   const blockers = [
     ...work.blockers,
-    ...(await checkLegacyKeys(sql, work.references, s.legacyColumn)),
+    ...(await checkLegacyKeys(sql, work.references, lost)),
     ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
   ];
   const plan = planMigration({
@@ -111,7 +114,8 @@ async function inspect(
     work,
     orphans,
     options: {
-      legacyColumn: s.legacyColumn,
+      legacyColumn: legacy.default,
+      legacyColumns: legacy.perTable,
       orphans: s.orphans,
       name: s.name,
       fireTriggers: s.fireTriggers,

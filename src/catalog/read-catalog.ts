@@ -221,6 +221,7 @@ function toColumn(row: Row): ColumnModel {
     comment: row.comment === null ? null : String(row.comment),
     grants: (row.grants as string[]).map(toGrant),
     generatedFrom: row.generated_from as string[],
+    inherited: Boolean(row.inherited),
   };
 }
 

@@ -31,6 +31,7 @@ export function registerFinalize(program: Command, io: CliIo): void {
           planId: report.plan.id,
           stages: report.stages,
           dropped: report.dropped.map((d) => ({ table: displayTable(d.table), column: d.column })),
+          kept: report.kept.map((k) => ({ table: displayTable(k.table), column: k.column })),
         });
         return;
       }
@@ -38,5 +39,10 @@ export function registerFinalize(program: Command, io: CliIo): void {
       io.stdout(`Finalized plan ${report.plan.id}: dropped ${count} column(s); rollback is no longer possible.\n`);
       io.stdout(stageTimes(report.stages, labels));
       for (const d of report.dropped) io.stdout(`  dropped ${displayColumn(d.table, d.column)}\n`);
+      for (const k of report.kept) {
+        const why =
+          'it held the old ids before this plan (the repair joined through it); drop it once nothing reads it';
+        io.stdout(`  kept ${displayColumn(k.table, k.column)}: ${why}\n`);
+      }
     });
 }

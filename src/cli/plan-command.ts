@@ -8,7 +8,7 @@ import { type CliIo, writeJson } from './io.js';
 import { type CommonOptions, commonOptions } from './options.js';
 
 interface PlanFlags extends CommonOptions {
-  legacyColumn: string;
+  legacyColumn: string[];
   orphans: OrphanPolicy;
   out?: string;
   name: string;
@@ -19,7 +19,12 @@ interface PlanFlags extends CommonOptions {
 export function registerPlan(program: Command, io: CliIo): void {
   commonOptions(program.command('plan'))
     .description('read the Drizzle schema and the live catalog, write a plan and its SQL migrations')
-    .option('--legacy-column <name>', 'column that keeps the old integer key', 'legacy_id')
+    .option(
+      '--legacy-column <name>',
+      'column that keeps the old integer key (default legacy_id); table=name for one table; repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--orphans <policy>', 'rows whose reference has no parent: fail, null or keep', 'fail')
     .option(
       '--strategy <name>',

@@ -16,7 +16,7 @@ interface RehearseFlags {
   force?: boolean;
   jobs: string;
   orphans: OrphanPolicy;
-  legacyColumn: string;
+  legacyColumn: string[];
   out: string;
   json?: boolean;
 }
@@ -33,7 +33,12 @@ export function registerRehearse(program: Command, io: CliIo): void {
     .option('--force', 'replace the contents of a non-empty staging database')
     .option('--jobs <n>', 'parallel pg_restore jobs', '1')
     .option('--orphans <policy>', 'rows whose reference has no parent: fail, null or keep', 'fail')
-    .option('--legacy-column <name>', 'column that keeps the old integer key', 'legacy_id')
+    .option(
+      '--legacy-column <name>',
+      'column that keeps the old integer key (default legacy_id); table=name for one table; repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--out <dir>', 'folder that receives rehearsals/<timestamp>/', '.')
     .option('--json', 'print the report as JSON on stdout')
     .option('--verbose', 'print stack traces with errors')

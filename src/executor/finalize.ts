@@ -1,6 +1,6 @@
 import { withDatabaseErrors } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
-import { columnKey } from '../model/types.js';
+import { columnKey, type TableRef } from '../model/types.js';
 import { type FinalizeDrop, finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
@@ -24,6 +24,18 @@ export interface FinalizeReport {
   stages: StageTiming[];
   /** The columns finalize dropped. */
   dropped: FinalizeDrop[];
+  /** Repairs: the parents' columns that held the old ids before this plan; finalize leaves them be. */
+  kept: { table: TableRef; column: string }[];
+}
+
+/** The mapping columns of repaired parents: they existed before the plan, so finalize keeps them. */
+function repairMappings(plan: Plan): FinalizeReport['kept'] {
+  const kept = new Map<string, FinalizeReport['kept'][number]>();
+  for (const ref of plan.references.filter((r) => r.mode === 'repair')) {
+    const column = ref.joinColumns[ref.columns.indexOf(ref.convertColumns[0]!)]!;
+    kept.set(columnKey(ref.parent, column), { table: ref.parent, column });
+  }
+  return [...kept.values()];
 }
 
 /**
@@ -95,7 +107,7 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
         run: () =>
           guard(async () => {
             await setStatus(conn, plan.id, 'finalized');
-            return { plan, stages: timings, dropped };
+            return { plan, stages: timings, dropped, kept: repairMappings(plan) };
           }),
       },
       close: () => handle.close(),

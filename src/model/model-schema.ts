@@ -19,6 +19,7 @@ export const columnSchema = z.object({
   comment: z.string().nullable().optional(),
   grants: z.array(grantSchema).optional(),
   generatedFrom: z.array(z.string()).optional(),
+  inherited: z.boolean().optional(),
 });
 
 const policySchema = z.object({

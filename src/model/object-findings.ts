@@ -1,3 +1,4 @@
+import { descendantsOf } from './inheritance.js';
 import type { CatalogSnapshot, TableRef } from './types.js';
 import { columnKey, displayColumn, displayTable, isIntegerType, tableKey } from './types.js';
 import type { Finding, KeyConversion, ReferenceWork } from './work.js';
@@ -21,6 +22,10 @@ export function objectFindings(
     ...references.flatMap((r) => r.convertColumns.map((column) => ({ table: r.child, column }))),
   ];
   const touchedTables = new Set(convertingColumns.map((c) => tableKey(c.table)));
+  // Partitions and inheritance children change with their parents: their objects are carried too.
+  for (const table of catalog.tables.filter((t) => touchedTables.has(tableKey(t)))) {
+    for (const child of descendantsOf(catalog.tables, table)) touchedTables.add(tableKey(child));
+  }
   const blockers: Finding[] = [];
   const warnings: Finding[] = [];
   const byKey = new Map(catalog.tables.map((t) => [tableKey(t), t]));
@@ -50,33 +55,6 @@ export function objectFindings(
           `${displayTable(table)} is partitioned by ${keyed.join(', ')}, which becomes uuid, and partition bounds ` +
           `cannot change type; repartition by another column first.`,
       });
-    }
-    // A partition or inheritance child shares its parent's columns; its own keys and indexes are not rebuilt.
-    const parent = table.parent ? byKey.get(tableKey(table.parent)) : undefined;
-    if (parent && touchedTables.has(tableKey(parent))) {
-      const parentConverting = (column: string) => converting.has(columnKey(parent, column));
-      const own = [
-        ...table.indexes
-          .filter((i) => !i.backsConstraint && !i.inherited && i.columns.some(parentConverting))
-          .map((i) => `index ${i.name}`),
-        ...[table.primaryKey, ...table.uniques, ...(table.exclusions ?? [])]
-          .filter((k) => k?.columns.some(parentConverting))
-          .map((k) => `constraint ${k!.name}`),
-        ...table.checks.filter((c) => c.columns.some(parentConverting)).map((c) => `constraint ${c.name}`),
-        ...table.foreignKeys.filter((f) => f.columns.some(parentConverting)).map((f) => `foreign key ${f.name}`),
-      ];
-      if (own.length) {
-        blockers.push({
-          kind: table.isPartition ? 'partition-own-objects' : 'inheritance-own-objects',
-          table,
-          columns: [],
-          message:
-            `${table.isPartition ? 'Partition' : 'Inheritance child'} ${displayTable(table)} of ` +
-            `${displayTable(parent)} has its own ${own.join(', ')} on a converting column, which uuidmig does not ` +
-            `rebuild on children; move ${own.length === 1 ? 'it' : 'them'} to the parent or drop ` +
-            `${own.length === 1 ? 'it' : 'them'} first.`,
-        });
-      }
     }
     for (const policy of table.policies ?? []) {
       const reads = policy.uses.filter((u) => converting.has(columnKey(u, u.column)));

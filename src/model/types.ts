@@ -26,6 +26,8 @@ export interface ColumnModel {
   grants?: GrantModel[];
   /** For a generated column: the columns its expression reads. */
   generatedFrom?: string[];
+  /** Comes from a parent table (a partition's or an inheritance child's column): it changes with it. */
+  inherited?: boolean;
 }
 
 export interface GrantModel {

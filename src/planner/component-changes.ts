@@ -1,4 +1,5 @@
 import { deriveName, ORPHAN_SUFFIX, RETIRED_SUFFIX, SHADOW_SUFFIX } from '../db/derived-names.js';
+import { definingTable, descendantsOf, tablesByKey } from '../model/inheritance.js';
 import type { CatalogSnapshot, ColumnModel, RuleModel, TableModel, ViewModel } from '../model/types.js';
 import { columnKey, compareText, tableKey } from '../model/types.js';
 import type { Component, KeyConversion, ReferenceWork } from '../model/work.js';
@@ -34,7 +35,23 @@ export interface ComponentChanges {
   views: ViewModel[];
   /** Rules, on any table, that read a converting column: they bind columns by number, like views. */
   rules: { table: TableModel; rule: RuleModel }[];
+  /**
+   * Partitions and inheritance children of the component's tables, with the columns they take from a
+   * converting column: those change with the parent, and the child's own keys, indexes and foreign keys
+   * on them are carried like the parent's.
+   */
+  children: { table: TableModel; columns: string[] }[];
 }
+
+/**
+ * A NOT NULL key with no default and no identity: the application supplied its values, and once its
+ * legacy column stays NOT NULL, every insert that only gives a uuid would fail.
+ */
+export const appSupplied = (column: ColumnModel): boolean =>
+  column.notNull && column.default === null && !column.identity;
+
+/** The component's tables with their partitions and inheritance children: what its writes reach. */
+export const withChildren = (c: ComponentChanges): TableModel[] => [...c.tables, ...c.children.map((ch) => ch.table)];
 
 export interface ChangeInput {
   catalog: CatalogSnapshot;
@@ -78,7 +95,7 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
       newDefault: conversion.newDefault,
       fillFrom: null,
       orphanColumn: null,
-      legacySequence: column.default === null && !column.identity ? sequenceName(table, conversion.legacyColumn) : null,
+      legacySequence: appSupplied(column) ? sequenceName(table, conversion.legacyColumn) : null,
     });
   }
   const seen = new Set<string>();
@@ -111,18 +128,43 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
       a.table.columns.indexOf(a.column) - b.table.columns.indexOf(b.column),
   );
   const converting = new Set(changes.map((c) => columnKey(c.table, c.column.name)));
+  const children = childrenOf(tables, input.catalog, converting);
+  // Views and rules may read a child's column: it is a converting column too.
+  const following = new Set([
+    ...converting,
+    ...children.flatMap((ch) => ch.columns.map((c) => columnKey(ch.table, c))),
+  ]);
   return {
     component,
     tables,
     changes,
     references,
-    views: dependentViews(input.catalog.views, converting),
+    views: dependentViews(input.catalog.views, following),
     rules: input.catalog.tables.flatMap((table) =>
       (table.rules ?? [])
-        .filter((rule) => rule.uses.some((u) => converting.has(columnKey(u, u.column))))
+        .filter((rule) => rule.uses.some((u) => following.has(columnKey(u, u.column))))
         .map((rule) => ({ table, rule })),
     ),
+    children,
   };
+}
+
+/** The descendants of the component's tables, each with the columns it takes from a converting one. */
+function childrenOf(
+  tables: TableModel[],
+  catalog: CatalogSnapshot,
+  converting: Set<string>,
+): ComponentChanges['children'] {
+  const byKey = tablesByKey(catalog.tables);
+  const seen = new Set<string>();
+  return tables
+    .flatMap((t) => descendantsOf(catalog.tables, t))
+    .filter((child) => !seen.has(tableKey(child)) && seen.add(tableKey(child)))
+    .map((table) => {
+      const follows = (c: ColumnModel) => converting.has(columnKey(definingTable(byKey, table, c.name), c.name));
+      return { table, columns: table.columns.filter((c) => c.inherited && follows(c)).map((c) => c.name) };
+    })
+    .filter((child) => child.columns.length > 0);
 }
 
 /** Views reading a converting column, transitively through other views, dependents first. */

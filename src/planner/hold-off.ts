@@ -27,6 +27,7 @@ export interface Rebuilt {
  * its exact state in the same transaction, so a failure can never leave one disabled.
  */
 export function holdOff(
+  /** The tables the steps may write, with their partitions and inheritance children. */
   componentTables: TableModel[],
   steps: StepDraft[],
   fireTriggers: boolean,
@@ -34,6 +35,16 @@ export function holdOff(
   allEvents = false,
 ): StepDraft[] {
   const filled = new Set(steps.filter((s) => s.kind === 'fill' || s.kind === 'orphans').map((s) => s.table));
+  // A write to a parent reaches its partitions' and inheritance children's rows, and their own code.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of componentTables) {
+      if (!filled.has(displayTable(t)) && t.parent && filled.has(displayTable(t.parent))) {
+        filled.add(displayTable(t));
+        grew = true;
+      }
+    }
+  }
   const tables = componentTables.filter((t) => filled.has(displayTable(t)));
   const held = tables.flatMap((table) => [
     ...(fireTriggers ? [] : (table.triggers ?? []))

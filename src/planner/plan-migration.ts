@@ -1,9 +1,10 @@
+import { descendantsOf } from '../model/inheritance.js';
 import type { CatalogSnapshot, DrizzleSchemaModel, ForeignKeyModel, TableModel } from '../model/types.js';
 import { referencedTable, tableKey } from '../model/types.js';
 import type { Component, Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
 import { planBackfill } from './backfill-stage.js';
-import { componentChanges } from './component-changes.js';
+import { componentChanges, withChildren } from './component-changes.js';
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
 import { holdOff, withoutForcedRowSecurity } from './hold-off.js';
@@ -17,7 +18,14 @@ export interface PlanInput {
   schema: DrizzleSchemaModel;
   work: Work;
   orphans: OrphanCount[];
-  options: { legacyColumn: string; orphans: OrphanPolicy; name: string; fireTriggers?: boolean; strategy?: Strategy };
+  options: {
+    legacyColumn: string;
+    legacyColumns?: Plan['options']['legacyColumns'];
+    orphans: OrphanPolicy;
+    name: string;
+    fireTriggers?: boolean;
+    strategy?: Strategy;
+  };
   /** When the plan is made; given, so the planner stays pure and testable. */
   now: Date;
 }
@@ -74,7 +82,7 @@ export function planMigration(input: PlanInput): Plan {
         'expand',
         slug,
         component.id,
-        withoutForcedRowSecurity(changes.tables, holdOff(changes.tables, planExpand(changes), fire)),
+        withoutForcedRowSecurity(changes.tables, holdOff(withChildren(changes), planExpand(changes), fire)),
       ),
     );
     stages.push(
@@ -83,7 +91,7 @@ export function planMigration(input: PlanInput): Plan {
         'backfill',
         slug,
         component.id,
-        withoutForcedRowSecurity(changes.tables, holdOff(changes.tables, planBackfill(changes), fire)),
+        withoutForcedRowSecurity(changes.tables, holdOff(withChildren(changes), planBackfill(changes), fire)),
       ),
     );
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
@@ -104,6 +112,7 @@ export function planMigration(input: PlanInput): Plan {
     },
     options: {
       legacyColumn: options.legacyColumn,
+      legacyColumns: options.legacyColumns ?? [],
       orphans: options.orphans,
       fireTriggers: options.fireTriggers ?? false,
       strategy: options.strategy ?? 'rewrite',
@@ -158,7 +167,11 @@ function touchedCatalog(catalog: CatalogSnapshot, work: Work): CatalogSnapshot {
       }
     }
   }
-  // Tables outside the components whose rules read them: those rules are rebuilt too.
+  // Partitions and inheritance children change with their parents; rules elsewhere that read a touched
+  // table are rebuilt too.
+  for (const t of catalog.tables.filter((x) => touched.has(tableKey(x)))) {
+    for (const child of descendantsOf(catalog.tables, t)) touched.add(tableKey(child));
+  }
   const readsTouched = (t: TableModel) => (t.rules ?? []).some((r) => r.uses.some((u) => touched.has(tableKey(u))));
   return {
     ...catalog,

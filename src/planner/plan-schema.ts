@@ -61,7 +61,8 @@ export const findingSchema = z.object({
   reference: z.string().optional(),
 });
 
-export const PLAN_FORMAT_VERSION = 1;
+/** 2: tables' parents and policies' columns are structured; rules; per-table legacy columns. */
+export const PLAN_FORMAT_VERSION = 2;
 
 export const planSchema = z.object({
   format: z.literal('uuidmig-plan'),
@@ -77,7 +78,9 @@ export const planSchema = z.object({
     schemaFiles: z.array(z.string()),
   }),
   options: z.object({
+    /** Where old integers live: this name, unless `legacyColumns` names a table's own. */
     legacyColumn: z.string(),
+    legacyColumns: z.array(z.object({ table: tableRef, column: z.string() })),
     orphans: z.enum(['fail', 'null', 'keep']),
     /** Let the user's triggers fire for the migration's own writes (default: they are held off). */
     fireTriggers: z.boolean(),

@@ -3,7 +3,7 @@ import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, referencedTable, tableKey } from '../model/types.js';
 import { type BoundObjects, boundObjects } from './bound-objects.js';
 import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
-import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { clauses } from './sql-text.js';
@@ -115,7 +115,7 @@ export function planRewrite(
       rewritten.length === 1 ? rewritten[0]! : null,
     ),
     ...separate,
-    ...withoutForcedRowSecurity(rewritten, holdOff(rewritten, load, fireTriggers, rebuiltOf(bound), true)),
+    ...withoutForcedRowSecurity(rewritten, holdOff(withChildren(c), load, fireTriggers, rebuiltOf(bound), true)),
     ...rebuildBound(
       bound,
       'uuid',

@@ -2,7 +2,7 @@ import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
 import { boundObjects, legacyUniqueName } from './bound-objects.js';
 import { dropBound, rebuildBound } from './bound-steps.js';
-import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
@@ -24,7 +24,7 @@ export function planRollback(c: ComponentChanges, fireTriggers = false): StepDra
     ...withoutForcedRowSecurity(
       c.tables,
       holdOff(
-        c.tables,
+        withChildren(c),
         restoreOrder(c.changes).flatMap((ch) => restoreIntegers(ch, c)),
         fireTriggers,
         rebuiltOf(bound),

@@ -25,15 +25,20 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
   const probesByTable = new Map<string, { table: TableModel; columns: string[]; probes: Probe[] }>();
   for (const changes of planChanges(plan)) {
     const bound = boundObjects(changes);
-    const converting = new Set(changes.changes.map((c) => columnKey(c.table, c.column.name)));
+    // A partition's or inheritance child's column that follows a converting one is uuid on its copy too.
+    const columnsOf = (table: TableModel) => [
+      ...changes.changes.filter((c) => sameTable(c.table, table)).map((c) => c.column.name),
+      ...(changes.children.find((ch) => sameTable(ch.table, table))?.columns ?? []),
+    ];
+    const converting = new Set(
+      [...changes.tables, ...changes.children.map((ch) => ch.table)].flatMap((t) =>
+        columnsOf(t).map((c) => columnKey(t, c)),
+      ),
+    );
     const entry = (table: TableModel) => {
       let e = probesByTable.get(tableKey(table));
       if (!e) {
-        e = {
-          table,
-          columns: changes.changes.filter((c) => tableKey(c.table) === tableKey(table)).map((c) => c.column.name),
-          probes: [],
-        };
+        e = { table, columns: columnsOf(table), probes: [] };
         probesByTable.set(tableKey(table), e);
       }
       return e;
@@ -62,9 +67,7 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
       const readsElsewhere = policy.uses.some((u) => converting.has(columnKey(u, u.column)) && !sameTable(u, table));
       if (readsElsewhere) continue;
       const read = new Set(policy.uses.map((u) => columnKey(u, u.column)));
-      const columns = changes.changes
-        .filter((c) => sameTable(c.table, table) && read.has(columnKey(c.table, c.column.name)))
-        .map((c) => c.column.name);
+      const columns = columnsOf(table).filter((c) => read.has(columnKey(table, c)));
       entry(table).probes.push({ what: `Policy ${policy.name}`, reads: columns, sql: (p) => policySql(policy, p) });
     }
     for (const { table, trigger } of bound.triggers) {
@@ -78,7 +81,7 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
     // uuid values from now on (`INSERT INTO audit VALUES (new.author_id)` into an integer column fails).
     // One that reads other converting tables is left to the DDL check, like such a policy.
     for (const { table, rule } of bound.rules) {
-      if (!changes.tables.some((t) => sameTable(t, table))) continue;
+      if (!columnsOf(table).length) continue;
       if (rule.uses.some((u) => converting.has(columnKey(u, u.column)) && !sameTable(u, table))) continue;
       const read = rule.uses.filter((u) => sameTable(u, table) && converting.has(columnKey(u, u.column)));
       entry(table).probes.push({

@@ -27,7 +27,7 @@ export interface RehearseOptions extends InputOptions {
   force?: boolean;
   jobs?: number;
   orphans?: OrphanPolicy;
-  legacyColumn?: string;
+  legacyColumn?: string | string[];
   /** Folder that receives rehearsals/<timestamp>/ (default: the current folder). */
   out?: string;
   say?: (line: string) => void;

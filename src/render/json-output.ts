@@ -59,6 +59,8 @@ export const finalizeOutputSchema = output('finalize', {
   planId: z.string(),
   stages: z.array(stageTimingSchema),
   dropped: z.array(z.object({ table: z.string(), column: z.string() })),
+  /** Repairs: the parents' columns that held the old ids before the plan, left in place. */
+  kept: z.array(z.object({ table: z.string(), column: z.string() })),
 });
 
 export const rehearseOutputSchema = output('rehearse', {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { type Plan, planSchema } from '../planner/plan-schema.js';
+import { PLAN_FORMAT_VERSION, type Plan, planSchema } from '../planner/plan-schema.js';
 
 export function writePlanFile(plan: Plan, folder: string): string {
   fs.mkdirSync(folder, { recursive: true });
@@ -18,6 +18,13 @@ export function readPlanFile(file: string): Plan {
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
     throw new UsageError(`Cannot read the plan file ${file}: ${reason}.`, { cause: error });
+  }
+  const made = raw as { format?: unknown; version?: unknown } | null;
+  if (made?.format === 'uuidmig-plan' && made.version !== PLAN_FORMAT_VERSION) {
+    throw new UsageError(
+      `The plan file ${file} is in plan format ${String(made.version)}, and this uuidmig reads format ` +
+        `${PLAN_FORMAT_VERSION}; make the plan again with this uuidmig (uuidmig plan).`,
+    );
   }
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success) {

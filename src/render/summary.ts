@@ -1,5 +1,6 @@
 import { displayColumn, displayTable, sameTable } from '../model/types.js';
 import type { Finding } from '../model/work.js';
+import { appSupplied } from '../planner/component-changes.js';
 import { LOCK_LEVELS, type Plan } from '../planner/plan-schema.js';
 
 const rows = (n: number | null) => (n === null ? 'rows unknown' : `~${n} rows`);
@@ -63,7 +64,7 @@ export function renderSummary(plan: Plan, blockers: Finding[] = [], options: { v
             r.id,
             modeOf(r, blockers),
             r.sources.map((s) => (s === 'foreign-key' ? `foreign key ${r.constraint?.name}` : s)).join(' + '),
-            `orphans ${r.orphans}`,
+            lostMapping(r, blockers) ? 'orphans unknown' : `orphans ${r.orphans}`,
             rows(r.estimatedRows),
           ]),
         )),
@@ -97,15 +98,19 @@ export function renderSummary(plan: Plan, blockers: Finding[] = [], options: { v
 function keeps(plan: Plan, c: Plan['conversions'][number]): string {
   const table = plan.catalog.tables.find((t) => sameTable(t, c.table));
   const column = table?.columns.find((col) => col.name === c.column);
-  const supplied = column && column.default === null && !column.identity;
+  const supplied = column && appSupplied(column);
   return supplied
     ? `keeps ${c.legacyColumn} (with a new sequence: ${c.column} had no default)`
     : `keeps ${c.legacyColumn}`;
 }
 
+/** A repair whose parent kept no mapping: its orphans were not counted (there is nothing to join on). */
+const lostMapping = (r: Plan['references'][number], blockers: Finding[]) =>
+  blockers.some((b) => b.kind === 'lost-mapping' && sameTable(b.table, r.parent));
+
 function modeOf(r: Plan['references'][number], blockers: Finding[]): string {
   if (r.mode === 'convert') return 'convert';
-  if (blockers.some((b) => b.kind === 'lost-mapping' && b.reference === r.id)) return 'repair: mapping lost';
+  if (lostMapping(r, blockers)) return 'repair: mapping lost';
   return `repair via ${displayTable(r.parent)}.${r.joinColumns[r.columns.indexOf(r.convertColumns[0]!)]}`;
 }
 

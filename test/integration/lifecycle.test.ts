@@ -22,6 +22,7 @@ describe('the whole journey, row for row', () => {
     'deferrable-fk',
     'view-on-key',
     'partitioned',
+    'partitions-pulled',
     'inheritance',
     'cycle-components',
     'hostile-names',
@@ -160,6 +161,25 @@ describe('the whole journey, row for row', () => {
         WHERE attrelid = 'users'::regclass AND attname IN ('legacy_id', 'public_id_legacy')`;
       expect(legacy!.n).toBe(2);
     });
+  });
+
+  test("an inheritance child's own key, foreign key and index follow its inherited columns to uuid", async () => {
+    const plan = await runLifecycle(db, 'inheritance', 'fail', async () => {
+      const defs = await db.sql`SELECT conname, pg_get_constraintdef(oid) AS d, convalidated AS ok FROM pg_constraint
+        WHERE conrelid = 'cars'::regclass AND contype IN ('p', 'f') ORDER BY 1`;
+      expect(defs.map((d) => [d.conname, d.d, d.ok])).toEqual([
+        ['cars_owner_fkey', 'FOREIGN KEY (owner_id) REFERENCES owners(id) ON DELETE SET NULL', true],
+        ['cars_pkey', 'PRIMARY KEY (id)', true],
+      ]);
+      const types = await db.sql`SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute
+        WHERE attrelid = 'cars_owner_idx'::regclass OR (attrelid = 'cars_pkey'::regclass) ORDER BY 1`;
+      expect(types.map((r) => [r.attname, r.t])).toEqual([
+        ['id', 'uuid'],
+        ['owner_id', 'uuid'],
+      ]);
+    });
+    // The child converts with its parent: nothing says its columns are left as they are.
+    expect(plan.warnings.map((w) => w.message)).toEqual([]);
   });
 
   for (const strategy of ['rewrite', 'update'] as const) {

@@ -18,14 +18,42 @@ test('a legacy column name already in use blocks; --legacy-column picks another'
   const blocked = await plan({ schema, databaseUrl: db.url, write: false });
   expect(blocked.blockers.map((b) => b.message)).toEqual([
     'public.users already has a column "legacy_id", where the old id would be kept; ' +
-      'pass --legacy-column with a free name.',
+      'pass --legacy-column with a free name (users=<name> for this table alone).',
   ]);
-  const renamed = await plan({ schema, databaseUrl: db.url, write: false, legacyColumn: 'old_id' });
+  const renamed = await plan({ schema, databaseUrl: db.url, write: false, legacyColumn: 'users=old_id' });
   expect(renamed.blockers).toEqual([]);
   expect(renamed.plan.stages.flatMap((s) => s.steps.map((x) => x.sql))).toContain(
     'ALTER TABLE "public"."users" RENAME COLUMN "id" TO "old_id"',
   );
   await expectPlanPreservesRows(db, renamed);
+});
+
+test('repair: each parent kept its old ids under its own name; found, or named per table', async () => {
+  await loadFixture(db.sql, 'repair');
+  await db.sql`ALTER TABLE posts RENAME COLUMN legacy_id TO old_id`;
+  const schema = fixturePath('repair', 'schema.ts');
+  // posts has one unique integer column: it is the mapping, found without being named.
+  const found = await plan({ schema, databaseUrl: db.url, write: false });
+  expect(found.blockers).toEqual([]);
+  expect(found.plan.references.map((r) => [r.id, r.joinColumns])).toEqual([
+    ['public.comments.author_id -> public.users.id', ['legacy_id']],
+    ['public.comments.post_id -> public.posts.id', ['old_id']],
+    ['public.posts.author_id -> public.users.id', ['legacy_id']],
+  ]);
+  await expectPlanPreservesRows(db, found);
+  // Two unique integer columns: which one maps is the user's to say.
+  await db.sql`ALTER TABLE posts ADD COLUMN import_no integer UNIQUE`;
+  const ambiguous = await plan({ schema, databaseUrl: db.url, write: false });
+  expect(ambiguous.blockers.map((b) => [b.kind, b.table.name])).toEqual([['lost-mapping', 'posts']]);
+  expect(ambiguous.blockers[0]!.message).toContain(
+    'several of its unique integer columns could hold the old ids (import_no, old_id) and --legacy-column names none',
+  );
+  const named = await plan({ schema, databaseUrl: db.url, write: false, legacyColumn: ['posts=old_id'] });
+  expect(named.blockers).toEqual([]);
+  await expectPlanPreservesRows(db, named);
+  await expect(plan({ schema, databaseUrl: db.url, write: false, legacyColumn: ['nope=x'] })).rejects.toThrow(
+    '--legacy-column nope=x names no table of this database.',
+  );
 });
 
 test('a legacy column that maps one old id to two rows blocks the repair', async () => {
