@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { LegacyNames } from '../model/legacy-columns.js';
+import { matchTables } from '../model/specs.js';
 import type { CatalogSnapshot } from '../model/types.js';
 import { displayTable } from '../model/types.js';
 
@@ -19,7 +20,7 @@ export function resolveLegacySpecs(specs: string[], catalog: CatalogSnapshot): L
       continue;
     }
     const [table, column] = [spec.slice(0, at), columnName(spec.slice(at + 1), spec)];
-    const matches = catalog.tables.filter((t) => [t.name, `${t.schema}.${t.name}`, displayTable(t)].includes(table));
+    const matches = matchTables(catalog, table);
     if (matches.length !== 1) {
       const why = matches.length
         ? `names ${matches.length} tables (${matches.map(displayTable).join(', ')}); qualify it with its schema`

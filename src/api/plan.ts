@@ -1,25 +1,21 @@
 import path from 'node:path';
-import { readCatalog } from '../catalog/read-catalog.js';
-import { connect, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/connect.js';
+import { connect, parseDatabaseUrl, withDatabaseErrors } from '../db/connect.js';
 import { UsageError } from '../errors.js';
-import { findWork } from '../model/find-work.js';
-import { type DrizzleSchemaModel, tableKey } from '../model/types.js';
 import type { Finding } from '../model/work.js';
-import { planMigration } from '../planner/plan-migration.js';
 import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
-import { checkLegacyKeys } from '../preflight/legacy-keys.js';
-import { orphanBlockers } from '../preflight/orphan-policy.js';
-import { countOrphans } from '../preflight/orphans.js';
-import { probeUuidRebuilds } from '../preflight/uuid-probe.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
 import { loadDrizzleSchema } from '../schema/load-schema.js';
-import { resolveLegacySpecs } from './legacy-specs.js';
+import { inspect } from './inspect.js';
 import { type InputOptions, resolveInputs } from './resolve-inputs.js';
 
 export interface PlanOptions extends InputOptions {
   /** `legacy_id` for every table, `posts=old_id` for one (repeatable, as --legacy-column is). */
   legacyColumn?: string | string[];
+  /** References nothing declares: `forums.last_post_id=posts.id` (--reference). */
+  reference?: string[];
+  /** Columns that look like references and are not: `orders.external_id` (--not-a-reference). */
+  notAReference?: string[];
   orphans?: OrphanPolicy;
   /** Let the user's triggers fire for the migration's own writes. */
   fireTriggers?: boolean;
@@ -40,16 +36,6 @@ export interface PlanResult {
   migrationsFolder: string | null;
 }
 
-interface Settings {
-  fireTriggers: boolean;
-  strategy: Strategy;
-  legacyColumn: string[];
-  orphans: OrphanPolicy;
-  name: string;
-  schemaFilter: string[];
-  now: Date;
-}
-
 const NAME = /^[A-Za-z0-9_-]{1,60}$/;
 
 /** `uuidmig plan` as a library call: read both sides, find the work, check it, write the plan. */
@@ -58,6 +44,8 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
     strategy: options.strategy ?? 'rewrite',
     fireTriggers: options.fireTriggers ?? false,
     legacyColumn: [options.legacyColumn ?? []].flat(),
+    reference: options.reference ?? [],
+    notAReference: options.notAReference ?? [],
     orphans: options.orphans ?? 'fail',
     name: options.name ?? 'uuid_keys',
     now: options.now ?? new Date(),
@@ -86,43 +74,4 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   const planFile = writePlanFile(made.plan, path.join(out, 'plans'));
   const migrationsFolder = writeMigrations(made.plan, path.join(out, 'migrations', made.plan.id)).folder;
   return { ...made, planFile, migrationsFolder };
-}
-
-/** Read the catalog, find the work, run the read-only preflight, and plan. */
-async function inspect(
-  sql: Sql,
-  schema: DrizzleSchemaModel,
-  s: Settings,
-): Promise<{ plan: Plan; blockers: Finding[] }> {
-  const catalog = await readCatalog(sql, { schemas: s.schemaFilter });
-  const legacy = resolveLegacySpecs(s.legacyColumn, catalog);
-  const work = findWork(catalog, schema, { legacyColumn: legacy.default, legacyColumns: legacy.perTable });
-  // A parent whose mapping is lost has nothing to join through: it is already a blocker.
-  const lost = new Set(work.blockers.filter((b) => b.kind === 'lost-mapping').map((b) => tableKey(b.table)));
-  const orphans = await countOrphans(
-    sql,
-    work.references.filter((r) => !lost.has(tableKey(r.parent))),
-  );
-  const blockers = [
-    ...work.blockers,
-    ...(await checkLegacyKeys(sql, work.references, lost)),
-    ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
-  ];
-  const plan = planMigration({
-    catalog,
-    schema,
-    work,
-    orphans,
-    options: {
-      legacyColumn: legacy.default,
-      legacyColumns: legacy.perTable,
-      orphans: s.orphans,
-      name: s.name,
-      fireTriggers: s.fireTriggers,
-      strategy: s.strategy,
-    },
-    now: s.now,
-  });
-  blockers.push(...(await probeUuidRebuilds(sql, plan)));
-  return { plan, blockers };
 }

@@ -9,6 +9,8 @@ import { type CommonOptions, commonOptions } from './options.js';
 
 interface PlanFlags extends CommonOptions {
   legacyColumn: string[];
+  reference: string[];
+  notAReference: string[];
   orphans: OrphanPolicy;
   out?: string;
   name: string;
@@ -22,6 +24,18 @@ export function registerPlan(program: Command, io: CliIo): void {
     .option(
       '--legacy-column <name>',
       'column that keeps the old integer key (default legacy_id); table=name for one table; repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--reference <child=parent>',
+      'a reference nothing declares, e.g. forums.last_post_id=posts.id: it converts like any other; repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--not-a-reference <column>',
+      'a column that looks like a reference and is not, e.g. orders.external_id; repeatable',
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
@@ -40,6 +54,8 @@ export function registerPlan(program: Command, io: CliIo): void {
         config: flags.config,
         databaseUrl: flags.databaseUrl,
         legacyColumn: flags.legacyColumn,
+        reference: flags.reference,
+        notAReference: flags.notAReference,
         orphans: flags.orphans,
         out: flags.out,
         name: flags.name,

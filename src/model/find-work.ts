@@ -3,8 +3,8 @@ import { findKeyConversions, nameLegacyColumns } from './find-keys.js';
 import { declarationsAtRoots, definingTable, tablesByKey } from './inheritance.js';
 import { type LegacyNames, legacyNameFor, type Mapping, mappingColumn } from './legacy-columns.js';
 import { objectFindings } from './object-findings.js';
-import { type Candidate, collectReferences, referenceWork } from './references.js';
-import { drizzleWarnings, findMistakes, lostMappings } from './schema-findings.js';
+import { type Candidate, collectReferences, type GivenReference, referenceWork } from './references.js';
+import { conflictingReferences, drizzleWarnings, findMistakes, lostMappings } from './schema-findings.js';
 import type { CatalogSnapshot, DrizzleSchemaModel, TableRef } from './types.js';
 import { columnKey, compareText, tableKey } from './types.js';
 import type { ReferenceWork, Work } from './work.js';
@@ -13,6 +13,8 @@ export interface FindWorkOptions {
   /** Where old integers live: one name for every table, or per table. */
   legacyColumn: string;
   legacyColumns?: LegacyNames['perTable'];
+  /** `--reference`: references nothing else declares. */
+  references?: GivenReference[];
 }
 
 /**
@@ -39,7 +41,7 @@ export function findWork(catalog: CatalogSnapshot, declared: DrizzleSchemaModel,
   // Spread along references until nothing changes: a column that references a converting column converts too.
   const converting = new Set(keyConversions.keys());
   const references = new Map<Candidate, ReferenceWork>();
-  const candidates = collectReferences(catalog, schema);
+  const candidates = collectReferences(catalog, schema, options.references);
   for (let changed = true; changed; ) {
     changed = false;
     for (const c of candidates) {
@@ -69,6 +71,7 @@ export function findWork(catalog: CatalogSnapshot, declared: DrizzleSchemaModel,
     ...objects.blockers,
   ];
   const warnings = [
+    ...conflictingReferences(works, dbTables),
     ...drizzleWarnings(drizzleTables, dbTables, following(catalog, converting), works),
     ...objects.warnings,
   ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REFERENCE_SOURCES } from './work.js';
 
 /** zod mirrors of the model in types.ts, for the plan file: a plan carries the catalog it was made from. */
 export const tableRefSchema = z.object({ schema: z.string(), name: z.string() });
@@ -159,7 +160,7 @@ export const referenceSchema = z.object({
   mode: z.enum(['convert', 'repair']),
   convertColumns: z.array(z.string()),
   joinColumns: z.array(z.string()),
-  sources: z.array(z.enum(['foreign-key', 'drizzle-reference', 'drizzle-relation'])),
+  sources: z.array(z.enum(REFERENCE_SOURCES)),
   constraint: foreignKeySchema.nullable(),
   declared: drizzleReferenceSchema.nullable(),
 });

@@ -1,7 +1,7 @@
 import { definingTable, tablesByKey } from './inheritance.js';
-import type { CatalogSnapshot, DrizzleSchemaModel, TableRef } from './types.js';
+import type { CatalogSnapshot, ColumnRef, DrizzleSchemaModel, TableRef } from './types.js';
 import { columnKey, displayColumn, isIntegerType, isUuidType, referencedTable, tableKey } from './types.js';
-import type { ReferenceSource, ReferenceWork } from './work.js';
+import { REFERENCE_SOURCES, type ReferenceSource, type ReferenceWork } from './work.js';
 
 /** A reference either side knows of, before deciding whether it converts. */
 export interface Candidate {
@@ -19,7 +19,11 @@ export interface Candidate {
  * in columns a partition or an inheritance child takes from its parent is the parent's: the column
  * changes type there (the child's own foreign key is carried with the child's other objects).
  */
-export function collectReferences(catalog: CatalogSnapshot, schema: DrizzleSchemaModel): Candidate[] {
+export function collectReferences(
+  catalog: CatalogSnapshot,
+  schema: DrizzleSchemaModel,
+  given: GivenReference[] = [],
+): Candidate[] {
   const byKey = new Map<string, Candidate>();
   const tables = tablesByKey(catalog.tables);
   const owner = (child: TableRef, columns: string[]): TableRef => {
@@ -53,7 +57,14 @@ export function collectReferences(catalog: CatalogSnapshot, schema: DrizzleSchem
       if (ref.source === 'drizzle-reference') c.declared = ref;
     }
   }
+  for (const { child, parent } of given) add(child, [child.column], parent, [parent.column]).sources.add('option');
   return [...byKey.values()];
+}
+
+/** `--reference child.col=parent.col`: a reference nothing else declares, settled by the user. */
+export interface GivenReference {
+  child: ColumnRef;
+  parent: ColumnRef;
 }
 
 /**
@@ -90,7 +101,7 @@ export function referenceWork(
     }
   }
   if (!mode) return null;
-  const sources = (['foreign-key', 'drizzle-reference', 'drizzle-relation'] as const).filter((s) => c.sources.has(s));
+  const sources = REFERENCE_SOURCES.filter((s) => c.sources.has(s));
   return {
     id: `${displayColumn(c.child, c.columns)} -> ${displayColumn(c.parent, c.parentColumns)}`,
     child: c.child,

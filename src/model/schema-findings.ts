@@ -1,6 +1,14 @@
 import type { Mapping } from './legacy-columns.js';
 import type { DrizzleTableModel, TableModel, TableRef } from './types.js';
-import { columnKey, displayColumn, displayTable, isIntegerType, isUuidType, tableKey } from './types.js';
+import {
+  columnKey,
+  displayColumn,
+  displayTable,
+  isIntegerType,
+  isUuidType,
+  referencedTable,
+  tableKey,
+} from './types.js';
 import type { Finding, ReferenceWork, SchemaMistake } from './work.js';
 
 /**
@@ -115,4 +123,32 @@ export function drizzleWarnings(
     });
   }
   return warnings;
+}
+
+/**
+ * A reference the Drizzle schema (or --reference) declares onto a converting key while the database's own foreign key
+ * on the same columns points elsewhere: one of them is wrong, and numbers that merely overlap (ids 1
+ * to 100 in both tables) would pass as 0 orphans.
+ */
+export function conflictingReferences(works: ReferenceWork[], dbTables: Map<string, TableModel>): Finding[] {
+  const findings: Finding[] = [];
+  for (const work of works.filter((w) => !w.constraint && w.sources.some((s) => s !== 'foreign-key'))) {
+    const child = dbTables.get(tableKey(work.child));
+    const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    for (const fk of child?.foreignKeys.filter((f) => same(f.columns, work.columns)) ?? []) {
+      const target = displayColumn(referencedTable(fk), fk.refColumns);
+      findings.push({
+        kind: 'conflicting-reference',
+        table: work.child,
+        columns: work.columns,
+        message:
+          `${work.sources.includes('option') ? '--reference' : 'The Drizzle schema'} says ` +
+          `${displayColumn(work.child, work.columns)} references ` +
+          `${displayColumn(work.parent, work.parentColumns)}, which becomes uuid, but the database's foreign key ` +
+          `${fk.name} on it references ${target}; one of them is wrong (ids that merely overlap look like 0 ` +
+          'orphans): fix the Drizzle schema or the foreign key before the migration.',
+      });
+    }
+  }
+  return findings;
 }

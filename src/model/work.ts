@@ -13,7 +13,9 @@ export interface KeyConversion {
   legacyDeclared: boolean;
 }
 
-export type ReferenceSource = 'foreign-key' | 'drizzle-reference' | 'drizzle-relation';
+/** Where a reference is known from: a foreign key, Drizzle's `.references()`/`relations()`, or `--reference`. */
+export const REFERENCE_SOURCES = ['foreign-key', 'drizzle-reference', 'drizzle-relation', 'option'] as const;
+export type ReferenceSource = (typeof REFERENCE_SOURCES)[number];
 
 /**
  * A reference from integer columns of `child` to a key that is (or is becoming) uuid.

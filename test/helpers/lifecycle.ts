@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { plan } from '../../src/api/plan.js';
+import { type PlanOptions, plan } from '../../src/api/plan.js';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
 import { qualify } from '../../src/db/quote.js';
 import { apply } from '../../src/executor/apply.js';
@@ -38,13 +38,17 @@ async function rowsWithout(db: TestDatabase, plan: Plan, dropped: Set<string>): 
  * finalize, comparing every row with its copy from before after each step (uuids translated back
  * through the legacy columns while they exist; exact rows after the rollback).
  */
-export async function runLifecycle(
-  db: TestDatabase,
-  fixture: string,
-  orphans: OrphanPolicy = 'fail',
-  afterApply?: () => Promise<void>,
-  strategy: Strategy = 'rewrite',
-): Promise<Plan> {
+export interface LifecycleOptions {
+  orphans?: OrphanPolicy;
+  strategy?: Strategy;
+  /** Checks on the applied database (after each apply); what it writes it must undo. */
+  afterApply?: () => Promise<void>;
+  /** More options for plan: --reference, --legacy-column, ... */
+  plan?: Partial<PlanOptions>;
+}
+
+export async function runLifecycle(db: TestDatabase, fixture: string, options: LifecycleOptions = {}): Promise<Plan> {
+  const { orphans = 'fail', strategy = 'rewrite', afterApply } = options;
   await loadFixture(db.sql, fixture);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `uuidmig-${fixture}-`));
   try {
@@ -54,6 +58,7 @@ export async function runLifecycle(
       orphans,
       out,
       strategy,
+      ...options.plan,
     });
     expect(made.blockers).toEqual([]);
     const planFile = made.planFile!;

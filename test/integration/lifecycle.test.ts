@@ -35,148 +35,163 @@ describe('the whole journey, row for row', () => {
   }
 
   test('views keep their definition, options, owner, comment, grants and indexes', async () => {
-    await runLifecycle(db, 'views-grants', 'fail', async () => {
-      const views = await db.sql`
+    await runLifecycle(db, 'views-grants', {
+      afterApply: async () => {
+        const views = await db.sql`
         SELECT c.relname, pg_get_userbyid(c.relowner) AS owner, obj_description(c.oid, 'pg_class') AS comment,
                c.reloptions AS options, has_table_privilege('uuidmig_reader', c.oid, 'SELECT') AS reader
         FROM pg_class c WHERE c.relname IN ('active_users', 'active_authors', 'post_counts') ORDER BY 1`;
-      expect(views.map((v) => [v.relname, v.owner === 'uuidmig_view_owner', v.comment, v.options, v.reader])).toEqual([
-        ['active_authors', true, 'authors with posts, active only', null, true],
-        ['active_users', false, null, ['security_barrier=true'], false],
-        ['post_counts', false, 'refreshed nightly', null, true],
-      ]);
-      const [counts] = await db.sql`SELECT count(*)::int AS n, sum(n)::int AS posts FROM post_counts`;
-      expect(counts).toEqual({ n: 3, posts: 4 });
-      const [index] = await db.sql`SELECT indisunique FROM pg_index WHERE indexrelid = 'post_counts_author'::regclass`;
-      expect(index!.indisunique).toBe(true);
+        expect(views.map((v) => [v.relname, v.owner === 'uuidmig_view_owner', v.comment, v.options, v.reader])).toEqual(
+          [
+            ['active_authors', true, 'authors with posts, active only', null, true],
+            ['active_users', false, null, ['security_barrier=true'], false],
+            ['post_counts', false, 'refreshed nightly', null, true],
+          ],
+        );
+        const [counts] = await db.sql`SELECT count(*)::int AS n, sum(n)::int AS posts FROM post_counts`;
+        expect(counts).toEqual({ n: 3, posts: 4 });
+        const [index] =
+          await db.sql`SELECT indisunique FROM pg_index WHERE indexrelid = 'post_counts_author'::regclass`;
+        expect(index!.indisunique).toBe(true);
+      },
     });
   });
 
   test('row-level security: policies rebuilt, ENABLE and FORCE kept', async () => {
-    await runLifecycle(db, 'rls-policies', 'fail', async () => {
-      const [table] =
-        await db.sql`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'documents'`;
-      expect(table).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
-      const policies = await db.sql`
+    await runLifecycle(db, 'rls-policies', {
+      afterApply: async () => {
+        const [table] =
+          await db.sql`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'documents'`;
+        expect(table).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
+        const policies = await db.sql`
         SELECT policyname, permissive, roles::text[] AS roles, cmd, qual, with_check FROM pg_policies
         WHERE tablename = 'documents' ORDER BY 1`;
-      expect(policies).toEqual([
-        {
-          policyname: 'documents_active_owners',
-          permissive: 'PERMISSIVE',
-          roles: ['public'],
-          cmd: 'SELECT',
-          qual: expect.stringContaining('SELECT u.id'),
-          with_check: null,
-        },
-        {
-          policyname: 'documents_no_orphans',
-          permissive: 'RESTRICTIVE',
-          roles: ['uuidmig_reader'],
-          cmd: 'INSERT',
-          qual: null,
-          with_check: '((owner_id IS NOT NULL) AND (id IS NOT NULL))',
-        },
-      ]);
-      const [column] = await db.sql`
+        expect(policies).toEqual([
+          {
+            policyname: 'documents_active_owners',
+            permissive: 'PERMISSIVE',
+            roles: ['public'],
+            cmd: 'SELECT',
+            qual: expect.stringContaining('SELECT u.id'),
+            with_check: null,
+          },
+          {
+            policyname: 'documents_no_orphans',
+            permissive: 'RESTRICTIVE',
+            roles: ['uuidmig_reader'],
+            cmd: 'INSERT',
+            qual: null,
+            with_check: '((owner_id IS NOT NULL) AND (id IS NOT NULL))',
+          },
+        ]);
+        const [column] = await db.sql`
         SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute a JOIN pg_policy p ON p.polrelid = a.attrelid
         JOIN pg_depend d ON d.objid = p.oid AND d.refobjsubid = a.attnum
         WHERE p.polname = 'documents_no_orphans' AND a.attname = 'owner_id'`;
-      expect(column!.t).toBe('uuid');
+        expect(column!.t).toBe('uuid');
+      },
     });
   });
 
   const triggersTitle =
     "user triggers do not fire for the migration's writes, are rebuilt when bound, and keep their state";
   test(triggersTitle, async () => {
-    await runLifecycle(db, 'triggers', 'fail', async () => {
-      const triggers = await db.sql`SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`;
-      expect(triggers.map((t) => [t.tgname, t.tgenabled])).toEqual([
-        ['posts_author_changed', 'O'],
-        ['posts_touch', 'O'],
-        ['users_audit', 'O'],
-        ['users_disabled', 'D'],
-      ]);
-      expect((await db.sql`SELECT count(*)::int AS n FROM post_audit`)[0]!.n).toBe(0);
-      const [def] =
-        await db.sql`SELECT pg_get_triggerdef(oid) AS d FROM pg_trigger WHERE tgname = 'posts_author_changed'`;
-      expect(def!.d).toContain(
-        'AFTER UPDATE OF author_id ON public.posts FOR EACH ROW WHEN ((old.author_id IS DISTINCT FROM new.author_id))',
-      );
-      // ...and still fires for the application's writes, on the uuid column.
-      await db.sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE name = 'brian') WHERE title = 'a'`;
-      expect((await db.sql`SELECT count(*)::int AS n FROM post_audit WHERE note = 'author changed'`)[0]!.n).toBe(1);
-      await db.sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE name = 'ada') WHERE title = 'a'`;
-      // Undo the application's writes (with posts_touch held off, as uuidmig does).
-      await db.sql`DELETE FROM post_audit`;
-      await db.sql.unsafe(
-        [
-          'ALTER TABLE posts DISABLE TRIGGER posts_touch;',
-          "UPDATE posts SET updated_at = '2026-01-01';",
-          'ALTER TABLE posts ENABLE TRIGGER posts_touch',
-        ].join(' '),
-      );
+    await runLifecycle(db, 'triggers', {
+      afterApply: async () => {
+        const triggers = await db.sql`SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`;
+        expect(triggers.map((t) => [t.tgname, t.tgenabled])).toEqual([
+          ['posts_author_changed', 'O'],
+          ['posts_touch', 'O'],
+          ['users_audit', 'O'],
+          ['users_disabled', 'D'],
+        ]);
+        expect((await db.sql`SELECT count(*)::int AS n FROM post_audit`)[0]!.n).toBe(0);
+        const [def] =
+          await db.sql`SELECT pg_get_triggerdef(oid) AS d FROM pg_trigger WHERE tgname = 'posts_author_changed'`;
+        expect(def!.d).toContain(
+          'AFTER UPDATE OF author_id ON public.posts FOR EACH ROW ' +
+            'WHEN ((old.author_id IS DISTINCT FROM new.author_id))',
+        );
+        // ...and still fires for the application's writes, on the uuid column.
+        await db.sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE name = 'brian') WHERE title = 'a'`;
+        expect((await db.sql`SELECT count(*)::int AS n FROM post_audit WHERE note = 'author changed'`)[0]!.n).toBe(1);
+        await db.sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE name = 'ada') WHERE title = 'a'`;
+        // Undo the application's writes (with posts_touch held off, as uuidmig does).
+        await db.sql`DELETE FROM post_audit`;
+        await db.sql.unsafe(
+          [
+            'ALTER TABLE posts DISABLE TRIGGER posts_touch;',
+            "UPDATE posts SET updated_at = '2026-01-01';",
+            'ALTER TABLE posts ENABLE TRIGGER posts_touch',
+          ].join(' '),
+        );
+      },
     });
   });
 
   test('constraints, indexes, column comments and column grants follow the uuid columns', async () => {
-    await runLifecycle(db, 'constraints-indexes', 'fail', async () => {
-      const comments = await db.sql`SELECT attname, col_description(attrelid, attnum) AS c FROM pg_attribute
+    await runLifecycle(db, 'constraints-indexes', {
+      afterApply: async () => {
+        const comments = await db.sql`SELECT attname, col_description(attrelid, attnum) AS c FROM pg_attribute
         WHERE attrelid IN ('posts'::regclass, 'users'::regclass) AND attname IN ('author_id', 'id')
           AND col_description(attrelid, attnum) IS NOT NULL ORDER BY 1`;
-      expect(comments.map((r) => [r.attname, r.c])).toEqual([
-        ['author_id', 'who wrote it'],
-        ['id', 'the user'],
-      ]);
-      const [grant] = await db.sql`SELECT has_column_privilege('uuidmig_reader', 'posts', 'author_id', 'SELECT') AS ok`;
-      expect(grant!.ok).toBe(true);
-      const defs = await db.sql`
+        expect(comments.map((r) => [r.attname, r.c])).toEqual([
+          ['author_id', 'who wrote it'],
+          ['id', 'the user'],
+        ]);
+        const [grant] =
+          await db.sql`SELECT has_column_privilege('uuidmig_reader', 'posts', 'author_id', 'SELECT') AS ok`;
+        expect(grant!.ok).toBe(true);
+        const defs = await db.sql`
         SELECT conname, pg_get_constraintdef(oid) AS d FROM pg_constraint
         WHERE conrelid IN ('posts'::regclass, 'invoices'::regclass) AND contype IN ('c', 'f', 'u') ORDER BY 1`;
-      const byName = Object.fromEntries(defs.map((d) => [d.conname, d.d]));
-      expect(byName.posts_author_or_draft).toBe("CHECK (((author_id IS NOT NULL) OR (status = 'draft'::text)))");
-      expect(byName.posts_reviewer_fk).toBe('FOREIGN KEY (reviewer_id) REFERENCES users(id) MATCH FULL');
-      expect(byName.invoices_user_public_id_fkey).toBe('FOREIGN KEY (user_public_id) REFERENCES users(public_id)');
-      if (Number((await db.sql`SHOW server_version_num`)[0]!.server_version_num) >= 150000) {
-        expect(byName.invoices_one_per_user).toBe('UNIQUE NULLS NOT DISTINCT (user_public_id, amount)');
-      }
-      const indexes = await db.sql`
+        const byName = Object.fromEntries(defs.map((d) => [d.conname, d.d]));
+        expect(byName.posts_author_or_draft).toBe("CHECK (((author_id IS NOT NULL) OR (status = 'draft'::text)))");
+        expect(byName.posts_reviewer_fk).toBe('FOREIGN KEY (reviewer_id) REFERENCES users(id) MATCH FULL');
+        expect(byName.invoices_user_public_id_fkey).toBe('FOREIGN KEY (user_public_id) REFERENCES users(public_id)');
+        if (Number((await db.sql`SHOW server_version_num`)[0]!.server_version_num) >= 150000) {
+          expect(byName.invoices_one_per_user).toBe('UNIQUE NULLS NOT DISTINCT (user_public_id, amount)');
+        }
+        const indexes = await db.sql`
         SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS d FROM pg_index
         WHERE indrelid = 'posts'::regclass ORDER BY 1`;
-      expect(indexes.map((i) => i.d)).toEqual(
-        expect.arrayContaining([
-          'CREATE INDEX posts_published_author ON public.posts USING btree (author_id) ' +
-            "WHERE ((author_id IS NOT NULL) AND (status = 'published'::text))",
-          'CREATE INDEX posts_either_person ON public.posts USING btree (COALESCE(reviewer_id, author_id))',
-          'CREATE INDEX posts_author_status ON public.posts USING btree (author_id, status) INCLUDE (title)',
-        ]),
-      );
-      const [stats] =
-        await db.sql`SELECT pg_get_statisticsobjdef(oid) AS d FROM pg_statistic_ext WHERE stxname = 'posts_people'`;
-      expect(stats!.d).toBe(
-        'CREATE STATISTICS public.posts_people (dependencies) ON author_id, reviewer_id FROM posts',
-      );
-      const [legacy] = await db.sql`
+        expect(indexes.map((i) => i.d)).toEqual(
+          expect.arrayContaining([
+            'CREATE INDEX posts_published_author ON public.posts USING btree (author_id) ' +
+              "WHERE ((author_id IS NOT NULL) AND (status = 'published'::text))",
+            'CREATE INDEX posts_either_person ON public.posts USING btree (COALESCE(reviewer_id, author_id))',
+            'CREATE INDEX posts_author_status ON public.posts USING btree (author_id, status) INCLUDE (title)',
+          ]),
+        );
+        const [stats] =
+          await db.sql`SELECT pg_get_statisticsobjdef(oid) AS d FROM pg_statistic_ext WHERE stxname = 'posts_people'`;
+        expect(stats!.d).toBe(
+          'CREATE STATISTICS public.posts_people (dependencies) ON author_id, reviewer_id FROM posts',
+        );
+        const [legacy] = await db.sql`
         SELECT count(*)::int AS n FROM pg_attribute
         WHERE attrelid = 'users'::regclass AND attname IN ('legacy_id', 'public_id_legacy')`;
-      expect(legacy!.n).toBe(2);
+        expect(legacy!.n).toBe(2);
+      },
     });
   });
 
   test("an inheritance child's own key, foreign key and index follow its inherited columns to uuid", async () => {
-    const plan = await runLifecycle(db, 'inheritance', 'fail', async () => {
-      const defs = await db.sql`SELECT conname, pg_get_constraintdef(oid) AS d, convalidated AS ok FROM pg_constraint
+    const plan = await runLifecycle(db, 'inheritance', {
+      afterApply: async () => {
+        const defs = await db.sql`SELECT conname, pg_get_constraintdef(oid) AS d, convalidated AS ok FROM pg_constraint
         WHERE conrelid = 'cars'::regclass AND contype IN ('p', 'f') ORDER BY 1`;
-      expect(defs.map((d) => [d.conname, d.d, d.ok])).toEqual([
-        ['cars_owner_fkey', 'FOREIGN KEY (owner_id) REFERENCES owners(id) ON DELETE SET NULL', true],
-        ['cars_pkey', 'PRIMARY KEY (id)', true],
-      ]);
-      const types = await db.sql`SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute
+        expect(defs.map((d) => [d.conname, d.d, d.ok])).toEqual([
+          ['cars_owner_fkey', 'FOREIGN KEY (owner_id) REFERENCES owners(id) ON DELETE SET NULL', true],
+          ['cars_pkey', 'PRIMARY KEY (id)', true],
+        ]);
+        const types = await db.sql`SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute
         WHERE attrelid = 'cars_owner_idx'::regclass OR (attrelid = 'cars_pkey'::regclass) ORDER BY 1`;
-      expect(types.map((r) => [r.attname, r.t])).toEqual([
-        ['id', 'uuid'],
-        ['owner_id', 'uuid'],
-      ]);
+        expect(types.map((r) => [r.attname, r.t])).toEqual([
+          ['id', 'uuid'],
+          ['owner_id', 'uuid'],
+        ]);
+      },
     });
     // The child converts with its parent: nothing says its columns are left as they are.
     expect(plan.warnings.map((w) => w.message)).toEqual([]);
@@ -184,11 +199,9 @@ describe('the whole journey, row for row', () => {
 
   for (const strategy of ['rewrite', 'update'] as const) {
     test(`application-supplied keys: legacy columns get a sequence past the largest value (${strategy})`, async () => {
-      await runLifecycle(
-        db,
-        'app-supplied-keys',
-        'fail',
-        async () => {
+      await runLifecycle(db, 'app-supplied-keys', {
+        strategy,
+        afterApply: async () => {
           // The application now inserts with uuids only: the legacy integers come from the new sequences.
           const [artist] = await db.sql`INSERT INTO artists (name) VALUES ('dora') RETURNING artist_id, legacy_id`;
           expect(artist!.legacy_id).toBe(43);
@@ -198,16 +211,13 @@ describe('the whole journey, row for row', () => {
           await db.sql`DELETE FROM albums WHERE title = 'fourth'`;
           await db.sql`DELETE FROM artists WHERE name = 'dora'`;
         },
-        strategy,
-      );
+      });
     });
 
     test(`rules are carried, never fire for the migration's writes, and keep their state (${strategy})`, async () => {
-      await runLifecycle(
-        db,
-        'rules',
-        'fail',
-        async () => {
+      await runLifecycle(db, 'rules', {
+        strategy,
+        afterApply: async () => {
           // The reload did not fire the audit rule or the routing rule, and the backfill not the UPDATE rule.
           const counts = await db.sql`SELECT (SELECT count(*)::int FROM parent_log) AS log,
             (SELECT count(*)::int FROM events_archive) AS archived,
@@ -234,28 +244,27 @@ describe('the whole journey, row for row', () => {
           await db.sql`DELETE FROM parent_log WHERE note = 'new'`;
           await db.sql`DELETE FROM events_archive WHERE ctid = (SELECT max(ctid) FROM events_archive)`;
         },
-        strategy,
-      );
+      });
     });
   }
 
   // The update strategy (add, UPDATE, swap) stays available, and inheritance components use it.
   for (const fixture of ['self-reference', 'composite-fk', 'partitioned', 'hostile-names']) {
     test(`${fixture} with --strategy update`, async () => {
-      const plan = await runLifecycle(db, fixture, 'fail', undefined, 'update');
+      const plan = await runLifecycle(db, fixture, { strategy: 'update' });
       const kinds = plan.components.flatMap(() => ['expand', 'backfill', 'swap']);
       expect(plan.stages.map((s) => s.kind)).toEqual(kinds);
     });
   }
 
   test('relation-orphans with --orphans null', async () => {
-    await runLifecycle(db, 'relation-orphans', 'null');
+    await runLifecycle(db, 'relation-orphans', { orphans: 'null' });
     const rows = await db.sql`SELECT body FROM comments WHERE post_id IS NULL ORDER BY body`;
     expect(rows.map((r) => r.body)).toEqual(['no post', 'orphan from an old import', 'orphan of a deleted post']);
   });
 
   test('relation-orphans with --orphans keep keeps the old values after finalize', async () => {
-    await runLifecycle(db, 'relation-orphans', 'keep');
+    await runLifecycle(db, 'relation-orphans', { orphans: 'keep' });
     const rows = await db.sql`SELECT post_id_legacy FROM comments WHERE post_id_legacy IS NOT NULL ORDER BY 1`;
     expect(rows.map((r) => r.post_id_legacy)).toEqual([3, 99]);
   });

@@ -1,0 +1,74 @@
+import { readCatalog } from '../catalog/read-catalog.js';
+import type { Sql } from '../db/connect.js';
+import { findWork } from '../model/find-work.js';
+import { likelyReferences } from '../model/likely-references.js';
+import { type DrizzleSchemaModel, tableKey } from '../model/types.js';
+import type { Finding } from '../model/work.js';
+import { planMigration } from '../planner/plan-migration.js';
+import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
+import { checkLegacyKeys } from '../preflight/legacy-keys.js';
+import { likelyReferenceWarnings } from '../preflight/likely-references.js';
+import { orphanBlockers } from '../preflight/orphan-policy.js';
+import { countOrphans } from '../preflight/orphans.js';
+import { probeUuidRebuilds } from '../preflight/uuid-probe.js';
+import { resolveLegacySpecs } from './legacy-specs.js';
+import { resolveNotReferences, resolveReferenceSpecs } from './reference-specs.js';
+
+export interface InspectSettings {
+  fireTriggers: boolean;
+  strategy: Strategy;
+  /** --legacy-column values: `legacy_id`, `posts=old_id`. */
+  legacyColumn: string[];
+  /** --reference values: `forums.last_post_id=posts.id`. */
+  reference: string[];
+  /** --not-a-reference values: `orders.external_id`. */
+  notAReference: string[];
+  orphans: OrphanPolicy;
+  name: string;
+  schemaFilter: string[];
+  now: Date;
+}
+
+/**
+ * Read the catalog, find the work, run the read-only preflight (orphans, mappings, references nothing
+ * declares, objects that cannot hold on uuid), and plan. Reads only.
+ */
+export async function inspect(
+  sql: Sql,
+  schema: DrizzleSchemaModel,
+  s: InspectSettings,
+): Promise<{ plan: Plan; blockers: Finding[] }> {
+  const catalog = await readCatalog(sql, { schemas: s.schemaFilter });
+  const legacy = resolveLegacySpecs(s.legacyColumn, catalog);
+  const given = resolveReferenceSpecs(s.reference, catalog);
+  const settled = [...resolveNotReferences(s.notAReference, catalog), ...given.map((g) => g.child)];
+  const work = findWork(catalog, schema, {
+    legacyColumn: legacy.default,
+    legacyColumns: legacy.perTable,
+    references: given,
+  });
+  // What nothing declares but the data says: listed first, it is what would be lost silently.
+  work.warnings.unshift(...(await likelyReferenceWarnings(sql, catalog, likelyReferences(catalog, work, settled))));
+  // A parent whose mapping is lost has nothing to join through: it is already a blocker.
+  const lost = new Set(work.blockers.filter((b) => b.kind === 'lost-mapping').map((b) => tableKey(b.table)));
+  const orphans = await countOrphans(
+    sql,
+    work.references.filter((r) => !lost.has(tableKey(r.parent))),
+  );
+  const blockers = [
+    ...work.blockers,
+    ...(await checkLegacyKeys(sql, work.references, lost)),
+    ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
+  ];
+  const options = {
+    legacyColumn: legacy.default,
+    legacyColumns: legacy.perTable,
+    orphans: s.orphans,
+    name: s.name,
+    fireTriggers: s.fireTriggers,
+    strategy: s.strategy,
+  };
+  const plan = planMigration({ catalog, schema, work, orphans, options, now: s.now });
+  blockers.push(...(await probeUuidRebuilds(sql, plan)));
+  return { plan, blockers };
+}
