@@ -40,3 +40,7 @@ CREATE TABLE IF NOT EXISTS uuidmig.checks (
   taken_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   PRIMARY KEY (plan_id, phase, kind, name)
 );
+
+-- The largest key of a converted table at each check (added after the first release: older
+-- bookkeeping schemas get it here).
+ALTER TABLE uuidmig.checks ADD COLUMN IF NOT EXISTS max_key numeric;

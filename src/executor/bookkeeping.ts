@@ -111,9 +111,9 @@ export async function saveChecks(sql: Queryable, planId: string, phase: string, 
   await sql.unsafe('DELETE FROM uuidmig.checks WHERE plan_id = $1 AND phase = $2', [planId, phase]);
   for (const c of checks) {
     await sql.unsafe(
-      `INSERT INTO uuidmig.checks (plan_id, phase, kind, name, rows, orphans, fingerprint)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [planId, phase, c.kind, c.name, c.rows, c.orphans, c.fingerprint],
+      `INSERT INTO uuidmig.checks (plan_id, phase, kind, name, rows, orphans, fingerprint, max_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [planId, phase, c.kind, c.name, c.rows, c.orphans, c.fingerprint, c.maxKey ?? null],
     );
   }
 }
@@ -121,11 +121,17 @@ export async function saveChecks(sql: Queryable, planId: string, phase: string, 
 export async function loadChecks(sql: Queryable, planId: string, phase: string): Promise<CheckRow[]> {
   const [exists] = await sql.unsafe<{ ok: boolean }[]>(`SELECT to_regclass('uuidmig.checks') IS NOT NULL AS ok`);
   if (!exists?.ok) return [];
-  const rows = await sql.unsafe<
-    { kind: CheckRow['kind']; name: string; rows: string; orphans: string | null; fingerprint: string | null }[]
-  >(
-    `SELECT kind, name, rows::text, orphans::text, fingerprint::text FROM uuidmig.checks
-     WHERE plan_id = $1 AND phase = $2 ORDER BY kind, name`,
+  type Stored = {
+    kind: CheckRow['kind'];
+    name: string;
+    rows: string;
+    orphans: string | null;
+    fingerprint: string | null;
+  };
+  // max_key read through to_jsonb: a bookkeeping schema older than that column still loads.
+  const rows = await sql.unsafe<(Stored & { max_key: string | null })[]>(
+    `SELECT kind, name, rows::text, orphans::text, fingerprint::text, to_jsonb(c) ->> 'max_key' AS max_key
+     FROM uuidmig.checks AS c WHERE plan_id = $1 AND phase = $2 ORDER BY kind, name`,
     [planId, phase],
   );
   return rows.map((r) => ({
@@ -134,5 +140,6 @@ export async function loadChecks(sql: Queryable, planId: string, phase: string):
     rows: Number(r.rows),
     orphans: r.orphans === null ? null : Number(r.orphans),
     fingerprint: r.fingerprint,
+    ...(r.max_key === null ? {} : { maxKey: r.max_key }),
   }));
 }

@@ -1,14 +1,14 @@
 import { withDatabaseErrors } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
-import { columnKey, type TableRef } from '../model/types.js';
+import { columnKey, type TableRef, tableKey } from '../model/types.js';
 import { type FinalizeDrop, finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
 import { stage } from '../planner/step.js';
 import { readPlanFile } from '../render/plan-file.js';
-import { compareChecks, runChecks } from '../verify/run-checks.js';
-import { findPlanRecord, loadChecks, setStatus } from './bookkeeping.js';
+import { type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
+import { completedStages, findPlanRecord, loadChecks, setStatus } from './bookkeeping.js';
 import { openRun } from './run-handle.js';
 import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, type StageTiming } from './run-stage.js';
 import { componentStageIds, type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
@@ -64,27 +64,42 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
     const declared = new Set(plan.conversions.filter((c) => c.legacyDeclared).map((c) => columnKey(c.table, c.column)));
     const ids = componentStageIds(plan);
     const dropped: FinalizeDrop[] = [];
+    const componentOf = new Map(plan.components.flatMap((c) => c.tables.map((t) => [tableKey(t), c.id] as const)));
     const stages: Stage[] = planChanges(plan)
       .map((changes) => {
         const drops = finalizeDrops(changes, plan.options.orphans, (t, column) => declared.has(columnKey(t, column)));
         dropped.push(...drops);
         const slug = slugOf(changes.component.hub.name);
-        return stage(ids.get(changes.component.id)!, 'finalize', slug, changes.component.id, planFinalize(drops));
+        return stage(
+          ids.get(changes.component.id)!,
+          'finalize',
+          slug,
+          changes.component.id,
+          planFinalize(drops, changes),
+        );
       })
       .filter((s) => s.steps.length > 0);
+    // A finalize that failed partway committed some components' stages: they are done (and their legacy
+    // columns gone, so they cannot be verified row by row any more); the others go on.
+    const done = new Set(
+      (await guard(() => completedStages(conn, plan.id, record!.run, 'finalize'))).map((s) => s.stageId),
+    );
+    const pending = stages.filter((s) => !done.has(s.id));
+    const pendingComponents = new Set(pending.map((s) => s.component));
     const timings: StageTiming[] = [];
     return {
       plan,
       action: 'finalize',
-      resumed: false,
+      resumed: done.size > 0,
       before: {
         title: 'verify: the checks again, compared with verify-before',
         run: () =>
           guard(async () => {
-            const now = await runChecks(conn, plan);
-            const differences = compareChecks(await loadChecks(conn, plan.id, 'before'), now).filter(
-              (d) => d.differs.length,
-            );
+            const now: CheckRow[] = [];
+            for (const id of pendingComponents) now.push(...(await runChecks(conn, plan, id)));
+            const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
+            const before = (await loadChecks(conn, plan.id, 'before')).filter((c) => names.has(`${c.kind}:${c.name}`));
+            const differences = compareChecks(before, now).filter((d) => d.differs.length);
             if (!differences.length) return;
             const listed = differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ');
             throw new BlockedError(
@@ -93,7 +108,7 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
             );
           }),
       },
-      stages,
+      stages: pending,
       label: (s) => stageLabel(s, stages),
       runStage: (s, hooks = {}) =>
         guard(async () => {
@@ -107,7 +122,10 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
         run: () =>
           guard(async () => {
             await setStatus(conn, plan.id, 'finalized');
-            return { plan, stages: timings, dropped, kept: repairMappings(plan) };
+            const droppedNow = dropped.filter((d) =>
+              pending.some((s) => s.component === componentOf.get(tableKey(d.table))),
+            );
+            return { plan, stages: timings, dropped: droppedNow, kept: repairMappings(plan) };
           }),
       },
       close: () => handle.close(),

@@ -1,4 +1,4 @@
-import { withDatabaseErrors } from '../db/connect.js';
+import { type Sql, withDatabaseErrors } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
@@ -6,11 +6,12 @@ import type { Plan, Stage } from '../planner/plan-schema.js';
 import { planCleanup, planRollback } from '../planner/rollback-stage.js';
 import { stage } from '../planner/step.js';
 import { readPlanFile } from '../render/plan-file.js';
-import { compareChecks, componentState, runChecks } from '../verify/run-checks.js';
+import { type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
+import { type ChangeSinceApply, changesSinceApply } from '../verify/since-apply.js';
 import type { VerifyReport } from '../verify/verify.js';
 import { findPlanRecord, loadChecks, saveChecks, setStatus } from './bookkeeping.js';
 import { openRun } from './run-handle.js';
-import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, type StageTiming } from './run-stage.js';
+import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, StageCheckError, type StageTiming } from './run-stage.js';
 import { componentStageIds, type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
 
 export interface RollbackOptions {
@@ -21,13 +22,18 @@ export interface RollbackOptions {
 
 export interface RollbackReport extends VerifyReport {
   stages: StageTiming[];
+  /** What the application changed between apply and rollback: reported, never a failure. */
+  sinceApply: ChangeSinceApply[];
 }
 
 /**
  * `uuidmig rollback`, stage by stage: return every component to its integer keys, row for row, while
- * the legacy columns exist (a component that never swapped has its added columns dropped); then
- * compare the checks with verify-before. Refused after finalize. Run again after a failure, it undoes
- * what is left: each component's state is read from the database.
+ * the legacy columns exist (a component that never swapped has its added columns dropped). Each stage
+ * proves itself inside its transaction: the checks taken on the uuid state right after its lock
+ * (rows, orphans, fingerprints through the legacy integers) must equal the same checks on the integer
+ * state before commit, so every row got exactly the integer its uuid pointed to, rows written after
+ * apply included. What the application changed since apply is then reported beside it, not as a
+ * failure. Refused after finalize. Run again after a failure, it undoes what is left.
  */
 export async function openRollback(options: RollbackOptions): Promise<RunSession<RollbackReport>> {
   const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
@@ -69,7 +75,15 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
       runStage: (s, hooks = {}) =>
         guard(async () => {
           await setStatus(conn, plan.id, 'rolling_back');
-          const context = { planId: plan.id, run: record.run, action: 'rollback' as const, settings, ...hooks };
+          const proof = s.kind === 'rollback' ? provenRollback(plan, s.component, hooks) : {};
+          const context = {
+            planId: plan.id,
+            run: record.run,
+            action: 'rollback' as const,
+            settings,
+            ...hooks,
+            ...proof,
+          };
           const timing = await runStage(conn, s, context);
           timings.push(timing);
           return timing;
@@ -81,9 +95,17 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
             await setStatus(conn, plan.id, 'rolled_back');
             const now = await runChecks(conn, plan);
             await saveChecks(conn, plan.id, 'after-rollback', now);
-            const differences = compareChecks(await loadChecks(conn, plan.id, 'before'), now);
-            const ok = differences.every((d) => d.differs.length === 0);
-            return { plan, status: 'rolled_back', scope: 'row-by-row', stages: timings, differences, ok };
+            const sinceApply = await changesSinceApply(conn, plan, await loadChecks(conn, plan.id, 'before'), now);
+            // Each stage committed only once its own proof held.
+            return {
+              plan,
+              status: 'rolled_back',
+              scope: 'row-by-row',
+              stages: timings,
+              differences: [],
+              ok: true,
+              sinceApply,
+            };
           }),
       },
       close: () => handle.close(),
@@ -97,4 +119,28 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
 /** `uuidmig rollback` as a library call. */
 export async function rollback(options: RollbackOptions, hooks: StageHooks = {}): Promise<RollbackReport> {
   return runSession(await openRollback(options), hooks);
+}
+
+/**
+ * The proof a rollback stage carries: the checks on the uuid state right after its lock, the same
+ * checks on the integer state before commit; any difference keeps the stage from committing.
+ */
+function provenRollback(plan: Plan, component: string, hooks: StageHooks) {
+  let atLock: CheckRow[] = [];
+  return {
+    afterLock: async (tx: Pick<Sql, 'unsafe'>) => {
+      atLock = await runChecks(tx, plan, component);
+    },
+    beforeCommit: async (tx: Pick<Sql, 'unsafe'>) => {
+      const back = await runChecks(tx, plan, component);
+      const wrong = compareChecks(atLock, back).filter((d) => d.differs.length);
+      if (wrong.length) {
+        const listed = wrong.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ');
+        throw new StageCheckError(`the integers put back would not match the uuids they replace: ${listed}`);
+      }
+      for (const c of back.filter((x) => x.kind === 'reference')) {
+        hooks.onNote?.(`${c.name}: ${c.rows} rows hold the integer of the parent their uuid pointed to`);
+      }
+    },
+  };
 }

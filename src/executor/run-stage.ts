@@ -32,6 +32,11 @@ export interface StageContext {
   settings: RunSettings;
   onStep?: (step: Step, timing: StepTiming) => void;
   onRetry?: (attempt: number, waitMs: number, error: string) => void;
+  /**
+   * Runs inside the stage's transaction right after its lock step (or before its first statement when
+   * it has none): the tables are its own from here, so what it reads cannot change before commit.
+   */
+  afterLock?: (tx: Queryable) => Promise<void>;
   /** Runs inside the stage's transaction after its last statement; throwing rolls the stage back. */
   beforeCommit?: (tx: Queryable) => Promise<void>;
 }
@@ -61,7 +66,8 @@ async function inTransaction(conn: ReservedSql, work: (tx: Queryable) => Promise
   }
 }
 
-const isLockTimeout = (e: unknown) => e instanceof postgres.PostgresError && e.code === '55P03';
+/** Worth another try: a lock not granted within lock_timeout (55P03), or a deadlock the server broke (40P01). */
+const isLockTimeout = (e: unknown) => e instanceof postgres.PostgresError && (e.code === '55P03' || e.code === '40P01');
 const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 
 /**
@@ -83,7 +89,11 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
       await inTransaction(conn, async (tx) => {
         await tx.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
         await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
-        for (const step of stage.steps) {
+        const lockedAt = stage.steps.findLastIndex((s) => s.kind === 'lock');
+        const c0 = Date.now();
+        if (lockedAt < 0) await ctx.afterLock?.(tx);
+        checkMs += Date.now() - c0;
+        for (const [index, step] of stage.steps.entries()) {
           current = step;
           const t0 = Date.now();
           const result = await tx.unsafe(step.sql);
@@ -105,11 +115,17 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
             startedAt: new Date(t0),
           });
           ctx.onStep?.(step, timing);
+          if (index === lockedAt) {
+            current = null; // what fails now is the check, not the lock statement
+            const l0 = Date.now();
+            await ctx.afterLock?.(tx);
+            checkMs += Date.now() - l0;
+          }
         }
         current = null;
-        const c0 = Date.now();
+        const c1 = Date.now();
         await ctx.beforeCommit?.(tx);
-        checkMs = Date.now() - c0;
+        checkMs += Date.now() - c1;
         const hash = catalogHash(await readCatalogInTransaction(tx));
         await journal(tx, {
           planId: ctx.planId,
@@ -166,11 +182,15 @@ async function recordFailure(
   }).catch(() => {});
   const what = step
     ? `Step ${step.id} (${step.description}) of stage ${stage.id} ${stage.name} failed`
-    : `Stage ${stage.id} ${stage.name} failed its check before commit`;
+    : `Stage ${stage.id} ${stage.name} failed a check inside its transaction`;
   const statement = step ? ` The statement was: ${oneLine(step.sql)}.` : '';
-  const hint = isLockTimeout(error)
-    ? 'another session held a lock too long; retry when the database is quieter, or raise --lock-timeout'
-    : `fix the cause and run uuidmig ${ctx.action} again to resume`;
+  const code = error instanceof postgres.PostgresError ? error.code : '';
+  const hint =
+    code === '40P01'
+      ? 'it deadlocked with other sessions on every try; retry when the database is quieter'
+      : code === '55P03'
+        ? 'another session held a lock too long; retry when the database is quieter, or raise --lock-timeout'
+        : `fix the cause and run uuidmig ${ctx.action} again to resume`;
   return new StepFailedError(
     `${what}, and the stage was rolled back, so the database is as it was before that stage: ` +
       `${reason.replace(/\.$/, '')}.${statement} Then ${hint}.`,

@@ -5,6 +5,8 @@ import type { StageTiming, StepTiming } from './timing-schema.js';
 export interface StageHooks {
   onStep?: (step: Step, timing: StepTiming) => void;
   onRetry?: (attempt: number, waitMs: number, error: string) => void;
+  /** A line about the stage's own checks (what a rollback proved, say). */
+  onNote?: (line: string) => void;
 }
 
 /** Work before or after the stages (verify-before, verify-after), with a title to show while it runs. */

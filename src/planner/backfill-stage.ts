@@ -2,7 +2,7 @@ import { qualify, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { clauses } from './sql-text.js';
-import { immediateConstraints, type StepDraft, step } from './step.js';
+import { type StepDraft, step } from './step.js';
 
 /**
  * Backfill: every reference gets its parent's uuid through a join on the value it holds today (the
@@ -11,7 +11,7 @@ import { immediateConstraints, type StepDraft, step } from './step.js';
  * `<column>_legacy` when --orphans allows them.
  */
 export function planBackfill(c: ComponentChanges): StepDraft[] {
-  const steps: StepDraft[] = [immediateConstraints()];
+  const steps: StepDraft[] = [];
   const byColumn = new Map(c.changes.map((ch) => [columnKey(ch.table, ch.column.name), ch]));
   for (const change of fillOrder(c.changes, byColumn)) {
     const ref = change.fillFrom!;

@@ -50,6 +50,10 @@ export interface ComponentChanges {
 export const appSupplied = (column: ColumnModel): boolean =>
   column.notNull && column.default === null && !column.identity;
 
+/** The component's tables that have a column changing: the ones a stage alters. */
+export const changedTables = (c: ComponentChanges): TableModel[] =>
+  c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
+
 /** The component's tables with their partitions and inheritance children: what its writes reach. */
 export const withChildren = (c: ComponentChanges): TableModel[] => [...c.tables, ...c.children.map((ch) => ch.table)];
 

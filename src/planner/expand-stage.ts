@@ -1,6 +1,6 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import type { ComponentChanges } from './component-changes.js';
-import { immediateConstraints, type StepDraft, step } from './step.js';
+import { type StepDraft, step } from './step.js';
 
 /**
  * Expand: add the uuid shadow columns beside the integer ones. A key's shadow gets its default after
@@ -8,7 +8,7 @@ import { immediateConstraints, type StepDraft, step } from './step.js';
  * so rows inserted from now on get a uuid, and existing rows get theirs in one UPDATE.
  */
 export function planExpand(c: ComponentChanges): StepDraft[] {
-  const steps: StepDraft[] = [immediateConstraints()];
+  const steps: StepDraft[] = [];
   for (const change of c.changes) {
     const t = qualify(change.table.schema, change.table.name);
     const shadow = quoteIdent(change.shadow);

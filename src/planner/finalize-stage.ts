@@ -1,6 +1,7 @@
 import { qualify, quoteIdent } from '../db/quote.js';
-import type { TableModel, TableRef } from '../model/types.js';
+import { type TableModel, type TableRef, tableKey } from '../model/types.js';
 import type { ComponentChanges } from './component-changes.js';
+import { lockTables } from './lock-order.js';
 import type { OrphanPolicy } from './plan-schema.js';
 import { type StepDraft, step } from './step.js';
 
@@ -29,14 +30,19 @@ export function finalizeDrops(
   return drops;
 }
 
-export function planFinalize(drops: FinalizeDrop[]): StepDraft[] {
-  return drops.map(({ table, column }) =>
-    step(
-      'drop',
-      `drop ${column}, which only the migration needed`,
-      `ALTER TABLE ${qualify(table.schema, table.name)} DROP COLUMN ${quoteIdent(column)}`,
-      'ACCESS EXCLUSIVE',
-      table,
+export function planFinalize(drops: FinalizeDrop[], c: ComponentChanges): StepDraft[] {
+  if (!drops.length) return [];
+  const tables = c.tables.filter((t) => drops.some((d) => tableKey(d.table) === tableKey(t)));
+  return [
+    ...lockTables(tables, c),
+    ...drops.map(({ table, column }) =>
+      step(
+        'drop',
+        `drop ${column}, which only the migration needed`,
+        `ALTER TABLE ${qualify(table.schema, table.name)} DROP COLUMN ${quoteIdent(column)}`,
+        'ACCESS EXCLUSIVE',
+        table,
+      ),
     ),
-  );
+  ];
 }

@@ -4,13 +4,14 @@ import { referencedTable, tableKey } from '../model/types.js';
 import type { Component, Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
 import { planBackfill } from './backfill-stage.js';
-import { componentChanges, withChildren } from './component-changes.js';
+import { changedTables, componentChanges, withChildren } from './component-changes.js';
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
 import { holdOff, withoutForcedRowSecurity } from './hold-off.js';
+import { lockTables } from './lock-order.js';
 import { type OrphanPolicy, PLAN_FORMAT_VERSION, type Plan, type Stage, type Strategy } from './plan-schema.js';
 import { planRewrite } from './rewrite-stage.js';
-import { stage } from './step.js';
+import { immediateConstraints, stage } from './step.js';
 import { planSwap } from './swap-stage.js';
 
 export interface PlanInput {
@@ -77,22 +78,17 @@ export function planMigration(input: PlanInput): Plan {
       continue;
     }
     stages.push(
-      stage(
-        n(),
-        'expand',
-        slug,
-        component.id,
-        withoutForcedRowSecurity(changes.tables, holdOff(withChildren(changes), planExpand(changes), fire)),
-      ),
+      stage(n(), 'expand', slug, component.id, [
+        immediateConstraints(),
+        ...lockTables(changedTables(changes), changes),
+        ...withoutForcedRowSecurity(changes.tables, holdOff(withChildren(changes), planExpand(changes), fire)),
+      ]),
     );
     stages.push(
-      stage(
-        n(),
-        'backfill',
-        slug,
-        component.id,
-        withoutForcedRowSecurity(changes.tables, holdOff(withChildren(changes), planBackfill(changes), fire)),
-      ),
+      stage(n(), 'backfill', slug, component.id, [
+        immediateConstraints(),
+        ...withoutForcedRowSecurity(changes.tables, holdOff(withChildren(changes), planBackfill(changes), fire)),
+      ]),
     );
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
   }

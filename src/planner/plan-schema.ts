@@ -16,6 +16,7 @@ export const LOCK_LEVELS = [
 
 export const STEP_KINDS = [
   'setting',
+  'lock',
   'expand',
   'fill',
   'orphans',

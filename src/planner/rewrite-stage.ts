@@ -6,6 +6,7 @@ import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
+import { lockTables } from './lock-order.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
@@ -107,13 +108,7 @@ export function planRewrite(
     // Temporary tables live in this session's own buffers: give them room before the first one is made.
     step('setting', 'room in memory for the temporary copies', `SET LOCAL temp_buffers = '1GB'`, 'NONE', null),
     immediateConstraints(),
-    step(
-      'setting',
-      'lock every table of the component up front, in one order',
-      `LOCK TABLE ${rewritten.map((t) => qualify(t.schema, t.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`,
-      'ACCESS EXCLUSIVE',
-      rewritten.length === 1 ? rewritten[0]! : null,
-    ),
+    ...lockTables(rewritten, c),
     ...separate,
     ...withoutForcedRowSecurity(rewritten, holdOff(withChildren(c), load, fireTriggers, rebuiltOf(bound), true)),
     ...rebuildBound(

@@ -2,8 +2,9 @@ import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import { columnKey } from '../model/types.js';
 import { boundObjects, legacyUniqueName } from './bound-objects.js';
 import { dropBound, rebuildBound } from './bound-steps.js';
-import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
+import { type ColumnChange, type ComponentChanges, changedTables, withChildren } from './component-changes.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
+import { lockTables } from './lock-order.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
@@ -20,6 +21,7 @@ export function planRollback(c: ComponentChanges, fireTriggers = false): StepDra
     .map((ch) => ({ table: ch.table, name: legacyUniqueName(ch, c.tables), definition: '' }));
   return [
     immediateConstraints(),
+    ...lockTables(c.tables, c),
     ...dropBound({ ...bound, keys: [...bound.keys, ...legacyUniques] }, bound.declaredForeignKeys),
     ...withoutForcedRowSecurity(
       c.tables,
@@ -37,17 +39,20 @@ export function planRollback(c: ComponentChanges, fireTriggers = false): StepDra
 
 /** Undo a component that never swapped (a failed run): drop what expand and backfill added. */
 export function planCleanup(c: ComponentChanges): StepDraft[] {
-  return c.changes.flatMap((ch) =>
-    [ch.shadow, ...(ch.orphanColumn ? [ch.orphanColumn] : [])].map((column) =>
-      step(
-        'drop',
-        `drop ${column}, added by the interrupted run`,
-        `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} DROP COLUMN IF EXISTS ${quoteIdent(column)}`,
-        'ACCESS EXCLUSIVE',
-        ch.table,
+  return [
+    ...lockTables(changedTables(c), c),
+    ...c.changes.flatMap((ch) =>
+      [ch.shadow, ...(ch.orphanColumn ? [ch.orphanColumn] : [])].map((column) =>
+        step(
+          'drop',
+          `drop ${column}, added by the interrupted run`,
+          `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} DROP COLUMN IF EXISTS ${quoteIdent(column)}`,
+          'ACCESS EXCLUSIVE',
+          ch.table,
+        ),
       ),
     ),
-  );
+  ];
 }
 
 /** A reference to a reference (a 1:1 key) is restored after the column it reads. */
@@ -66,6 +71,7 @@ function restoreOrder(changes: ColumnChange[]): ColumnChange[] {
 }
 
 function restoreIntegers(change: ColumnChange, c: ComponentChanges): StepDraft[] {
+  const name = `${change.table.name}.${change.column.name}`;
   const ref = change.fillFrom!;
   const t = qualify(change.table.schema, change.table.name);
   const i = ref.columns.indexOf(change.column.name);
@@ -83,7 +89,7 @@ function restoreIntegers(change: ColumnChange, c: ComponentChanges): StepDraft[]
   return [
     step(
       'fill',
-      `give ${change.table.name}.${change.column.name} its integer back from its ${ref.parent.name} row`,
+      `${name} of rows written since apply: the integer of their ${ref.parent.name} row (the others kept theirs)`,
       clauses(
         `UPDATE ${t} AS c SET ${retired} = p.${quoteIdent(source)}`,
         `FROM ${qualifyTable(ref.parent)} AS p`,
@@ -94,7 +100,7 @@ function restoreIntegers(change: ColumnChange, c: ComponentChanges): StepDraft[]
     ),
     step(
       'fill',
-      `rows of ${change.table.name} without a parent get back what they held`,
+      `${name} without a parent since apply: back to what it held`,
       clauses(
         `UPDATE ${t} AS c SET ${retired} = ${orphan}`,
         `WHERE c.${quoteIdent(change.column.name)} IS NULL AND c.${retired} IS DISTINCT FROM ${orphan}`,

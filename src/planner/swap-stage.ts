@@ -4,6 +4,7 @@ import { boundObjects, legacyUniqueName } from './bound-objects.js';
 import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
 import type { ColumnChange, ComponentChanges } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
+import { lockTables } from './lock-order.js';
 import { columnList } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
@@ -16,6 +17,7 @@ export function planSwap(c: ComponentChanges): StepDraft[] {
   const bound = boundObjects(c);
   return [
     immediateConstraints(),
+    ...lockTables(c.tables, c),
     ...guards(c),
     ...dropBound(bound),
     ...c.changes.flatMap(swapColumn),

@@ -52,7 +52,20 @@ export const verifyOutputSchema = output('verify', {
 export const rollbackOutputSchema = output('rollback', {
   planId: z.string(),
   stages: z.array(stageTimingSchema),
+  /** The rollback's own proof: each stage's checks on the uuid state equal those on the integer state. */
   verification,
+  /** What the application changed between apply and rollback: reported, never a failure. */
+  sinceApply: z.array(
+    z.object({
+      kind: z.enum(['table', 'reference']),
+      name: z.string(),
+      rowsAtApply: z.number(),
+      rowsNow: z.number(),
+      inserted: z.number().nullable(),
+      deleted: z.number().nullable(),
+      change: z.enum(['none', 'rows', 'repointed', 'changed']),
+    }),
+  ),
 });
 
 export const finalizeOutputSchema = output('finalize', {

@@ -8,6 +8,8 @@ export const checkRowSchema = z.object({
   orphans: z.number().nullable(),
   /** Exact decimal text of the fingerprint sum; null after finalize (the legacy integers are gone). */
   fingerprint: z.string().nullable(),
+  /** A table whose key converts: its largest key when checked (exact decimal text), null when empty. */
+  maxKey: z.string().nullable().optional(),
   /** After finalize: the reference's foreign key, when it has one. */
   foreignKey: z.enum(['valid', 'not valid', 'missing']).optional(),
 });

@@ -1,4 +1,4 @@
-import { qualify, quoteIdent } from '../db/quote.js';
+import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import { type TableModel, tableKey } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
@@ -19,6 +19,8 @@ export function referenceCheckSql(
   child: TableModel,
   changes: ComponentChanges,
   state: KeyState,
+  /** Only the rows this condition keeps (alias `c`): those that existed at an earlier check. */
+  where: string | null = null,
 ): string {
   const values = legacyValues(child, state, changes);
   const identityColumns = child.primaryKey?.columns ?? child.columns.map((c) => c.name);
@@ -27,7 +29,7 @@ export function referenceCheckSql(
   return `SELECT count(*) AS rows,
   count(*) FILTER (WHERE ${orphanCondition(ref, changes, state)}) AS orphans,
   coalesce(sum(hashtextextended(${identity} || '|' || ${parent}, 0)::numeric), 0) AS fingerprint
-FROM ${qualify(child.schema, child.name)} AS c ${values.joins.join(' ')}`;
+FROM ${qualify(child.schema, child.name)} AS c ${values.joins.join(' ')}${where ? ` WHERE ${where}` : ''}`;
 }
 
 /**
@@ -51,5 +53,10 @@ function orphanCondition(ref: Reference, changes: ComponentChanges, state: KeySt
   return [noParent, ...setAside].join(' OR ');
 }
 
-export const tableCountSql = (table: TableModel): string =>
-  `SELECT count(*) AS rows FROM ${qualify(table.schema, table.name)}`;
+/**
+ * A table's rows, and, for a table whose key converts, its largest key: rows above it were written
+ * after this check (a sequence, or the sequence apply gave an application-supplied key), which lets a
+ * rollback tell rows inserted since apply from rows deleted.
+ */
+export const tableCountSql = (table: TableModel, key: string | null = null): string =>
+  `SELECT count(*) AS rows${key ? `, max(${quoteIdent(key)})::text AS max_key` : ''} FROM ${qualifyTable(table)}`;

@@ -1,6 +1,6 @@
 import type { Sql } from '../db/connect.js';
 import { qualify } from '../db/quote.js';
-import { displayTable, tableKey } from '../model/types.js';
+import { displayTable, sameTable, tableKey } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
@@ -31,13 +31,17 @@ export async function runChecks(sql: Queryable, plan: Plan, component?: string):
     if (component !== undefined && changes.component.id !== component) continue;
     const state = await componentState(sql, changes);
     for (const table of changes.tables) {
-      const [row] = await sql.unsafe<{ rows: bigint | number }[]>(tableCountSql(table));
+      const key = changes.changes.find((ch) => ch.role === 'key' && sameTable(ch.table, table));
+      const keyColumn = key ? (state === 'uuid' ? key.keepAs : key.column.name) : null;
+      const [row] = await sql.unsafe<{ rows: bigint | number; max_key?: string | null }[]>(
+        tableCountSql(table, keyColumn),
+      );
+      const counted = { rows: Number(row!.rows), orphans: null, fingerprint: null };
       checks.push({
         kind: 'table',
         name: displayTable(table),
-        rows: Number(row!.rows),
-        orphans: null,
-        fingerprint: null,
+        ...counted,
+        ...(key ? { maxKey: row!.max_key ?? null } : {}),
       });
     }
     for (const ref of plan.references.filter((r) => changes.references.some((x) => x.id === r.id))) {

@@ -43,7 +43,7 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
       (e: unknown) => e as { exitCode: number; message: string },
     );
     expect(error?.exitCode).toBe(4);
-    expect(error?.message).toContain('failed its check before commit, and the stage was rolled back');
+    expect(error?.message).toContain('failed a check inside its transaction, and the stage was rolled back');
     expect(error?.message).toContain(
       'verification inside the swap found public.users.invited_by -> public.users.id (fingerprint)',
     );
