@@ -6,6 +6,7 @@ import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
 import { loadDrizzleSchema } from '../schema/load-schema.js';
+import { checkDdl } from './ddl-check.js';
 import { inspect } from './inspect.js';
 import { type InputOptions, resolveInputs } from './resolve-inputs.js';
 
@@ -24,6 +25,13 @@ export interface PlanOptions extends InputOptions {
   /** Folder that receives plans/ and migrations/ (default: the current folder). */
   out?: string;
   name?: string;
+  /**
+   * Where plan proves its statements on an empty schema-only copy: a scratch database on this server
+   * (a URL the user allows it to create databases on), else an embedded server of the source's version.
+   */
+  ddlCheckUrl?: string;
+  /** Skip that proof (a server it cannot run for: no pg_dump of its version, say); apply may then fail. */
+  skipDdlCheck?: boolean;
   /** Write the plan and its migrations when nothing blocks (default true). */
   write?: boolean;
   now?: Date;
@@ -32,6 +40,8 @@ export interface PlanOptions extends InputOptions {
 export interface PlanResult {
   plan: Plan;
   blockers: Finding[];
+  /** Where the plan's statements were proven on an empty copy, and how long it took; null when skipped. */
+  ddlCheck: { where: string; ms: number } | null;
   planFile: string | null;
   migrationsFolder: string | null;
 }
@@ -61,17 +71,33 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   const schema = await loadDrizzleSchema(inputs.schema, options.cwd);
   const sql = await connect(url);
   let made: { plan: Plan; blockers: Finding[] };
+  let ddlCheck: PlanResult['ddlCheck'] = null;
   try {
     made = await withDatabaseErrors(url, () =>
       inspect(sql, schema, { ...settings, schemaFilter: inputs.schemaFilter }),
     );
+    if (options.skipDdlCheck) {
+      made.plan.warnings.unshift({
+        kind: 'ddl-check-skipped',
+        table: { schema: '', name: '' },
+        columns: [],
+        message:
+          "--skip-ddl-check: the plan's statements were not proven on an empty copy of the database, so one that " +
+          'cannot run would fail inside apply (its stage is rolled back, the database left as before it).',
+      });
+    }
+    if (!made.blockers.length && made.plan.stages.length && !options.skipDdlCheck) {
+      const checked = await withDatabaseErrors(url, () => checkDdl(sql, url, made.plan, options.ddlCheckUrl));
+      made.blockers.push(...checked.blockers);
+      ddlCheck = { where: checked.where, ms: checked.ms };
+    }
   } finally {
     await sql.end({ timeout: 5 });
   }
   if (made.blockers.length || made.plan.stages.length === 0 || options.write === false)
-    return { ...made, planFile: null, migrationsFolder: null };
+    return { ...made, ddlCheck, planFile: null, migrationsFolder: null };
   const out = path.resolve(options.cwd ?? process.cwd(), options.out ?? '.');
   const planFile = writePlanFile(made.plan, path.join(out, 'plans'));
   const migrationsFolder = writeMigrations(made.plan, path.join(out, 'migrations', made.plan.id)).folder;
-  return { ...made, planFile, migrationsFolder };
+  return { ...made, ddlCheck, planFile, migrationsFolder };
 }

@@ -11,6 +11,8 @@ interface PlanFlags extends CommonOptions {
   legacyColumn: string[];
   reference: string[];
   notAReference: string[];
+  ddlCheckUrl?: string;
+  skipDdlCheck?: boolean;
   orphans: OrphanPolicy;
   out?: string;
   name: string;
@@ -39,6 +41,12 @@ export function registerPlan(program: Command, io: CliIo): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--ddl-check-url <url>',
+      'prove the statements in a scratch database on this server (default: UUIDMIG_DDL_CHECK_URL, else an ' +
+        'embedded PostgreSQL of the same version)',
+    )
+    .option('--skip-ddl-check', 'do not prove the statements on an empty copy first (apply may then fail halfway)')
     .option('--orphans <policy>', 'rows whose reference has no parent: fail, null or keep', 'fail')
     .option(
       '--strategy <name>',
@@ -56,6 +64,8 @@ export function registerPlan(program: Command, io: CliIo): void {
         legacyColumn: flags.legacyColumn,
         reference: flags.reference,
         notAReference: flags.notAReference,
+        ddlCheckUrl: flags.ddlCheckUrl ?? process.env.UUIDMIG_DDL_CHECK_URL,
+        skipDdlCheck: flags.skipDdlCheck,
         orphans: flags.orphans,
         out: flags.out,
         name: flags.name,
@@ -69,11 +79,13 @@ export function registerPlan(program: Command, io: CliIo): void {
           planFile: result.planFile,
           migrations: result.migrationsFolder,
           blocked: result.blockers.length > 0,
+          ddlCheck: result.ddlCheck,
           blockers: result.blockers,
           plan: result.plan,
         });
       } else {
         io.stdout(renderSummary(result.plan, result.blockers, { verbose: flags.verbose }));
+        if (result.ddlCheck) io.stdout(`\n${ddlCheckLine(result.ddlCheck)}\n`);
         if (result.planFile) io.stdout(`\nwrote ${result.planFile}\nwrote ${result.migrationsFolder}/\n`);
         else if (!result.blockers.length)
           io.stdout('\nNothing to do: no integer key or reference needs to become uuid.\n');
@@ -85,3 +97,7 @@ export function registerPlan(program: Command, io: CliIo): void {
       }
     });
 }
+
+const ddlCheckLine = (c: { where: string; ms: number }) =>
+  `Every statement ran on an empty copy of this database (${c.where}): apply, rollback, apply again and ` +
+  `finalize, in ${(c.ms / 1000).toFixed(2)} s.`;

@@ -57,14 +57,16 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
 
     const schema = path.join(project, 'schema.ts');
     say('1. uuidmig plan: find every integer reference to a key that becomes uuid.');
-    const refused = await plan({ schema, databaseUrl: url, cwd: project, out: project });
+    // The demo's own server holds the scratch database plan proves its statements in.
+    const ddlCheckUrl = server.url;
+    const refused = await plan({ schema, databaseUrl: url, cwd: project, out: project, ddlCheckUrl });
     say(
       `   ${refused.plan.conversions.length} key conversions, ${refused.plan.references.length} references; ` +
         `refused with --orphans fail:`,
     );
     for (const b of refused.blockers) say(`   - ${b.message}`);
     const [made, planMs] = await timed(() =>
-      plan({ schema, databaseUrl: url, cwd: project, out: project, orphans: 'null' }),
+      plan({ schema, databaseUrl: url, cwd: project, out: project, orphans: 'null', ddlCheckUrl }),
     );
     say(
       `   With --orphans null (orphans set to NULL, their old value kept in <column>_legacy): plan written in ` +

@@ -13,6 +13,11 @@ export interface ApplyOptions {
   plan: string | Plan;
   databaseUrl?: string;
   settings?: Partial<RunSettings>;
+  /**
+   * Run the plan on a copy made for it (plan's DDL check), without asking whether its catalog is
+   * the one the plan was made from: a server of another version may print a definition differently.
+   */
+  onCopy?: boolean;
 }
 
 export interface ApplyReport {
@@ -32,7 +37,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
   const { conn } = handle;
   let assessment: Awaited<ReturnType<typeof assessApply>>;
   try {
-    assessment = await withDatabaseErrors(handle.url, () => assessApply(handle.sql, plan));
+    assessment = await withDatabaseErrors(handle.url, () => assessApply(handle.sql, plan, options.onCopy));
   } catch (error) {
     await handle.close();
     throw error;

@@ -17,7 +17,7 @@ export interface Assessment {
  * Whether `apply` may run this plan on this database, read-only: refuses a plan already applied, a
  * plan made for another catalog (re-plan), and a database changed since an interrupted run.
  */
-export async function assessApply(sql: Sql, plan: Plan): Promise<Assessment> {
+export async function assessApply(sql: Sql, plan: Plan, onCopy = false): Promise<Assessment> {
   const record = await findPlanRecord(sql, plan.id);
   const current = catalogHash(await readCatalog(sql));
   if (record && record.planHash !== planHash(plan)) {
@@ -52,7 +52,7 @@ export async function assessApply(sql: Sql, plan: Plan): Promise<Assessment> {
       return { mode: 'resume', record, completed: new Set(stages.map((s) => s.stageId)), catalogHash: current };
     }
     default:
-      if (current !== plan.source.catalogHash) {
+      if (current !== plan.source.catalogHash && !onCopy) {
         throw new BlockedError(
           `Plan ${plan.id} was made for a different database state (its tables, columns, keys or indexes changed ` +
             `since it was planned); run uuidmig plan again.`,

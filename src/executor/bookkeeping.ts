@@ -71,11 +71,20 @@ export interface JournalEntry {
 }
 
 export async function journal(sql: Queryable, e: JournalEntry): Promise<void> {
-  await sql.unsafe(
-    `INSERT INTO uuidmig.journal
-       (plan_id, run, action, stage_id, step_id, status, rows, catalog_hash, statement, error, started_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
+  await journalMany(sql, [e]);
+}
+
+const JOURNAL_COLUMNS = 11;
+
+/** Journal rows in one statement per thousand (a stage's steps, written with the stage's commit). */
+export async function journalMany(sql: Queryable, entries: JournalEntry[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += 1000) {
+    const chunk = entries.slice(start, start + 1000);
+    const rows = chunk.map((_, r) => {
+      const at = r * JOURNAL_COLUMNS;
+      return `(${Array.from({ length: JOURNAL_COLUMNS }, (_, c) => `$${at + c + 1}`).join(', ')})`;
+    });
+    const values = chunk.flatMap((e) => [
       e.planId,
       e.run,
       e.action,
@@ -87,8 +96,14 @@ export async function journal(sql: Queryable, e: JournalEntry): Promise<void> {
       e.statement ?? null,
       e.error ?? null,
       e.startedAt,
-    ],
-  );
+    ]);
+    await sql.unsafe(
+      `INSERT INTO uuidmig.journal
+         (plan_id, run, action, stage_id, step_id, status, rows, catalog_hash, statement, error, started_at)
+       VALUES ${rows.join(', ')}`,
+      values,
+    );
+  }
 }
 
 /** Stages of this run that committed (a stage-level `done` row is written in the stage's own transaction). */

@@ -4,7 +4,7 @@ import { quoteLiteral } from '../db/quote.js';
 import { ExitCode, UuidmigError } from '../errors.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
-import { type Action, journal } from './bookkeeping.js';
+import { type Action, type JournalEntry, journal, journalMany } from './bookkeeping.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface RunSettings {
@@ -14,6 +14,17 @@ export interface RunSettings {
   /** How many times a stage that hit lock_timeout is tried again, with doubling waits. */
   lockRetries: number;
   retryDelayMs: number;
+  /**
+   * Journal the catalog's hash after each stage, so an interrupted run resumes only on the database it
+   * left (default). A throwaway copy that never resumes (plan's DDL check) does without: it re-reads the
+   * whole catalog once per stage.
+   */
+  hashCatalog: boolean;
+  /**
+   * Send each stage's statements in one round trip instead of one by one (a throwaway copy, where no
+   * statement's time matters): a failure runs the stage again statement by statement to name it.
+   */
+  batch: boolean;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -21,6 +32,8 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   statementTimeout: '1h',
   lockRetries: 4,
   retryDelayMs: 1000,
+  hashCatalog: true,
+  batch: false,
 };
 
 export type { StageTiming, StepTiming } from './timing-schema.js';
@@ -41,9 +54,22 @@ export interface StageContext {
   beforeCommit?: (tx: Queryable) => Promise<void>;
 }
 
+/** What failed, for callers that report it their own way (plan's DDL check). */
+export interface StepFailure {
+  stage: Stage;
+  /** null: a check inside the transaction failed, not a statement. */
+  step: Step | null;
+  /** PostgreSQL's message, or the check's. */
+  reason: string;
+}
+
 /** A step failed; its stage was rolled back and the failure journaled. Exit code 4. */
 export class StepFailedError extends UuidmigError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly failure: StepFailure,
+    options?: { cause?: unknown },
+  ) {
     super(message, ExitCode.stepFailed, options);
     this.name = 'StepFailedError';
   }
@@ -80,6 +106,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
   if (!stage.transactional)
     throw new Error(`stage ${stage.id} runs outside a transaction; no plan makes such stages yet`);
   const started = Date.now();
+  let batch = ctx.settings.batch;
   for (let attempt = 0; ; attempt++) {
     let current: Step | null = null;
     const steps: StepTiming[] = [];
@@ -90,10 +117,32 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         await tx.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
         await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
         const lockedAt = stage.steps.findLastIndex((s) => s.kind === 'lock');
+        const done: JournalEntry[] = [];
         const c0 = Date.now();
         if (lockedAt < 0) await ctx.afterLock?.(tx);
         checkMs += Date.now() - c0;
-        for (const [index, step] of stage.steps.entries()) {
+        if (batch) {
+          // Up to the lock and its check, then the rest: two round trips for the whole stage.
+          const parts = [stage.steps.slice(0, lockedAt + 1), stage.steps.slice(lockedAt + 1)];
+          for (const [n, part] of parts.entries()) {
+            const t0 = Date.now();
+            if (part.length) await tx.unsafe(part.map((s) => s.sql).join(';\n'));
+            for (const step of part) {
+              steps.push({ stepId: step.id, offsetMs: t0 - attemptStart, ms: 0, rows: null });
+              done.push({
+                planId: ctx.planId,
+                run: ctx.run,
+                action: ctx.action,
+                stageId: stage.id,
+                stepId: step.id,
+                status: 'done',
+                startedAt: new Date(t0),
+              });
+            }
+            if (n === 0 && lockedAt >= 0) await ctx.afterLock?.(tx);
+          }
+        }
+        for (const [index, step] of (batch ? [] : stage.steps).entries()) {
           current = step;
           const t0 = Date.now();
           const result = await tx.unsafe(step.sql);
@@ -104,7 +153,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
             rows: step.kind === 'fill' || step.kind === 'orphans' ? result.count : null,
           };
           steps.push(timing);
-          await journal(tx, {
+          done.push({
             planId: ctx.planId,
             run: ctx.run,
             action: ctx.action,
@@ -126,7 +175,9 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         const c1 = Date.now();
         await ctx.beforeCommit?.(tx);
         checkMs += Date.now() - c1;
-        const hash = catalogHash(await readCatalogInTransaction(tx));
+        const hash = ctx.settings.hashCatalog ? catalogHash(await readCatalogInTransaction(tx)) : null;
+        // The steps' rows and the stage's own, written with the stage: they commit, or vanish, with it.
+        await journalMany(tx, done);
         await journal(tx, {
           planId: ctx.planId,
           run: ctx.run,
@@ -147,6 +198,10 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         lockRetries: attempt,
       };
     } catch (error) {
+      if (batch && error instanceof postgres.PostgresError && !isLockTimeout(error)) {
+        batch = false; // again, one statement at a time, to name the one that fails
+        continue;
+      }
       if (isLockTimeout(error) && attempt < ctx.settings.lockRetries) {
         const wait = ctx.settings.retryDelayMs * 2 ** attempt;
         ctx.onRetry?.(attempt + 1, wait, (error as Error).message);
@@ -194,6 +249,7 @@ async function recordFailure(
   return new StepFailedError(
     `${what}, and the stage was rolled back, so the database is as it was before that stage: ` +
       `${reason.replace(/\.$/, '')}.${statement} Then ${hint}.`,
+    { stage, step, reason },
     { cause: error },
   );
 }

@@ -11,7 +11,13 @@ export interface ClientTools {
  * The pg_dump and pg_restore a rehearsal will run (from PATH): present, and no older than the source
  * server (pg_dump refuses to dump a newer server). Refusals name both versions and what to install.
  */
-export function checkClientTools(sourceVersionNum: number, sourceVersion: string): ClientTools {
+export function checkClientTools(
+  sourceVersionNum: number,
+  sourceVersion: string,
+  purpose = 'uuidmig rehearse can copy the source',
+  /** What else the user can do when no pg_dump fits: plan can skip its DDL check. */
+  otherwise = '',
+): ClientTools {
   const versions: Record<string, string> = {};
   for (const tool of ['pg_dump', 'pg_restore']) {
     try {
@@ -19,7 +25,7 @@ export function checkClientTools(sourceVersionNum: number, sourceVersion: string
     } catch {
       throw new UsageError(
         `${tool} was not found on PATH; install PostgreSQL's client tools (Debian: apt-get install ` +
-          `postgresql-client) so uuidmig rehearse can copy the source.`,
+          `postgresql-client) so ${purpose}${otherwise}.`,
       );
     }
   }
@@ -31,7 +37,7 @@ export function checkClientTools(sourceVersionNum: number, sourceVersion: string
     throw new UsageError(
       `pg_dump ${pgDumpVersion} is older than the source server (PostgreSQL ${sourceVersion}) and cannot dump ` +
         `it; install PostgreSQL ${sourceMajor}'s client tools (for example postgresql-client-${sourceMajor} from ` +
-        `the PostgreSQL apt repository) and put them first on PATH.`,
+        `the PostgreSQL apt repository) and put them first on PATH${otherwise}.`,
     );
   }
   return { pgDumpVersion, pgDumpMajor };

@@ -30,12 +30,15 @@ export async function copyDatabase(
   stagingUrl: string,
   file: string,
   jobs: number,
+  /** The tables, views and functions only, no rows (plan's DDL check); uuidmig's own schema left out. */
+  schemaOnly = false,
 ): Promise<{ dumpMs: number; restoreMs: number }> {
   const source = targetOf(sourceUrl);
   const staging = targetOf(stagingUrl);
   const t0 = Date.now();
   try {
-    await pgDump(source, { filePath: file, format: 'custom' as never });
+    const only = schemaOnly ? { schemaOnly: true, excludeSchemaPattern: ['uuidmig'], lockWaitTimeout: 10_000 } : {};
+    await pgDump(source, { filePath: file, format: 'custom' as never, ...only });
   } catch (error) {
     throw new DatabaseError(`pg_dump could not copy the source: ${clean(error)}.`, { cause: error });
   }

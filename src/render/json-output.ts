@@ -22,6 +22,8 @@ export const planOutputSchema = output('plan', {
   migrations: z.string().nullable(),
   blocked: z.boolean(),
   blockers: z.array(findingSchema),
+  /** Where every statement was proven on an empty schema-only copy; null when skipped or blocked before. */
+  ddlCheck: z.object({ where: z.string(), ms: z.number() }).nullable(),
   plan: planSchema,
 });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { type PlanOptions, plan } from '../../src/api/plan.js';
+import type { PlanOptions } from '../../src/api/plan.js';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
 import { qualify } from '../../src/db/quote.js';
 import { apply } from '../../src/executor/apply.js';
@@ -13,6 +13,7 @@ import type { CheckDifference } from '../../src/verify/run-checks.js';
 import { verify } from '../../src/verify/verify.js';
 import type { TestDatabase } from './database.js';
 import { loadFixture } from './fixtures.js';
+import { plan } from './plan.js';
 import { type RowSnapshot, snapshotRows, translatedRows } from './row-snapshot.js';
 
 const expectNoDifferences = (differences: CheckDifference[]) =>

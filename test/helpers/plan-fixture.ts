@@ -1,11 +1,12 @@
 import { expect } from 'vitest';
-import { type PlanResult, plan } from '../../src/api/plan.js';
+import type { PlanResult } from '../../src/api/plan.js';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
 import type { OrphanPolicy } from '../../src/planner/plan-schema.js';
 import { renderStageSql } from '../../src/render/migrations.js';
 import { renderSummary } from '../../src/render/summary.js';
 import type { TestDatabase } from './database.js';
 import { fixturePath, loadFixture } from './fixtures.js';
+import { plan } from './plan.js';
 import { inRolledBackTransaction } from './rolled-back.js';
 import { snapshotRows, translatedRows } from './row-snapshot.js';
 

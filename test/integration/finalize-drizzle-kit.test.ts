@@ -5,13 +5,13 @@ import path from 'node:path';
 import { generateDrizzleJson, generateMigration } from 'drizzle-kit/api';
 import postgres from 'postgres';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { plan } from '../../src/api/plan.js';
 import { apply } from '../../src/executor/apply.js';
 import { finalize } from '../../src/executor/finalize.js';
 import { importUserModule } from '../../src/schema/import-module.js';
 import { verify } from '../../src/verify/verify.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { plan } from '../helpers/plan.js';
 
 /**
  * A database drizzle-kit made from the team's integer schema, migrated by uuidmig and finalized:

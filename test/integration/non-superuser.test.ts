@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { plan } from '../../src/api/plan.js';
 import { quoteIdent } from '../../src/db/quote.js';
 import { apply } from '../../src/executor/apply.js';
 import { rollback } from '../../src/executor/rollback.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+import { plan } from '../helpers/plan.js';
 
 /**
  * The tests above run as a superuser, who bypasses row-level security. A table's owner does not when

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { plan } from '../../src/api/plan.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+import { plan } from '../helpers/plan.js';
 import { expectPlanPreservesRows } from '../helpers/plan-fixture.js';
 
 /** Problems `plan` must see before anything runs: each blocks with one sentence naming the object. */

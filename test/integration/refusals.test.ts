@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { plan } from '../../src/api/plan.js';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
 import { catalogHash } from '../../src/planner/plan-migration.js';
 import { runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+import { plan } from '../helpers/plan.js';
 
 /** What cannot follow its column to uuid is refused by plan, each object named, before anything runs. */
 let db: TestDatabase;

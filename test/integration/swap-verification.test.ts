@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { plan } from '../../src/api/plan.js';
 import { openApply } from '../../src/executor/apply.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+import { plan } from '../helpers/plan.js';
 
 /** The swap commits only if its component's fingerprints still match verify-before. */
 let db: TestDatabase;

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { plan } from '../../src/api/plan.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { runLifecycle } from '../helpers/lifecycle.js';
+import { plan } from '../helpers/plan.js';
 
 /** Integer columns that hold ids of a converting key but are declared nowhere: listed, settled, converted. */
 let db: TestDatabase;

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, parseDatabaseUrl, type Sql } from '../db/connect.js';
+import { maskUrl } from '../db/mask.js';
+import { quoteIdent } from '../db/quote.js';
+import { UsageError } from '../errors.js';
+import { openApply } from '../executor/apply.js';
+import { openFinalize } from '../executor/finalize.js';
+import { openRollback } from '../executor/rollback.js';
+import { StepFailedError } from '../executor/run-stage.js';
+import { type RunSession, runSession } from '../executor/session.js';
+import { displayTable } from '../model/types.js';
+import type { Finding } from '../model/work.js';
+import { slugOf } from '../planner/plan-migration.js';
+import type { Plan } from '../planner/plan-schema.js';
+import { checkClientTools } from '../rehearse/client-tools.js';
+import { copyDatabase } from '../rehearse/copy-database.js';
+import { copyRoles, startEmbeddedStaging } from '../rehearse/staging.js';
+
+export interface DdlCheckResult {
+  /** One finding for the statement that failed; none when every statement ran. */
+  blockers: Finding[];
+  /** Where it ran: `an embedded PostgreSQL 15.18`, or the server of --ddl-check-url. */
+  where: string;
+  ms: number;
+}
+
+interface Scratch {
+  url: string;
+  where: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Plan proves its own DDL before writing anything: on an empty schema-only copy of the database (the
+ * source's tables, views, functions, rules and policies, no rows), it runs every stage, then rollback,
+ * apply again and finalize, through the same code `uuidmig apply` runs. A statement that fails there
+ * (a partition declared without its parent, a view comparing a uuid with an integer, a foreign key
+ * onto a key that stays integer) would have failed halfway through apply: it becomes a refusal naming
+ * the object, the statement and PostgreSQL's message. The copy goes on an embedded server of the
+ * source's major version, or in a scratch database on the server of `checkUrl` (the user's choice),
+ * dropped afterwards.
+ */
+export async function checkDdl(sql: Sql, sourceUrl: string, plan: Plan, checkUrl?: string): Promise<DdlCheckResult> {
+  const t0 = Date.now();
+  const [server] = await sql<{ v: string; n: number }[]>`SELECT current_setting('server_version') AS v,
+    current_setting('server_version_num')::int AS n`;
+  checkClientTools(
+    server!.n,
+    server!.v,
+    'uuidmig plan can prove its statements on an empty copy',
+    ', or plan with --skip-ddl-check (then a statement that cannot run fails inside apply)',
+  );
+  const scratch = checkUrl ? await scratchDatabase(checkUrl, plan.name) : await embeddedScratch(server!.n);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-ddl-'));
+  try {
+    await copyRoles(sql, scratch.url);
+    await copyDatabase(sourceUrl, scratch.url, path.join(work, 'schema.dump'), 1, true);
+    const blockers = await journey(plan, scratch.url);
+    return { blockers, where: scratch.where, ms: Date.now() - t0 };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    await scratch.close();
+  }
+}
+
+/** apply, rollback, apply again, finalize: the first statement that fails, as a refusal. */
+async function journey(plan: Plan, url: string): Promise<Finding[]> {
+  const settings = { hashCatalog: false, batch: true };
+  const phases: [string, () => Promise<RunSession<unknown>>][] = [
+    ['apply', () => openApply({ plan, databaseUrl: url, settings, onCopy: true })],
+    ['rollback', () => openRollback({ plan, databaseUrl: url, settings })],
+    ['apply again', () => openApply({ plan, databaseUrl: url, settings, onCopy: true })],
+    ['finalize', () => openFinalize({ plan, databaseUrl: url, settings })],
+  ];
+  for (const [phase, open] of phases) {
+    try {
+      await runSession(await open());
+    } catch (error) {
+      if (!(error instanceof StepFailedError)) throw error;
+      return [refusal(plan, phase, error)];
+    }
+  }
+  return [];
+}
+
+function refusal(plan: Plan, phase: string, error: StepFailedError): Finding {
+  const { stage, step, reason } = error.failure;
+  const hub = plan.components.find((c) => c.id === stage.component)?.hub ?? { schema: '', name: stage.component };
+  const table = plan.catalog.tables.find((t) => displayTable(t) === step?.table) ?? hub;
+  const what = step ? `step ${step.id} (${step.description})` : 'a check';
+  const statement = step ? ` The statement: ${step.sql.replace(/\s+/g, ' ').trim()}.` : '';
+  return {
+    kind: 'ddl-check',
+    table: { schema: table.schema, name: table.name },
+    columns: [],
+    message:
+      `On an empty copy of this database, ${phase} failed at ${what} of stage ${stage.id} ${stage.name}: ` +
+      `${reason.replace(/\.$/, '')}.${statement} It would fail the same way in uuidmig apply; change the object ` +
+      'it names before the migration (or the Drizzle schema), then plan again.',
+  };
+}
+
+async function embeddedScratch(versionNum: number): Promise<Scratch> {
+  const staging = await startEmbeddedStaging(versionNum, 'uuidmig_ddl_check');
+  return { url: staging.url, where: `an embedded PostgreSQL ${staging.serverVersion}`, close: staging.close };
+}
+
+/** A database of its own on the server of `url`, dropped afterwards (FORCE: nothing of ours stays connected). */
+async function scratchDatabase(url: string, planName: string): Promise<Scratch> {
+  parseDatabaseUrl(url);
+  // Named for the plan, so whoever sees it knows whose it is; unique, within 63 bytes.
+  const name = `uuidmig_ddl_${slugOf(planName).slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const admin = await connect(url, { max: 1 });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${quoteIdent(name)}`);
+  } catch (error) {
+    await admin.end({ timeout: 5 });
+    const reason = (error as Error).message;
+    throw new UsageError(`--ddl-check-url ${maskUrl(url)} cannot hold a scratch database: ${reason}.`);
+  }
+  const scratch = new URL(url);
+  scratch.pathname = `/${name}`;
+  return {
+    url: scratch.toString(),
+    where: `a scratch database on ${scratch.host}`,
+    async close() {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => {});
+      await admin.end({ timeout: 5 });
+    },
+  };
+}
