@@ -174,32 +174,59 @@ describe('refusals', () => {
   test('a lock held too long: retried with backoff, then exit 4 when retries run out', async () => {
     await planFixture('self-reference');
     const blocker = postgres(db.url, { max: 1, onnotice: () => {} });
-    /** Hold a lock on users for `seconds`; resolves once the lock is held, with the release promise. */
-    const holdLock = async (seconds: number) => {
+    const watcher = postgres(db.url, { max: 1, onnotice: () => {} });
+    /** Hold a lock on users until `release()`; resolves once the lock is held. */
+    const holdLock = async () => {
       let locked!: () => void;
+      let release!: () => void;
       const isLocked = new Promise<void>((resolve) => (locked = resolve));
-      const released = blocker.begin(async (tx) => {
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const done = blocker.begin(async (tx) => {
         await tx`LOCK TABLE users IN ACCESS SHARE MODE`;
         locked();
-        await tx`SELECT pg_sleep(${seconds})`;
+        await released;
       });
       await isLocked;
-      return { released }; // wrapped: returning the promise itself would make the caller wait for it
+      return {
+        release: async () => {
+          release();
+          await done;
+        },
+      };
+    };
+    /** The transactions that have waited on users' lock so far (one per attempt: each retry is a new one). */
+    const waitingAttempts = new Set<string>();
+    const waitForAttempts = async (count: number, finished: () => boolean) => {
+      while (waitingAttempts.size < count && !finished()) {
+        const rows = await watcher<{ started: string }[]>`
+          SELECT a.pid || ':' || a.xact_start AS started FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+          WHERE NOT l.granted AND l.relation = 'users'::regclass`;
+        for (const r of rows) waitingAttempts.add(r.started);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     };
     try {
-      const held = (await holdLock(1.5)).released;
+      // Held for as long as apply runs: with no retries it gives up at its first lock timeout.
+      const held = await holdLock();
       const r = await uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '0');
+      await held.release();
       expect(r.code).toBe(4);
       expect(r.stderr).toContain('canceling statement due to lock timeout');
       expect(r.stderr).toContain('another session held a lock too long');
-      await held;
-      const heldAgain = (await holdLock(2)).released;
-      const retried = await uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '6');
-      await heldAgain;
-      expect(retried.code, retried.stderr).toBe(0);
-      expect(retried.stdout).toMatch(/lock retries/);
+      // Released once two attempts have waited on it (seen in pg_locks): the retry after that succeeds.
+      const heldAgain = await holdLock();
+      let finished = false;
+      const retried = uuidmig('apply', '--lock-timeout', '100ms', '--lock-retries', '20').finally(
+        () => (finished = true),
+      );
+      await waitForAttempts(2, () => finished);
+      await heldAgain.release();
+      const result = await retried;
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/lock retries/);
     } finally {
       await blocker.end();
+      await watcher.end();
     }
   });
 

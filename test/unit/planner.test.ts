@@ -1,0 +1,195 @@
+import { describe, expect, test } from 'vitest';
+import { findComponents } from '../../src/model/components.js';
+import { findWork } from '../../src/model/find-work.js';
+import { displayTable } from '../../src/model/types.js';
+import { componentChanges } from '../../src/planner/component-changes.js';
+import { lockOrder } from '../../src/planner/lock-order.js';
+import { planMigration } from '../../src/planner/plan-migration.js';
+import type { Plan, Stage, Strategy } from '../../src/planner/plan-schema.js';
+import { catalogOf, drizzleOf, ref, type TableSpec } from '../helpers/model-builder.js';
+
+/** The pure planner on in-memory catalogs: components, lock order, key maps, stage splitting. */
+
+function planOf(specs: TableSpec[], strategy: Strategy = 'rewrite'): Plan {
+  const catalog = catalogOf(specs);
+  const schema = drizzleOf(specs);
+  const work = findWork(catalog, schema, { legacyColumn: 'legacy_id' });
+  expect(work.blockers).toEqual([]);
+  return planMigration({
+    catalog,
+    schema,
+    work,
+    orphans: [],
+    options: { legacyColumn: 'legacy_id', orphans: 'fail', name: 'unit', strategy },
+    now: new Date('2026-01-02T03:04:05Z'),
+  });
+}
+
+const sqlOf = (stage: Stage, kind: string) => stage.steps.filter((s) => s.kind === kind).map((s) => s.sql);
+/** The statements that read each table once into a temporary copy with its new uuids. */
+const copies = (stage: Stage) => stage.steps.filter((s) => s.description.startsWith('read every row'));
+/** The separate key maps (old integer -> uuid) a key gets when no copy can serve as its map. */
+const separateMaps = (stage: Stage) => stage.steps.filter((s) => /^give every .* its uuid$/.test(s.description));
+
+describe('findComponents', () => {
+  test('tables linked through any group end up in one component, named after the table in most groups', () => {
+    const components = findComponents([
+      [ref('users'), ref('posts')],
+      [ref('posts'), ref('comments')],
+      [ref('users'), ref('comments')],
+      [ref('users')],
+      [ref('tags')],
+    ]);
+    expect(components.map((c) => c.id)).toEqual(['public.tags', 'public.users']);
+    expect(components[1]!.tables.map((t) => t.name)).toEqual(['comments', 'posts', 'users']);
+  });
+
+  test('schema "a.b" with table "c" and schema "a" with table "b.c" stay two tables', () => {
+    const components = findComponents([[ref('c', 'a.b')], [ref('b.c', 'a')]]);
+    expect(components).toHaveLength(2);
+    expect(components.flatMap((c) => c.tables)).toContainEqual(ref('b.c', 'a'));
+    expect(components.flatMap((c) => c.tables)).toContainEqual(ref('c', 'a.b'));
+  });
+
+  test('the order of the groups does not change the result', () => {
+    const groups = [[ref('b'), ref('a')], [ref('c')], [ref('c'), ref('d')], [ref('a')]];
+    expect(findComponents([...groups].reverse())).toEqual(findComponents(groups));
+  });
+});
+
+describe('lockOrder', () => {
+  const specs: TableSpec[] = [
+    { name: 'post_reactions', refs: { post_id: 'posts', user_id: 'users' } },
+    { name: 'posts', refs: { author_id: 'users' } },
+    { name: 'users' },
+    { name: 'a_loop', refs: { next_id: 'b_loop' } },
+    { name: 'b_loop', refs: { next_id: 'a_loop' } },
+  ];
+
+  const orderOf = (names: string[]) => {
+    const plan = planOf(specs);
+    const catalog = catalogOf(specs);
+    const component = plan.components.find((c) => c.tables.some((t) => t.name === names[0]))!;
+    const changes = componentChanges(component, {
+      catalog,
+      conversions: plan.conversions,
+      references: plan.references,
+      orphans: new Map(),
+      orphanPolicy: 'fail',
+    });
+    const tables = catalog.tables.filter((t) => names.includes(t.name));
+    return lockOrder(tables, changes).map((t) => t.name);
+  };
+
+  test('every table comes after the tables it references (parents first), whatever the name order', () => {
+    expect(orderOf(['post_reactions', 'posts', 'users'])).toEqual(['users', 'posts', 'post_reactions']);
+  });
+
+  test('a cycle is broken by name, and every table is locked once', () => {
+    expect(orderOf(['b_loop', 'a_loop'])).toEqual(['b_loop', 'a_loop']);
+  });
+
+  test('the rewrite stage locks in that order before any other statement that takes a lock', () => {
+    const stage = planOf(specs).stages.find((s) => s.steps.some((x) => x.table === 'public.post_reactions'))!;
+    const first = stage.steps.find((s) => s.lock !== 'NONE')!;
+    expect(first.kind).toBe('lock');
+    expect(first.sql).toBe(
+      'LOCK TABLE "public"."users", "public"."posts", "public"."post_reactions" IN ACCESS EXCLUSIVE MODE',
+    );
+  });
+});
+
+describe('key maps of the rewrite', () => {
+  test('a parent is read before its children, and its copy serves as their map (no separate map)', () => {
+    const stage = planOf([{ name: 'users' }, { name: 'posts', refs: { author_id: 'users' } }]).stages[0]!;
+    const fills = copies(stage);
+    expect(fills.map((s) => s.table)).toEqual(['public.users', 'public.posts']);
+    expect(separateMaps(stage)).toEqual([]);
+    // posts' new author_id is looked up in the copy of users, joined on the old integer.
+    const [usersCopy] = /"uuidmig_0000_rows_\d+"/.exec(fills[0]!.sql)!;
+    expect(fills[1]!.sql).toContain(usersCopy);
+    expect(fills[1]!.sql).toMatch(/LEFT JOIN/);
+    // users' copy is analyzed, so joins on it hash the small side.
+    expect(sqlOf(stage, 'setting')).toContain(`ANALYZE ${usersCopy}`);
+  });
+
+  test('a self-reference gets a separate key map, filled before the copy that uses it', () => {
+    const stage = planOf([{ name: 'nodes', refs: { parent_id: 'nodes' } }]).stages[0]!;
+    const [map] = separateMaps(stage);
+    expect(map!.sql).toMatch(/SELECT DISTINCT "id" AS old FROM "public"."nodes"/);
+    const [mapName] = /"uuidmig_0000_map_\d+"/.exec(map!.sql)!;
+    const [copy] = copies(stage);
+    expect(stage.steps.indexOf(map!)).toBeLessThan(stage.steps.indexOf(copy!));
+    // Both the key and the self-reference are looked up in the one map.
+    expect(copy!.sql.split(`LEFT JOIN ${mapName}`)).toHaveLength(3);
+  });
+
+  test('a cycle of two tables: each key still maps once, every reference is filled through a join', () => {
+    const stage = planOf([
+      { name: 'a_loop', refs: { next_id: 'b_loop' } },
+      { name: 'b_loop', refs: { next_id: 'a_loop' } },
+    ]).stages[0]!;
+    expect(
+      copies(stage)
+        .map((s) => s.table)
+        .sort(),
+    ).toEqual(['public.a_loop', 'public.b_loop']);
+    // One copy must be read first, so at least one key cannot wait for a copy: it gets a separate map.
+    expect(separateMaps(stage).length).toBeGreaterThanOrEqual(1);
+    for (const copy of copies(stage)) expect(copy.sql).toMatch(/LEFT JOIN "uuidmig_0000_(map|rows)_\d+" AS j\d ON/);
+  });
+});
+
+describe('stage splitting', () => {
+  const forum: TableSpec[] = [
+    { name: 'users' },
+    { name: 'posts', refs: { author_id: 'users' } },
+    { name: 'sessions', refs: { user_id: 'users' } },
+    { name: 'tags' },
+    { name: 'audit', refs: { tag_id: 'tags' } },
+    { name: 'tag_uses', refs: { tag_id: 'tags' } },
+  ];
+
+  test('rewrite: one stage per component, numbered in order and named after its hub', () => {
+    const plan = planOf(forum);
+    expect(plan.stages.map((s) => [s.id, s.name, s.component])).toEqual([
+      ['0000', 'rewrite_tags', 'public.tags'],
+      ['0001', 'rewrite_users', 'public.users'],
+    ]);
+    expect(plan.stages.every((s) => s.transactional)).toBe(true);
+    expect(plan.stages[1]!.steps.map((s) => s.id).slice(0, 2)).toEqual(['0001.001', '0001.002']);
+  });
+
+  test('update: expand, backfill and swap per component, in that order', () => {
+    const plan = planOf(forum, 'update');
+    expect(plan.stages.map((s) => s.name)).toEqual([
+      'expand_tags',
+      'backfill_tags',
+      'swap_tags',
+      'expand_users',
+      'backfill_users',
+      'swap_users',
+    ]);
+    // The expand adds uuid columns, the backfill fills them, and only the swap renames.
+    const [expand, backfill, swap] = plan.stages.slice(3);
+    expect(sqlOf(expand!, 'expand').join('\n')).toMatch(/ADD COLUMN "id__uuidmig_new" uuid/);
+    expect(sqlOf(backfill!, 'fill').join('\n')).toMatch(/UPDATE "public"."posts"/);
+    expect([...sqlOf(expand!, 'rename'), ...sqlOf(backfill!, 'rename')]).toEqual([]);
+    expect(sqlOf(swap!, 'rename').join('\n')).toMatch(/RENAME COLUMN "id" TO "legacy_id"/);
+  });
+
+  test('a component with an inheritance child is updated in place even when rewrite is asked', () => {
+    const plan = planOf([{ name: 'events' }, { name: 'special_events', parent: 'events' }]);
+    expect(plan.stages.map((s) => s.kind)).toEqual(['expand', 'backfill', 'swap']);
+  });
+
+  test('a key that stays integer is not converted, and its references are not touched', () => {
+    const plan = planOf([
+      { name: 'users' },
+      { name: 'countries', staysInteger: true },
+      { name: 'people', refs: { country_id: 'countries', user_id: 'users' } },
+    ]);
+    expect(plan.conversions.map((c) => displayTable(c.table))).toEqual(['public.people', 'public.users']);
+    expect(plan.references.map((r) => `${r.child.name}.${r.columns[0]}`)).toEqual(['people.user_id']);
+  });
+});
