@@ -4,6 +4,7 @@ import { openApply } from '../executor/apply.js';
 import { dryRunApply } from '../executor/dry-run.js';
 import { renderDryRun } from '../render/dry-run.js';
 import { applyOutputSchema, dryRunOutputSchema, JSON_OUTPUT_VERSION } from '../render/json-output.js';
+import { renderSinceApply } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { confirm } from './confirm.js';
 import { type CliIo, writeJson } from './io.js';
@@ -32,7 +33,7 @@ export function registerApply(program: Command, io: CliIo): void {
       const session = await openApply({ plan: planFile, databaseUrl: url, settings });
       const labels = new Map(session.plan.stages.map((s) => [s.id, session.label(s)]));
       const report = await showSession(session, progressFor(io));
-      const ok = report.differences.every((d) => !d.differs.length);
+      const { ok } = report;
       if (flags.json) {
         writeJson(io, applyOutputSchema, {
           version: JSON_OUTPUT_VERSION,
@@ -40,17 +41,19 @@ export function registerApply(program: Command, io: CliIo): void {
           planId: report.plan.id,
           resumed: report.resumed,
           stages: report.stages,
-          verification: { ok, differences: report.differences },
+          verification: { ok, differences: report.differences, sinceApply: report.sinceApply },
         });
       } else {
         io.stdout(`Applied plan ${report.plan.id}${report.resumed ? ' (resumed)' : ''}:\n`);
         io.stdout(stageTimes(report.stages, labels));
         io.stdout(renderVerifyReport('verify-after: before -> now', report.differences));
+        if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
       }
       if (!ok) {
         throw new BlockedError(
-          'The migration ran, but verify-after differs from verify-before (listed above); inspect it, and roll ' +
-            'back with uuidmig rollback if needed.',
+          'Every stage proved its rows before it committed, but since then rows of apply time point elsewhere ' +
+            '(listed above); if the application did not move them, inspect them, and roll back with uuidmig ' +
+            'rollback if needed.',
         );
       }
     });

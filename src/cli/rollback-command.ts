@@ -38,7 +38,7 @@ export function registerRollback(program: Command, io: CliIo): void {
           'Every row holds the integer of the parent its uuid pointed to: checked inside each stage, before it ' +
             'committed (rows written after apply included).\n',
         );
-        io.stdout(renderSinceApply(report.sinceApply));
+        io.stdout(renderSinceApply(report.sinceApply, "the application's writes, not the rollback's"));
       }
     });
 }

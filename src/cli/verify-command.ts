@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { BlockedError } from '../errors.js';
 import { JSON_OUTPUT_VERSION, verifyOutputSchema } from '../render/json-output.js';
+import { renderSinceApply } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { verify } from '../verify/verify.js';
 import { type CliIo, writeJson } from './io.js';
@@ -22,11 +23,19 @@ export function registerVerify(program: Command, io: CliIo): void {
           scope: report.scope,
           ok: report.ok,
           differences: report.differences,
+          sinceApply: report.sinceApply,
         });
       } else {
         const title = `verify plan ${report.plan.id} (${report.status}): before -> now`;
         io.stdout(renderVerifyReport(title, report.differences));
+        if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
       }
-      if (!report.ok) throw new BlockedError('Verify found differences between before and now (listed above).');
+      if (!report.ok) {
+        throw new BlockedError(
+          'Verify found differences between before and now (listed above) that rows written since apply do not ' +
+            'explain: rows of apply time point elsewhere, or are hidden by deletions; if the application did not ' +
+            'make them, inspect them, and roll back with uuidmig rollback if needed.',
+        );
+      }
     });
 }

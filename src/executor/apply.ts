@@ -1,12 +1,19 @@
 import { withDatabaseErrors } from '../db/connect.js';
-import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { readPlanFile } from '../render/plan-file.js';
-import { type CheckDifference, type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
+import { type CheckDifference, type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
+import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from '../verify/since-apply.js';
 import { assessApply } from './assess.js';
 import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
 import { openRun } from './run-handle.js';
-import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, StageCheckError, type StageTiming } from './run-stage.js';
+import {
+  DEFAULT_RUN_SETTINGS,
+  type RunSettings,
+  runStage,
+  StageCheckError,
+  type StageContext,
+  type StageTiming,
+} from './run-stage.js';
 import { type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
 
 export interface ApplyOptions {
@@ -27,9 +34,16 @@ export interface ApplyReport {
   before: CheckRow[];
   after: CheckRow[];
   differences: CheckDifference[];
+  /** Rows written by others since each stage committed, told apart (empty when nothing differs). */
+  sinceApply: ChangeSinceApply[];
+  /** Nothing differs, or only by rows written around the rows the stages proved. */
+  ok: boolean;
 }
 
-/** `uuidmig apply`, stage by stage: verify-before, each pending stage, then verify-after. */
+/**
+ * `uuidmig apply`, stage by stage: each pending stage (the swapping ones take their component's
+ * verify-before after their lock and compare before commit), then verify-after.
+ */
 export async function openApply(options: ApplyOptions): Promise<RunSession<ApplyReport>> {
   const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
@@ -44,9 +58,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
   }
   const { mode, record, completed, catalogHash } = assessment;
   let run = record?.run ?? 0;
-  let before: CheckRow[] = [];
   const timings: StageTiming[] = [];
-  const changesByComponent = new Map(planChanges(plan).map((c) => [c.component.id, c]));
   const guard = <T>(work: () => Promise<T>) => withDatabaseErrors(handle.url, work);
   return {
     plan,
@@ -55,60 +67,23 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
     stages: plan.stages.filter((s) => !completed.has(s.id)),
     label: (stage) => stageLabel(stage, plan.stages),
     before: {
-      title:
-        mode === 'resume'
-          ? 'resume: verify-before again for the components not swapped yet'
-          : 'verify-before: row counts, orphans and fingerprints',
+      title: mode === 'resume' ? 'resume: the stages not committed yet' : 'record the run in uuidmig.plans',
       run: () =>
         guard(async () => {
-          if (mode === 'resume') {
-            // Components that have not swapped yet still hold their original data: their baseline is taken
-            // again (the user may have fixed rows that stopped the last run). Swapped ones keep theirs.
-            before = await loadChecks(conn, plan.id, 'before');
-            for (const changes of changesByComponent.values()) {
-              if ((await componentState(conn, changes)) === 'uuid') continue;
-              const fresh = await runChecks(conn, plan, changes.component.id);
-              const names = new Set(fresh.map((c) => `${c.kind}:${c.name}`));
-              before = [...before.filter((c) => !names.has(`${c.kind}:${c.name}`)), ...fresh];
-            }
-            await saveChecks(conn, plan.id, 'before', before);
-            await setStatus(conn, plan.id, 'applying');
-            return;
-          }
+          if (mode === 'resume') return setStatus(conn, plan.id, 'applying');
           await ensureBookkeeping(conn);
           run = await startRun(conn, plan, catalogHash, record);
-          before = await runChecks(conn, plan);
-          await saveChecks(conn, plan.id, 'before', before);
         }),
     },
     runStage: (stage, hooks = {}) =>
       guard(async () => {
-        // The swap commits only if its component's checks still match verify-before.
-        const beforeCommit =
-          stage.kind === 'swap' || stage.kind === 'rewrite'
-            ? async (tx: Pick<typeof conn, 'unsafe'>) => {
-                const now = await runChecks(tx, plan, stage.component);
-                if (now.length === 0) throw new StageCheckError(`no checks found for component ${stage.component}`);
-                const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
-                const differences = compareChecks(
-                  before.filter((c) => names.has(`${c.kind}:${c.name}`)),
-                  now,
-                ).filter((d) => d.differs.length);
-                if (differences.length) {
-                  throw new StageCheckError(
-                    `verification inside the swap found ` +
-                      `${differences.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}`,
-                  );
-                }
-              }
-            : undefined;
         try {
           const timing = await runStage(conn, stage, {
             planId: plan.id,
             run,
             action: 'apply',
             settings,
-            beforeCommit,
+            ...(stage.kind === 'swap' || stage.kind === 'rewrite' ? baselineChecks(plan, stage.component) : {}),
             ...hooks,
           });
           timings.push(timing);
@@ -123,19 +98,43 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
       run: () =>
         guard(async () => {
           await setStatus(conn, plan.id, 'applied');
+          const before = await loadChecks(conn, plan.id, 'before');
           const after = await runChecks(conn, plan);
           await saveChecks(conn, plan.id, 'after', after);
-          return {
-            plan,
-            resumed: mode === 'resume',
-            stages: timings,
-            before,
-            after,
-            differences: compareChecks(before, after),
-          };
+          const differences = compareChecks(before, after);
+          const differs = differences.some((d) => d.differs.length);
+          const sinceApply = differs ? await changesSinceApply(conn, plan, before, after) : [];
+          const ok = !differs || explainedByWrites(differences, sinceApply);
+          return { plan, resumed: mode === 'resume', stages: timings, before, after, differences, sinceApply, ok };
         }),
     },
     close: () => handle.close(),
+  };
+}
+
+/**
+ * verify-before of the component a stage swaps, taken inside that stage's transaction right after its
+ * lock: from there until commit nothing else can write its tables, so the rows compared before commit
+ * are exactly the rows the baseline saw. Writers that came meanwhile wait on the lock and go on after
+ * commit. The baseline commits (in uuidmig.checks) with the stage, or vanishes with it.
+ */
+function baselineChecks(plan: Plan, component: string): Pick<StageContext, 'afterLock' | 'beforeCommit'> {
+  let baseline: CheckRow[] = [];
+  return {
+    afterLock: async (tx) => {
+      baseline = await runChecks(tx, plan, component);
+      if (!baseline.length) throw new StageCheckError(`no checks found for component ${component}`);
+      await saveChecks(tx, plan.id, 'before', baseline, true);
+    },
+    beforeCommit: async (tx) => {
+      const differences = compareChecks(baseline, await runChecks(tx, plan, component)).filter((d) => d.differs.length);
+      if (differences.length) {
+        throw new StageCheckError(
+          'verification inside the stage (against the baseline taken after its lock, with no other writer since) ' +
+            `found ${differences.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}`,
+        );
+      }
+    },
   };
 }
 

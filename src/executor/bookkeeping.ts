@@ -122,15 +122,43 @@ export async function completedStages(
   return rows.map((r) => ({ stageId: r.stage_id, catalogHash: r.catalog_hash }));
 }
 
-export async function saveChecks(sql: Queryable, planId: string, phase: string, checks: CheckRow[]): Promise<void> {
-  await sql.unsafe('DELETE FROM uuidmig.checks WHERE plan_id = $1 AND phase = $2', [planId, phase]);
-  for (const c of checks) {
-    await sql.unsafe(
-      `INSERT INTO uuidmig.checks (plan_id, phase, kind, name, rows, orphans, fingerprint, max_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [planId, phase, c.kind, c.name, c.rows, c.orphans, c.fingerprint, c.maxKey ?? null],
-    );
-  }
+/**
+ * Store a phase's checks in one statement. `merge`: replace only the checks given (a component's
+ * baseline, taken inside its own stage), keeping the phase's others.
+ */
+export async function saveChecks(
+  sql: Queryable,
+  planId: string,
+  phase: string,
+  checks: CheckRow[],
+  merge = false,
+): Promise<void> {
+  const column = <T>(pick: (c: CheckRow) => T) => checks.map(pick);
+  await sql.unsafe(
+    `WITH given AS (
+       SELECT * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::numeric[], $8::numeric[])
+         AS g (kind, name, rows, orphans, fingerprint, max_key)
+     ), gone AS (
+       -- Without merge, the phase holds exactly the checks given: the others go (the given are upserted).
+       DELETE FROM uuidmig.checks AS c WHERE c.plan_id = $1 AND c.phase = $2 AND NOT $9::boolean
+         AND (c.kind, c.name) NOT IN (SELECT kind, name FROM given)
+     )
+     INSERT INTO uuidmig.checks (plan_id, phase, kind, name, rows, orphans, fingerprint, max_key)
+     SELECT $1, $2, kind, name, rows, orphans, fingerprint, max_key FROM given
+     ON CONFLICT (plan_id, phase, kind, name) DO UPDATE SET rows = excluded.rows, orphans = excluded.orphans,
+       fingerprint = excluded.fingerprint, max_key = excluded.max_key, taken_at = clock_timestamp()`,
+    [
+      planId,
+      phase,
+      column((c) => c.kind),
+      column((c) => c.name),
+      column((c) => String(c.rows)),
+      column((c) => (c.orphans === null ? null : String(c.orphans))),
+      column((c) => c.fingerprint),
+      column((c) => c.maxKey ?? null),
+      merge,
+    ] as never[],
+  );
 }
 
 export async function loadChecks(sql: Queryable, planId: string, phase: string): Promise<CheckRow[]> {

@@ -8,6 +8,7 @@ import type { Plan, Stage } from '../planner/plan-schema.js';
 import { stage } from '../planner/step.js';
 import { readPlanFile } from '../render/plan-file.js';
 import { type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
+import { changesSinceApply, explainedByWrites } from '../verify/since-apply.js';
 import { completedStages, findPlanRecord, loadChecks, setStatus } from './bookkeeping.js';
 import { openRun } from './run-handle.js';
 import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, type StageTiming } from './run-stage.js';
@@ -99,8 +100,11 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
             for (const id of pendingComponents) now.push(...(await runChecks(conn, plan, id)));
             const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
             const before = (await loadChecks(conn, plan.id, 'before')).filter((c) => names.has(`${c.kind}:${c.name}`));
-            const differences = compareChecks(before, now).filter((d) => d.differs.length);
+            const all = compareChecks(before, now);
+            const differences = all.filter((d) => d.differs.length);
             if (!differences.length) return;
+            // Rows the application wrote around the rows of apply's time change nothing finalize drops.
+            if (explainedByWrites(all, await changesSinceApply(conn, plan, before, now))) return;
             const listed = differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ');
             throw new BlockedError(
               `Verify finds differences (${listed}), ` +

@@ -90,7 +90,7 @@ export function planMigration(input: PlanInput): Plan {
         ...withoutForcedRowSecurity(changes.tables, holdOff(withChildren(changes), planBackfill(changes), fire)),
       ]),
     );
-    stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes)));
+    stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes, fire)));
   }
   const stamp = timestamp(input.now);
   return {

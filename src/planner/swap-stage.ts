@@ -1,23 +1,27 @@
 import { qualify, qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js';
 import { type TableModel, tableKey } from '../model/types.js';
+import { planRefill } from './backfill-stage.js';
 import { boundObjects, legacyUniqueName } from './bound-objects.js';
 import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
-import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
+import { holdOff, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
 import { columnList } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
 /**
- * Swap, in one transaction per component: drop what is bound to the integer columns, rename
- * `id → legacy_id` and the shadow into place, then rebuild every constraint, index and view from the
- * definition PostgreSQL printed for it (the names are unchanged, so the text binds to the new columns).
+ * Swap, in one transaction per component: bring the backfill up to date, drop what is bound to the
+ * integer columns, rename `id → legacy_id` and the shadow into place, then rebuild every constraint,
+ * index and view from the definition PostgreSQL printed for it (the names are unchanged, so the text
+ * binds to the new columns).
  */
-export function planSwap(c: ComponentChanges): StepDraft[] {
+export function planSwap(c: ComponentChanges, fireTriggers: boolean): StepDraft[] {
   const bound = boundObjects(c);
   return [
     immediateConstraints(),
     ...lockTables(c.tables, c),
+    ...withoutForcedRowSecurity(c.tables, holdOff(withChildren(c), planRefill(c), fireTriggers)),
     ...guards(c),
     ...dropBound(bound),
     ...c.changes.flatMap(swapColumn),

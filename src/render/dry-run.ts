@@ -6,6 +6,7 @@ export function renderDryRun(plan: Plan, verdict: string): string {
   const out = [
     `Dry run of plan ${plan.id}: ${plan.stages.length} stage(s), ${count} statement(s). Nothing was changed.`,
     verdict,
+    applicationNote(plan),
     '',
   ];
   for (const stage of plan.stages) {
@@ -23,4 +24,20 @@ export function renderDryRun(plan: Plan, verdict: string): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/**
+ * What the strategy needs from the application, said before anything runs: both strategies are
+ * offline at the swap (writers wait on its lock, then meet uuid columns).
+ */
+export function applicationNote(plan: Plan): string {
+  const how =
+    plan.options.strategy === 'update'
+      ? 'The expand and backfill stages lock each table briefly; each swap locks its component ACCESS EXCLUSIVE'
+      : 'Each stage locks its component ACCESS EXCLUSIVE for as long as it rewrites it';
+  return (
+    `${how}: writers wait, then go on once it commits, and from then on the keys and references are uuid. ` +
+    'Stop the application writing, or deploy its uuid version at the swap: integer ids sent after it fail ' +
+    "with 'invalid input syntax for type uuid' (none is accepted silently)."
+  );
 }

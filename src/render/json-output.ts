@@ -14,7 +14,22 @@ export const JSON_OUTPUT_VERSION = 1;
 const output = <C extends string, S extends z.ZodRawShape>(command: C, shape: S) =>
   z.object({ version: z.literal(JSON_OUTPUT_VERSION), command: z.literal(command), ...shape });
 
-const verification = z.object({ ok: z.boolean(), differences: z.array(checkDifferenceSchema) });
+/** What the application wrote since apply, told apart: `rows` leaves every row of apply's time as it was. */
+const sinceApply = z.array(
+  z.object({
+    kind: z.enum(['table', 'reference']),
+    name: z.string(),
+    rowsAtApply: z.number(),
+    rowsNow: z.number(),
+    inserted: z.number().nullable(),
+    deleted: z.number().nullable(),
+    change: z.enum(['none', 'rows', 'repointed', 'changed']),
+  }),
+);
+
+const proof = z.object({ ok: z.boolean(), differences: z.array(checkDifferenceSchema) });
+/** `ok`: nothing differs, or only by rows written around the rows of apply's time (see `sinceApply`). */
+const verification = proof.extend({ sinceApply });
 
 export const planOutputSchema = output('plan', {
   /** The plan file and migrations folder written, or null when blocked (nothing is written). */
@@ -55,19 +70,9 @@ export const rollbackOutputSchema = output('rollback', {
   planId: z.string(),
   stages: z.array(stageTimingSchema),
   /** The rollback's own proof: each stage's checks on the uuid state equal those on the integer state. */
-  verification,
+  verification: proof,
   /** What the application changed between apply and rollback: reported, never a failure. */
-  sinceApply: z.array(
-    z.object({
-      kind: z.enum(['table', 'reference']),
-      name: z.string(),
-      rowsAtApply: z.number(),
-      rowsNow: z.number(),
-      inserted: z.number().nullable(),
-      deleted: z.number().nullable(),
-      change: z.enum(['none', 'rows', 'repointed', 'changed']),
-    }),
-  ),
+  sinceApply,
 });
 
 export const finalizeOutputSchema = output('finalize', {

@@ -1,10 +1,10 @@
 import type { ChangeSinceApply } from '../verify/since-apply.js';
 
 /**
- * What rollback prints after its proof: what the application changed between apply and rollback,
- * each table and reference that changed, and a count of those that did not.
+ * What the application changed since apply (printed by rollback after its proof, and by verify and
+ * apply when their checks differ): each table and reference that changed, and a count of the others.
  */
-export function renderSinceApply(changes: ChangeSinceApply[]): string {
+export function renderSinceApply(changes: ChangeSinceApply[], whose = "the application's writes"): string {
   const changed = changes.filter((c) => c.change !== 'none');
   const same = changes.length - changed.length;
   if (!changed.length) return `Since apply: nothing changed (${same} tables and references as they were).\n`;
@@ -16,14 +16,14 @@ export function renderSinceApply(changes: ChangeSinceApply[]): string {
     }
     const what = {
       rows: 'rows inserted or deleted; every row of apply time points where it did',
-      repointed: 'some rows of apply time point at other parents (the application moved them)',
+      repointed: 'some rows of apply time point at other parents (moved by the application, or damage)',
       changed: 'rows deleted since apply, so moved rows cannot be told apart from them',
       none: '',
     }[c.change];
     return `  ${c.name}: ${rows}, ${what}`;
   });
   return [
-    "Since apply (the application's writes, not the rollback's):",
+    `Since apply (${whose}):`,
     ...lines,
     ...(same ? [`  unchanged: ${same} tables and references`] : []),
     '',

@@ -6,6 +6,7 @@ import type { Plan } from '../planner/plan-schema.js';
 import { readPlanFile } from '../render/plan-file.js';
 import { compareFinalized, runFinalizedChecks } from './finalized-checks.js';
 import { type CheckDifference, compareChecks, runChecks } from './run-checks.js';
+import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from './since-apply.js';
 
 export interface VerifyOptions {
   plan: string | Plan;
@@ -18,12 +19,16 @@ export interface VerifyReport {
   /** `row-by-row` while the legacy integers exist; after finalize, rows, orphans and foreign keys only. */
   scope: 'row-by-row' | 'finalized';
   differences: CheckDifference[];
+  /** What the application wrote since apply, told apart (row-by-row scope only; empty when nothing differs). */
+  sinceApply: ChangeSinceApply[];
   ok: boolean;
 }
 
 /**
  * `uuidmig verify`: take the checks now (row counts, orphans, fingerprints, whatever side of the swap
- * each component is on) and compare them with verify-before, recorded by apply.
+ * each component is on) and compare them with verify-before, recorded by apply. Rows the application
+ * wrote since apply are told apart: verify passes when every row of apply's time still points at the
+ * same parent, and names what it cannot prove (re-pointed rows, deletions that hide them).
  */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
@@ -43,9 +48,16 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
         finalized ? runFinalizedChecks(conn, plan) : runChecks(conn, plan),
       );
       await saveChecks(conn, plan.id, 'verify', now);
-      const differences = finalized ? compareFinalized(before, now) : compareChecks(before, now);
-      const ok = differences.every((d) => d.differs.length === 0);
-      return { plan, status: record.status, scope: finalized ? 'finalized' : 'row-by-row', differences, ok };
+      if (finalized) {
+        const differences = compareFinalized(before, now);
+        const ok = differences.every((d) => d.differs.length === 0);
+        return { plan, status: record.status, scope: 'finalized', differences, sinceApply: [], ok };
+      }
+      const differences = compareChecks(before, now);
+      const differs = differences.some((d) => d.differs.length);
+      const sinceApply = differs ? await changesSinceApply(conn, plan, before, now) : [];
+      const ok = !differs || explainedByWrites(differences, sinceApply);
+      return { plan, status: record.status, scope: 'row-by-row', differences, sinceApply, ok };
     },
     false,
   );

@@ -67,7 +67,21 @@ describe('verify', () => {
     expect(r.stdout).toMatch(
       /public\.users\.invited_by -> public\.users\.id\s+5\s+0 \/ 0\s+DIFFERS\s+DIFFERS \(fingerprint\)/,
     );
-    expect(r.stderr).toContain('uuidmig: Verify found differences between before and now (listed above).');
+    expect(r.stdout).toContain(
+      'public.users.invited_by -> public.users.id: 5 rows, some rows of apply time point at other parents',
+    );
+    expect(r.stderr).toContain('uuidmig: Verify found differences between before and now (listed above) that rows');
+  });
+
+  test('a row inserted since apply, every row of apply time intact: exit 0, the writes reported', async () => {
+    await planFixture('self-reference');
+    expect((await uuidmig('apply')).code).toBe(0);
+    await db.sql`INSERT INTO users (name, invited_by) SELECT 'zed', id FROM users WHERE name = 'ada'`;
+    const r = await uuidmig('verify');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Since apply (the application's writes):");
+    expect(r.stdout).toContain('table public.users: 5 -> 6 rows (1 inserted, 0 deleted)');
+    expect(r.stdout).toContain('rows inserted or deleted; every row of apply time points where it did');
   });
 });
 

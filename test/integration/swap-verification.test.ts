@@ -28,25 +28,32 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
     out: dir,
     strategy: 'update',
   });
-  const session = await openApply({ plan: made.planFile!, databaseUrl: db.url });
+  // What a buggy swap would do: after the refill and the guard, cleo points at ada instead of brian.
+  const tampered = structuredClone(made.plan);
+  const swapStage = tampered.stages.find((s) => s.kind === 'swap')!;
+  const at = swapStage.steps.findIndex((s) => s.kind === 'rename');
+  swapStage.steps.splice(at, 0, {
+    ...swapStage.steps[at]!,
+    id: `${swapStage.id}.bug`,
+    kind: 'fill',
+    description: 'a buggy fill',
+    sql: `UPDATE users SET invited_by__uuidmig_new = (SELECT id__uuidmig_new FROM users WHERE name = 'ada')
+          WHERE name = 'cleo'`,
+  });
+  const session = await openApply({ plan: tampered, databaseUrl: db.url });
   try {
     await session.before?.run();
     const [expand, backfill, swap] = session.stages;
     await session.runStage(expand!);
     await session.runStage(backfill!);
-    // What a buggy fill would do: cleo now points at ada instead of brian, and nothing else notices.
-    await db.sql`
-      UPDATE users SET invited_by__uuidmig_new = (SELECT id__uuidmig_new FROM users WHERE name = 'ada')
-      WHERE name = 'cleo'`;
     const error = await session.runStage(swap!).then(
       () => null,
       (e: unknown) => e as { exitCode: number; message: string },
     );
     expect(error?.exitCode).toBe(4);
     expect(error?.message).toContain('failed a check inside its transaction, and the stage was rolled back');
-    expect(error?.message).toContain(
-      'verification inside the swap found public.users.invited_by -> public.users.id (fingerprint)',
-    );
+    expect(error?.message).toContain('verification inside the stage (against the baseline taken after its lock');
+    expect(error?.message).toContain('found public.users.invited_by -> public.users.id (fingerprint)');
   } finally {
     await session.close();
   }
