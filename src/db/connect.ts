@@ -160,6 +160,17 @@ export async function withDatabaseErrors<T>(url: string, work: () => Promise<T>)
   }
 }
 
+/**
+ * The server ended our session or the network dropped it: pg_terminate_backend (57P01), a crash or
+ * shutdown (57P02, 57P03), a connection exception (class 08), or the socket closing under postgres.js.
+ * Nothing more may be sent on that connection (postgres.js would throw from a timer), and the server
+ * has already rolled back whatever transaction it held open.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (error instanceof postgres.PostgresError) return /^(08|57P0[123])/.test(error.code);
+  return isConnectionError(error);
+}
+
 function isConnectionError(error: unknown): boolean {
   const code = (error as PgLikeError | null)?.code ?? '';
   return /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|EPIPE|CONNECT_TIMEOUT|CONNECTION_)/.test(code);

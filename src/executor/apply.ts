@@ -7,6 +7,7 @@ import { assessApply } from './assess.js';
 import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
 import { openRun } from './run-handle.js';
 import {
+  ConnectionLostError,
   DEFAULT_RUN_SETTINGS,
   type RunSettings,
   runStage,
@@ -59,7 +60,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
   const { mode, record, completed, catalogHash } = assessment;
   let run = record?.run ?? 0;
   const timings: StageTiming[] = [];
-  const guard = <T>(work: () => Promise<T>) => withDatabaseErrors(handle.url, work);
+  const guard = <T>(work: () => Promise<T>) => handle.guard(work);
   return {
     plan,
     action: 'apply',
@@ -89,7 +90,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
           timings.push(timing);
           return timing;
         } catch (error) {
-          await setStatus(conn, plan.id, 'failed').catch(() => {});
+          if (!(error instanceof ConnectionLostError)) await setStatus(conn, plan.id, 'failed').catch(() => {});
           throw error;
         }
       }),

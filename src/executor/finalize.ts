@@ -1,4 +1,3 @@
-import { withDatabaseErrors } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
 import { columnKey, type TableRef, tableKey } from '../model/types.js';
 import { type FinalizeDrop, finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
@@ -49,7 +48,7 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
-  const guard = <T>(work: () => Promise<T>) => withDatabaseErrors(handle.url, work);
+  const guard = <T>(work: () => Promise<T>) => handle.guard(work);
   try {
     const record = await guard(() => findPlanRecord(conn, plan.id));
     const refusal: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { type Sql, withDatabaseErrors } from '../db/connect.js';
+import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
@@ -40,7 +40,7 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
-  const guard = <T>(work: () => Promise<T>) => withDatabaseErrors(handle.url, work);
+  const guard = <T>(work: () => Promise<T>) => handle.guard(work);
   try {
     const record = await guard(() => findPlanRecord(conn, plan.id));
     if (!record) {

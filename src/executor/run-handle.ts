@@ -1,12 +1,20 @@
 import type { ReservedSql } from 'postgres';
-import { connect, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/connect.js';
+import { connect, isConnectionLost, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/connect.js';
 import { acquireRunLock } from './advisory-lock.js';
+import { ConnectionLostError } from './run-stage.js';
 
 export interface RunHandle {
   url: string;
   sql: Sql;
   /** The one connection a run works on: it holds the advisory lock and runs every stage. */
   conn: ReservedSql;
+  /**
+   * Database work on the run: the server's refusals become exit 3 (withDatabaseErrors), and a lost
+   * connection is remembered, so nothing more is sent on it.
+   */
+  guard<T>(work: () => Promise<T>): Promise<T>;
+  /** Whether the server ended the run's connection: nothing may be sent on it any more. */
+  readonly lost: boolean;
   close(): Promise<void>;
 }
 
@@ -19,14 +27,28 @@ export async function openRun(databaseUrl: string | undefined, lock = true): Pro
     conn = await withDatabaseErrors(url, () => sql.reserve());
     const unlock = lock ? await withDatabaseErrors(url, () => acquireRunLock(conn!)) : async () => {};
     const reserved = conn;
+    let lost = false;
     return {
       url,
       sql,
       conn: reserved,
+      get lost() {
+        return lost;
+      },
+      async guard(work) {
+        try {
+          return await withDatabaseErrors(url, work);
+        } catch (error) {
+          const cause = (error as Error).cause;
+          if (error instanceof ConnectionLostError || isConnectionLost(error) || isConnectionLost(cause)) lost = true;
+          throw error;
+        }
+      },
       async close() {
-        await unlock();
+        // The server released the advisory lock with the session it ended.
+        if (!lost) await unlock();
         reserved.release();
-        await sql.end({ timeout: 5 });
+        await sql.end({ timeout: lost ? 0 : 5 });
       },
     };
   } catch (error) {

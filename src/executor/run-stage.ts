@@ -1,5 +1,6 @@
 import postgres, { type ReservedSql } from 'postgres';
 import { readCatalogInTransaction } from '../catalog/read-catalog.js';
+import { isConnectionLost } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
 import { ExitCode, UuidmigError } from '../errors.js';
 import { catalogHash } from '../planner/plan-migration.js';
@@ -80,13 +81,49 @@ type Queryable = Pick<ReservedSql, 'unsafe'>;
 /** A check run inside the stage's transaction found a difference: the stage must not commit. */
 export class StageCheckError extends Error {}
 
-/** BEGIN/COMMIT by hand: a reserved connection (which holds the run's advisory lock) has no begin(). */
-async function inTransaction(conn: ReservedSql, work: (tx: Queryable) => Promise<void>): Promise<void> {
-  await conn.unsafe('BEGIN');
+/**
+ * The server ended our session during a stage. It rolled the open transaction back itself, unless
+ * the session ended during COMMIT, when only the journal can say. Exit code 4: run the command again.
+ */
+export class ConnectionLostError extends UuidmigError {
+  constructor(stage: Stage, action: Action, duringCommit: boolean, options?: { cause?: unknown }) {
+    const outcome = duringCommit
+      ? 'while it committed, so it may or may not have committed; the journal knows'
+      : 'so the server rolled the stage back';
+    super(
+      `The connection to the server was lost during stage ${stage.id} ${stage.name} (${describe(options?.cause)}), ` +
+        `${outcome}; run uuidmig ${action} again to resume.`,
+      ExitCode.stepFailed,
+      options,
+    );
+    this.name = 'ConnectionLostError';
+  }
+}
+
+const describe = (error: unknown) =>
+  error instanceof postgres.PostgresError
+    ? error.message.replace(/\.$/, '')
+    : `the connection closed: ${(error as { code?: string })?.code ?? String(error)}`;
+
+/**
+ * BEGIN/COMMIT by hand: a reserved connection (which holds the run's advisory lock) has no begin().
+ * No ROLLBACK on a connection the server ended: it rolled back already, and postgres.js would throw
+ * from a timer writing to the closed socket.
+ */
+async function inTransaction(
+  conn: ReservedSql,
+  stage: Stage,
+  action: Action,
+  work: (tx: Queryable) => Promise<void>,
+): Promise<void> {
+  let committing = false;
   try {
+    await conn.unsafe('BEGIN');
     await work(conn);
+    committing = true;
     await conn.unsafe('COMMIT');
   } catch (error) {
+    if (isConnectionLost(error)) throw new ConnectionLostError(stage, action, committing, { cause: error });
     await conn.unsafe('ROLLBACK').catch(() => {});
     throw error;
   }
@@ -113,7 +150,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
     const attemptStart = Date.now();
     let checkMs = 0;
     try {
-      await inTransaction(conn, async (tx) => {
+      await inTransaction(conn, stage, ctx.action, async (tx) => {
         await tx.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
         await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
         const lockedAt = stage.steps.findLastIndex((s) => s.kind === 'lock');
