@@ -9,6 +9,7 @@ export { dryRunApply } from './executor/dry-run.js';
 export { type FinalizeReport, finalize, openFinalize } from './executor/finalize.js';
 export { openRollback, type RollbackReport, rollback } from './executor/rollback.js';
 export type { Phase, RunSession, StageHooks } from './executor/session.js';
+export { type StatusReport, status } from './executor/status.js';
 export { stageTimingSchema, stepTimingSchema } from './executor/timing-schema.js';
 export { findWork } from './model/find-work.js';
 export { planMigration } from './planner/plan-migration.js';

@@ -8,6 +8,7 @@ import { type CliIo, processIo, reportError } from './io.js';
 import { registerPlan } from './plan-command.js';
 import { registerRehearse } from './rehearse-command.js';
 import { registerRollback } from './rollback-command.js';
+import { registerStatus } from './status-command.js';
 import { registerVerify } from './verify-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -27,6 +28,7 @@ function buildProgram(io: CliIo): Command {
   registerVerify(program, io);
   registerRollback(program, io);
   registerFinalize(program, io);
+  registerStatus(program, io);
   registerRehearse(program, io);
   registerDemo(program, io);
   for (const command of program.commands)

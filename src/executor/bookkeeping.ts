@@ -44,7 +44,7 @@ export async function startRun(
   const run = (previous?.run ?? 0) + 1;
   await sql.unsafe(
     `INSERT INTO uuidmig.plans (id, plan_hash, catalog_hash, plan, status, run)
-     VALUES ($1, $2, $3, $4::jsonb, 'applying', $5)
+     VALUES ($1, $2, $3, $4::text::jsonb, 'applying', $5)
      ON CONFLICT (id) DO UPDATE
      SET status = 'applying', run = excluded.run, catalog_hash = excluded.catalog_hash, updated_at = now()`,
     [plan.id, planHash(plan), catalogHash, JSON.stringify(plan), run],

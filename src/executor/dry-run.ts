@@ -2,6 +2,7 @@ import { connect, withDatabaseErrors } from '../db/connect.js';
 import { UuidmigError } from '../errors.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { readPlanFile } from '../render/plan-file.js';
+import { refuseDuringRun } from './advisory-lock.js';
 import { assessApply } from './assess.js';
 
 export interface DryRun {
@@ -20,7 +21,10 @@ export async function dryRunApply(planFile: string | Plan, databaseUrl?: string)
   if (!databaseUrl) return { plan, verdict: null, refusal: null };
   const sql = await connect(databaseUrl, { max: 1 });
   try {
-    const a = await withDatabaseErrors(databaseUrl, () => assessApply(sql, plan));
+    const a = await withDatabaseErrors(databaseUrl, async () => {
+      await refuseDuringRun(sql, 'run apply');
+      return assessApply(sql, plan);
+    });
     const verdict =
       a.mode === 'fresh'
         ? `apply would run all ${plan.stages.length} stage(s) on database ${plan.source.database}.`

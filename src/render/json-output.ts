@@ -75,6 +75,25 @@ export const rollbackOutputSchema = output('rollback', {
   sinceApply,
 });
 
+export const statusOutputSchema = output('status', {
+  database: z.string(),
+  /** The session holding the migration lock now (a live apply, rollback or finalize), or null. */
+  running: z.object({ pid: z.number(), app: z.string(), user: z.string(), since: z.string() }).nullable(),
+  plans: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(['applying', 'failed', 'applied', 'rolling_back', 'rolled_back', 'finalized']),
+      run: z.number(),
+      updatedAt: z.string(),
+      stages: z.number(),
+      committed: z.number(),
+      failure: z.string().nullable(),
+      state: z.string(),
+      next: z.string(),
+    }),
+  ),
+});
+
 export const finalizeOutputSchema = output('finalize', {
   planId: z.string(),
   stages: z.array(stageTimingSchema),
@@ -103,6 +122,7 @@ export const jsonOutputSchemas = {
   verify: verifyOutputSchema,
   rollback: rollbackOutputSchema,
   finalize: finalizeOutputSchema,
+  status: statusOutputSchema,
   rehearse: rehearseOutputSchema,
   error: errorOutputSchema,
 } as const;

@@ -1,5 +1,6 @@
 import { withDatabaseErrors } from '../db/connect.js';
 import { UsageError } from '../errors.js';
+import { refuseDuringRun } from '../executor/advisory-lock.js';
 import { findPlanRecord, loadChecks, saveChecks } from '../executor/bookkeeping.js';
 import { withRun } from '../executor/run-handle.js';
 import type { Plan } from '../planner/plan-schema.js';
@@ -35,6 +36,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   return withRun(
     options.databaseUrl,
     async ({ conn, url }) => {
+      // Mid-run, its tables are changing and its baselines are not all taken: nothing to compare yet.
+      await refuseDuringRun(conn, 'run uuidmig verify');
       const record = await findPlanRecord(conn, plan.id);
       const before = record ? await loadChecks(conn, plan.id, 'before') : [];
       if (!record || before.length === 0) {

@@ -1,0 +1,17 @@
+import { describeHolder } from '../executor/advisory-lock.js';
+import type { StatusReport } from '../executor/status.js';
+
+/** `uuidmig status`: one block per plan, the live run first. */
+export function renderStatus(report: StatusReport): string {
+  const lines = [`uuidmig status of database ${report.database}`];
+  if (report.running) lines.push(`A uuidmig run is in progress now: ${describeHolder(report.running)}.`);
+  if (!report.plans.length) {
+    lines.push('No plan was applied to this database yet: run uuidmig plan, then uuidmig apply.');
+  }
+  for (const p of report.plans) {
+    lines.push('', `plan ${p.id} (run ${p.run}, ${p.status}, last change ${p.updatedAt})`);
+    lines.push(`  ${p.state}`);
+    lines.push(`  next: ${p.next}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
