@@ -69,6 +69,21 @@ export async function inspect(
     strategy: s.strategy,
   };
   const plan = planMigration({ catalog, schema, work, orphans, options, now: s.now });
-  blockers.push(...(await probeUuidRebuilds(sql, plan)));
+  // The probes need temporary tables; without TEMP the DDL check (elsewhere) still tries every statement.
+  const [{ temp }] = (await sql`SELECT has_database_privilege(current_database(), 'TEMP') AS temp`) as unknown as [
+    { temp: boolean },
+  ];
+  if (temp) blockers.push(...(await probeUuidRebuilds(sql, plan)));
+  else plan.warnings.push(noTempWarning);
   return { plan, blockers };
 }
+
+const noTempWarning: Finding = {
+  kind: 'no-temp-privilege',
+  table: { schema: '', name: '' },
+  columns: [],
+  message:
+    'This database user may not create temporary tables (TEMP), so plan did not try the rebuilt checks, indexes ' +
+    'and policies on a uuid copy here (the DDL check still runs every statement); apply needs TEMP for its ' +
+    'rewrite: grant it, or apply as a user who has it.',
+};

@@ -3,6 +3,7 @@ import { connect, parseDatabaseUrl, withDatabaseErrors } from '../db/connect.js'
 import { UsageError } from '../errors.js';
 import type { Finding } from '../model/work.js';
 import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
+import { sealPlan } from '../planner/seal.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
 import { loadDrizzleSchema } from '../schema/load-schema.js';
@@ -86,6 +87,7 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
           'cannot run would fail inside apply (its stage is rolled back, the database left as before it).',
       });
     }
+    made.plan = sealPlan(made.plan); // its warnings changed
     if (!made.blockers.length && made.plan.stages.length && !options.skipDdlCheck) {
       const checked = await withDatabaseErrors(url, () => checkDdl(sql, url, made.plan, options.ddlCheckUrl));
       made.blockers.push(...checked.blockers);

@@ -1,10 +1,11 @@
 import { withDatabaseErrors } from '../db/connect.js';
 import type { Plan } from '../planner/plan-schema.js';
-import { readPlanFile } from '../render/plan-file.js';
+import { checkPrivileges } from '../preflight/privileges.js';
 import { type CheckDifference, type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
 import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from '../verify/since-apply.js';
 import { assessApply } from './assess.js';
 import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
+import { loadPlan } from './load-plan.js';
 import { openRun } from './run-handle.js';
 import {
   ConnectionLostError,
@@ -46,13 +47,17 @@ export interface ApplyReport {
  * verify-before after their lock and compare before commit), then verify-after.
  */
 export async function openApply(options: ApplyOptions): Promise<RunSession<ApplyReport>> {
-  const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
+  const plan = loadPlan(options.plan);
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
   let assessment: Awaited<ReturnType<typeof assessApply>>;
   try {
-    assessment = await withDatabaseErrors(handle.url, () => assessApply(handle.sql, plan, options.onCopy));
+    assessment = await withDatabaseErrors(handle.url, async () => {
+      const assessed = await assessApply(handle.sql, plan, options.onCopy);
+      await checkPrivileges(handle.sql, plan, 'apply');
+      return assessed;
+    });
   } catch (error) {
     await handle.close();
     throw error;

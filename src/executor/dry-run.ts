@@ -1,9 +1,10 @@
 import { connect, withDatabaseErrors } from '../db/connect.js';
 import { UuidmigError } from '../errors.js';
 import type { Plan } from '../planner/plan-schema.js';
-import { readPlanFile } from '../render/plan-file.js';
+import { checkPrivileges } from '../preflight/privileges.js';
 import { refuseDuringRun } from './advisory-lock.js';
 import { assessApply } from './assess.js';
+import { loadPlan } from './load-plan.js';
 
 export interface DryRun {
   plan: Plan;
@@ -17,13 +18,15 @@ export interface DryRun {
  * refuse. Only reads: no bookkeeping schema, no lock, nothing written.
  */
 export async function dryRunApply(planFile: string | Plan, databaseUrl?: string): Promise<DryRun> {
-  const plan = typeof planFile === 'string' ? readPlanFile(planFile) : planFile;
+  const plan = loadPlan(planFile);
   if (!databaseUrl) return { plan, verdict: null, refusal: null };
   const sql = await connect(databaseUrl, { max: 1 });
   try {
     const a = await withDatabaseErrors(databaseUrl, async () => {
       await refuseDuringRun(sql, 'run apply');
-      return assessApply(sql, plan);
+      const assessed = await assessApply(sql, plan);
+      await checkPrivileges(sql, plan, 'apply');
+      return assessed;
     });
     const verdict =
       a.mode === 'fresh'

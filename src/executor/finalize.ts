@@ -5,10 +5,11 @@ import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
 import { stage } from '../planner/step.js';
-import { readPlanFile } from '../render/plan-file.js';
+import { checkPrivileges } from '../preflight/privileges.js';
 import { type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
 import { changesSinceApply, explainedByWrites } from '../verify/since-apply.js';
 import { completedStages, findPlanRecord, loadChecks, setStatus } from './bookkeeping.js';
+import { loadPlan } from './load-plan.js';
 import { openRun } from './run-handle.js';
 import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, type StageTiming } from './run-stage.js';
 import { componentStageIds, type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
@@ -44,7 +45,7 @@ function repairMappings(plan: Plan): FinalizeReport['kept'] {
  * values under --orphans null). There is no rollback after this.
  */
 export async function openFinalize(options: FinalizeOptions): Promise<RunSession<FinalizeReport>> {
-  const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
+  const plan = loadPlan(options.plan);
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
@@ -61,6 +62,7 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
     };
     const status = record?.status ?? 'none';
     if (status !== 'applied') throw new BlockedError(refusal[status]!);
+    await guard(() => checkPrivileges(conn, plan, 'finalize'));
     const declared = new Set(plan.conversions.filter((c) => c.legacyDeclared).map((c) => columnKey(c.table, c.column)));
     const ids = componentStageIds(plan);
     const dropped: FinalizeDrop[] = [];

@@ -5,11 +5,12 @@ import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
 import { planCleanup, planRollback } from '../planner/rollback-stage.js';
 import { stage } from '../planner/step.js';
-import { readPlanFile } from '../render/plan-file.js';
+import { checkPrivileges } from '../preflight/privileges.js';
 import { type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
 import { type ChangeSinceApply, changesSinceApply } from '../verify/since-apply.js';
 import type { VerifyReport } from '../verify/verify.js';
 import { findPlanRecord, loadChecks, saveChecks, setStatus } from './bookkeeping.js';
+import { loadPlan } from './load-plan.js';
 import { openRun } from './run-handle.js';
 import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, StageCheckError, type StageTiming } from './run-stage.js';
 import { componentStageIds, type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
@@ -36,7 +37,7 @@ export interface RollbackReport extends VerifyReport {
  * failure. Refused after finalize. Run again after a failure, it undoes what is left.
  */
 export async function openRollback(options: RollbackOptions): Promise<RunSession<RollbackReport>> {
-  const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
+  const plan = loadPlan(options.plan);
   const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
@@ -55,6 +56,7 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
     if (record.status === 'rolled_back') {
       throw new BlockedError(`Plan ${plan.id} is already rolled back; there is nothing to undo.`);
     }
+    await guard(() => checkPrivileges(conn, plan, 'roll back'));
     const ids = componentStageIds(plan);
     const stages: Stage[] = [];
     for (const changes of [...planChanges(plan)].reverse()) {

@@ -11,6 +11,7 @@ import { holdOff, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
 import { type OrphanPolicy, PLAN_FORMAT_VERSION, type Plan, type Stage, type Strategy } from './plan-schema.js';
 import { planRewrite } from './rewrite-stage.js';
+import { sealPlan } from './seal.js';
 import { immediateConstraints, stage } from './step.js';
 import { planSwap } from './swap-stage.js';
 
@@ -93,7 +94,7 @@ export function planMigration(input: PlanInput): Plan {
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes, fire)));
   }
   const stamp = timestamp(input.now);
-  return {
+  return sealPlan({
     format: 'uuidmig-plan',
     version: PLAN_FORMAT_VERSION,
     id: `${stamp}_${options.name}`,
@@ -124,7 +125,7 @@ export function planMigration(input: PlanInput): Plan {
     warnings: work.warnings,
     components: work.components,
     stages,
-  };
+  });
 }
 
 /**

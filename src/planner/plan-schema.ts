@@ -52,6 +52,8 @@ export const stageSchema = z.object({
   component: z.string(),
   transactional: z.boolean(),
   steps: z.array(stepSchema),
+  /** sha256 of the statements, as the stage's migration file carries them (planner/seal.ts). */
+  digest: z.string(),
 });
 
 export const findingSchema = z.object({
@@ -62,8 +64,11 @@ export const findingSchema = z.object({
   reference: z.string().optional(),
 });
 
-/** 2: tables' parents and policies' columns are structured; rules; per-table legacy columns. */
-export const PLAN_FORMAT_VERSION = 2;
+/**
+ * 2: tables' parents and policies' columns are structured; rules; per-table legacy columns.
+ * 3: digests of every stage and of the plan (apply refuses a plan changed since it was written).
+ */
+export const PLAN_FORMAT_VERSION = 3;
 
 export const planSchema = z.object({
   format: z.literal('uuidmig-plan'),
@@ -104,6 +109,8 @@ export const planSchema = z.object({
   warnings: z.array(findingSchema),
   components: z.array(z.object({ id: z.string(), hub: tableRef, tables: z.array(tableRef) })),
   stages: z.array(stageSchema),
+  /** sha256 of everything above, stage digests included (planner/seal.ts). */
+  digest: z.string(),
 });
 
 export type Plan = z.infer<typeof planSchema>;

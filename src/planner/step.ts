@@ -1,5 +1,6 @@
 import { displayTable, type TableModel, type TableRef } from '../model/types.js';
 import type { LockLevel, Stage, Step } from './plan-schema.js';
+import { stageDigest } from './seal.js';
 
 export type StepDraft = Omit<Step, 'id' | 'transactional'>;
 
@@ -31,6 +32,10 @@ export function stage(
     component,
     transactional,
     steps: drafts.map((d, i) => ({ ...d, id: `${id}.${String(i + 1).padStart(3, '0')}`, transactional })),
+    digest: stageDigest(
+      drafts.map((d) => d.sql),
+      transactional,
+    ),
   };
 }
 

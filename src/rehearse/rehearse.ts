@@ -7,10 +7,10 @@ import { connect, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/c
 import { maskUrl } from '../db/mask.js';
 import { BlockedError } from '../errors.js';
 import { openApply } from '../executor/apply.js';
+import { loadPlan } from '../executor/load-plan.js';
 import type { StageTiming } from '../executor/run-stage.js';
 import { timestamp } from '../planner/plan-migration.js';
 import type { OrphanPolicy, Plan } from '../planner/plan-schema.js';
-import { readPlanFile } from '../render/plan-file.js';
 import { verify } from '../verify/verify.js';
 import { checkClientTools } from './client-tools.js';
 import { copyDatabase } from './copy-database.js';
@@ -50,7 +50,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
   const say = options.say ?? (() => {});
   const sourceUrl = parseDatabaseUrl(options.sourceUrl).toString();
   if (options.stagingUrl) parseDatabaseUrl(options.stagingUrl);
-  const planFile = options.plan ? readPlanFile(options.plan) : null;
+  const planFile = options.plan ? loadPlan(options.plan) : null;
   const inputs = planFile ? null : await resolveInputs({ ...options, databaseUrl: sourceUrl });
   const source = await connect(sourceUrl, { max: 1, readOnly: true, applicationName: 'uuidmig rehearse (read-only)' });
   let staging: Staging | null = null;

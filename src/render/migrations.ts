@@ -3,12 +3,14 @@ import path from 'node:path';
 import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 
 export const BREAKPOINT = '--> statement-breakpoint';
+export const DIGEST_LABEL = 'uuidmig digest';
 
 /** One stage as a drizzle-kit migration file: each statement with its lock level as a comment. */
 export function renderStageSql(plan: Plan, stage: Stage): string {
   const header = [
     `-- uuidmig plan ${plan.id}: stage ${stage.id} ${stage.name} (component ${stage.component})`,
     stage.transactional ? '-- Runs inside one transaction.' : '-- Runs outside a transaction, one statement at a time.',
+    `-- ${DIGEST_LABEL} ${stage.digest} (of the statements below; uuidmig apply refuses a plan that differs from them)`,
   ].join('\n');
   const statements = stage.steps.map(renderStep);
   return `${header}\n${statements.join(`\n${BREAKPOINT}\n`)}\n`;

@@ -2,9 +2,9 @@ import { withDatabaseErrors } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { refuseDuringRun } from '../executor/advisory-lock.js';
 import { findPlanRecord, loadChecks, saveChecks } from '../executor/bookkeeping.js';
+import { loadPlan } from '../executor/load-plan.js';
 import { withRun } from '../executor/run-handle.js';
 import type { Plan } from '../planner/plan-schema.js';
-import { readPlanFile } from '../render/plan-file.js';
 import { compareFinalized, runFinalizedChecks } from './finalized-checks.js';
 import { type CheckDifference, compareChecks, runChecks } from './run-checks.js';
 import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from './since-apply.js';
@@ -32,7 +32,7 @@ export interface VerifyReport {
  * same parent, and names what it cannot prove (re-pointed rows, deletions that hide them).
  */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
-  const plan = typeof options.plan === 'string' ? readPlanFile(options.plan) : options.plan;
+  const plan = loadPlan(options.plan);
   return withRun(
     options.databaseUrl,
     async ({ conn, url }) => {

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { type PlanOptions, type PlanResult, plan as planApi } from '../../src/api/plan.js';
+import { sealPlan } from '../../src/planner/seal.js';
 import { checkClientTools } from '../../src/rehearse/client-tools.js';
 import { adminUrl } from './database.js';
 
@@ -34,6 +35,6 @@ function canDumpTestServer(): Promise<boolean> {
 export async function plan(options: PlanOptions): Promise<PlanResult> {
   if (await canDumpTestServer()) return planApi({ ddlCheckUrl: adminUrl(), ...options });
   const result = await planApi({ skipDdlCheck: true, ...options });
-  result.plan.warnings = result.plan.warnings.filter((w) => w.kind !== 'ddl-check-skipped');
-  return result;
+  const warnings = result.plan.warnings.filter((w) => w.kind !== 'ddl-check-skipped');
+  return { ...result, plan: sealPlan({ ...result.plan, warnings }) };
 }

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { quoteIdent } from '../../src/db/quote.js';
 import { apply } from '../../src/executor/apply.js';
 import { rollback } from '../../src/executor/rollback.js';
+import { runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
@@ -71,4 +72,45 @@ test('under FORCE ROW LEVEL SECURITY, the owner migrates every row, not just the
   } finally {
     await owner.end();
   }
+});
+
+describe('privileges are checked before anything is written', () => {
+  const asRole = (...args: string[]) => runUuidmig([...args, '--database-url', ownerUrl], { cwd: dir });
+  const bookkeeping = async () => (await db.sql`SELECT to_regnamespace('uuidmig') IS NOT NULL AS made`)[0]!.made;
+
+  test('a user who may create schemas but owns no table: exit 3 naming each table and its owner', async () => {
+    await loadFixture(db.sql, 'self-reference');
+    await db.sql.unsafe(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${quoteIdent(role)}`);
+    const planned = await asRole('plan', '--schema', fixturePath('self-reference', 'schema.ts'));
+    expect(planned.code, planned.stderr).toBe(0);
+    for (const args of [['apply'], ['apply', '--dry-run']]) {
+      const r = await asRole(...args);
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.stderr).toContain(
+        `uuidmig: The database user "${role}" cannot apply this plan: it does not own users (owner postgres), and ` +
+          "only an owner may alter, drop and rebuild them. Connect as the tables' owner (or a member of its role), " +
+          'or grant what is missing; nothing was changed.',
+      );
+    }
+    expect(await bookkeeping()).toBe(false);
+  });
+
+  test('an owner without TEMP: plan warns and runs; apply refuses naming TEMP, with nothing created', async () => {
+    await loadFixture(db.sql, 'self-reference');
+    await db.sql.unsafe(
+      `ALTER TABLE users OWNER TO ${quoteIdent(role)}; REVOKE TEMP ON DATABASE ${quoteIdent(db.name)} FROM PUBLIC`,
+    );
+    const planned = await asRole('plan', '--schema', fixturePath('self-reference', 'schema.ts'));
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain('This database user may not create temporary tables (TEMP)');
+    const r = await asRole('apply');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(
+      `cannot apply this plan: it may not create temporary tables (TEMP on database ${db.name})`,
+    );
+    expect(await bookkeeping()).toBe(false);
+    await db.sql.unsafe(`GRANT TEMP ON DATABASE ${quoteIdent(db.name)} TO ${quoteIdent(role)}`);
+    const applied = await asRole('apply');
+    expect(applied.code, applied.stderr).toBe(0);
+  });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { openApply } from '../../src/executor/apply.js';
+import { sealPlan } from '../../src/planner/seal.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
@@ -40,7 +41,7 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
     sql: `UPDATE users SET invited_by__uuidmig_new = (SELECT id__uuidmig_new FROM users WHERE name = 'ada')
           WHERE name = 'cleo'`,
   });
-  const session = await openApply({ plan: tampered, databaseUrl: db.url });
+  const session = await openApply({ plan: sealPlan(tampered), databaseUrl: db.url });
   try {
     await session.before?.run();
     const [expand, backfill, swap] = session.stages;
