@@ -98,8 +98,9 @@ function refusal(plan: Plan, phase: string, error: StepFailedError): Finding {
     columns: [],
     message:
       `On an empty copy of this database, ${phase} failed at ${what} of stage ${stage.id} ${stage.name}: ` +
-      `${reason.replace(/\.$/, '')}.${statement} It would fail the same way in uuidmig apply; change the object ` +
-      'it names before the migration (or the Drizzle schema), then plan again.',
+      `${reason.replace(/\.$/, '')}.${statement} It would fail the same way in uuidmig apply. If the object it ` +
+      'names cannot hold uuid keys, change it (or the Drizzle schema) and plan again; if it is an ordinary ' +
+      'object uuidmig should carry, that is a uuidmig bug: report it with this message.',
   };
 }
 

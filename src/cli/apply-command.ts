@@ -8,7 +8,7 @@ import { renderSinceApply } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { confirm } from './confirm.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions } from './options.js';
+import { type CommonOptions, commonOptions, databaseUrlOf } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
@@ -26,7 +26,7 @@ export function registerApply(program: Command, io: CliIo): void {
     .option('--dry-run', 'print every statement with its lock level and estimated rows; change nothing')
     .action(async (flags: ApplyFlags) => {
       const planFile = pickPlanFile(flags.plan, io);
-      const url = flags.databaseUrl ?? process.env.DATABASE_URL;
+      const url = await databaseUrlOf(flags);
       if (flags.dryRun) return dryRun(planFile, url, flags, io);
       const settings = runSettings(flags);
       await confirm(`Apply ${planFile} to the database?`, flags.yes);

@@ -4,7 +4,7 @@ import { displayColumn, displayTable } from '../model/types.js';
 import { finalizeOutputSchema, JSON_OUTPUT_VERSION } from '../render/json-output.js';
 import { confirm } from './confirm.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions } from './options.js';
+import { type CommonOptions, commonOptions, databaseUrlOf } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
@@ -21,7 +21,7 @@ export function registerFinalize(program: Command, io: CliIo): void {
       const planFile = pickPlanFile(flags.plan, io);
       const settings = runSettings(flags);
       await confirm(`Finalize ${planFile}: drop the legacy columns, after which rollback is impossible?`, flags.yes);
-      const session = await openFinalize({ plan: planFile, databaseUrl: flags.databaseUrl, settings });
+      const session = await openFinalize({ plan: planFile, databaseUrl: await databaseUrlOf(flags), settings });
       const labels = new Map(session.stages.map((s) => [s.id, session.label(s)]));
       const report = await showSession(session, progressFor(io));
       if (flags.json) {

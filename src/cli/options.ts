@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { findDefaultConfig, loadDrizzleConfig } from '../schema/load-config.js';
 
 export interface CommonOptions {
   databaseUrl?: string;
@@ -19,4 +20,14 @@ export function commonOptions(command: Command): Command {
     .option('--json', 'machine-readable output on stdout, nothing else on stdout')
     .option('--yes', 'do not ask for confirmation')
     .option('--verbose', 'print stack traces with errors');
+}
+
+/**
+ * The database every command but plan works on, found as plan finds it: --database-url, else
+ * DATABASE_URL, else the dbCredentials of --config (or of a drizzle.config.* in the current folder).
+ */
+export async function databaseUrlOf(flags: CommonOptions): Promise<string | undefined> {
+  if (flags.databaseUrl ?? process.env.DATABASE_URL) return flags.databaseUrl ?? process.env.DATABASE_URL;
+  const file = flags.config ?? findDefaultConfig();
+  return file ? (await loadDrizzleConfig(file)).databaseUrl : undefined;
 }

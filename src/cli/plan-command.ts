@@ -85,7 +85,7 @@ export function registerPlan(program: Command, io: CliIo): void {
         });
       } else {
         io.stdout(renderSummary(result.plan, result.blockers, { verbose: flags.verbose }));
-        if (result.ddlCheck) io.stdout(`\n${ddlCheckLine(result.ddlCheck)}\n`);
+        if (result.ddlCheck) io.stdout(`\n${ddlCheckLine(result.ddlCheck, result.blockers)}\n`);
         if (result.planFile) io.stdout(`\nwrote ${result.planFile}\nwrote ${result.migrationsFolder}/\n`);
         else if (!result.blockers.length)
           io.stdout('\nNothing to do: no integer key or reference needs to become uuid.\n');
@@ -98,6 +98,9 @@ export function registerPlan(program: Command, io: CliIo): void {
     });
 }
 
-const ddlCheckLine = (c: { where: string; ms: number }) =>
-  `Every statement ran on an empty copy of this database (${c.where}): apply, rollback, apply again and ` +
-  `finalize, in ${(c.ms / 1000).toFixed(2)} s.`;
+const ddlCheckLine = (c: { where: string; ms: number }, blockers: { kind: string }[]) =>
+  blockers.some((b) => b.kind === 'ddl-check')
+    ? `The DDL check (on an empty copy of this database, ${c.where}) stopped at the statement listed above, ` +
+      `in ${(c.ms / 1000).toFixed(2)} s.`
+    : `Every statement ran on an empty copy of this database (${c.where}): apply, rollback, apply again and ` +
+      `finalize, in ${(c.ms / 1000).toFixed(2)} s.`;

@@ -4,7 +4,7 @@ import { JSON_OUTPUT_VERSION, rollbackOutputSchema } from '../render/json-output
 import { renderSinceApply } from '../render/since-apply.js';
 import { confirm } from './confirm.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions } from './options.js';
+import { type CommonOptions, commonOptions, databaseUrlOf } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
@@ -19,7 +19,7 @@ export function registerRollback(program: Command, io: CliIo): void {
       const planFile = pickPlanFile(flags.plan, io);
       const settings = runSettings(flags);
       await confirm(`Roll back ${planFile}: the keys become integers again?`, flags.yes);
-      const session = await openRollback({ plan: planFile, databaseUrl: flags.databaseUrl, settings });
+      const session = await openRollback({ plan: planFile, databaseUrl: await databaseUrlOf(flags), settings });
       const labels = new Map(session.stages.map((s) => [s.id, session.label(s)]));
       const report = await showSession(session, progressFor(io));
       if (flags.json) {

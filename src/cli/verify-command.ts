@@ -5,7 +5,7 @@ import { renderSinceApply } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { verify } from '../verify/verify.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions } from './options.js';
+import { type CommonOptions, commonOptions, databaseUrlOf } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 
 export function registerVerify(program: Command, io: CliIo): void {
@@ -13,7 +13,7 @@ export function registerVerify(program: Command, io: CliIo): void {
     .description('orphan counts, row counts and relationship fingerprints: before (saved), now, diff')
     .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions) => {
-      const report = await verify({ plan: pickPlanFile(flags.plan, io), databaseUrl: flags.databaseUrl });
+      const report = await verify({ plan: pickPlanFile(flags.plan, io), databaseUrl: await databaseUrlOf(flags) });
       if (flags.json) {
         writeJson(io, verifyOutputSchema, {
           version: JSON_OUTPUT_VERSION,
@@ -24,11 +24,24 @@ export function registerVerify(program: Command, io: CliIo): void {
           ok: report.ok,
           differences: report.differences,
           sinceApply: report.sinceApply,
+          uncompared: report.uncompared,
         });
       } else {
         const title = `verify plan ${report.plan.id} (${report.status}): before -> now`;
         io.stdout(renderVerifyReport(title, report.differences));
         if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
+        if (report.uncompared) {
+          io.stdout(
+            `${report.uncompared} check(s) of components apply has not swapped yet (status ${report.status}) were ` +
+              'not compared: they have no baseline until their stage runs.\n',
+          );
+        }
+      }
+      if (!report.ok && report.scope === 'finalized') {
+        throw new BlockedError(
+          'Verify found orphans or a foreign key that is missing or not valid (listed above); the migration was ' +
+            'finalized, so fix them in place (a backup taken before apply is the only way back).',
+        );
       }
       if (!report.ok) {
         throw new BlockedError(

@@ -106,6 +106,7 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
               stages: timings,
               differences: [],
               ok: true,
+              uncompared: 0,
               sinceApply,
             };
           }),

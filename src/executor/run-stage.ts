@@ -260,7 +260,9 @@ async function recordFailure(
   if (error instanceof UuidmigError) return error;
   // Only the database (or a failed in-transaction check) makes a step fail; anything else is a bug.
   if (!(error instanceof postgres.PostgresError) && !(error instanceof StageCheckError)) return error as UuidmigError;
-  const reason = (error as Error)?.message ?? String(error);
+  // PostgreSQL's DETAIL names what the message does not (the object that depends on a column, say).
+  const detail = error instanceof postgres.PostgresError && error.detail ? ` (${error.detail.replace(/\.$/, '')})` : '';
+  const reason = `${(error as Error)?.message ?? String(error)}${detail}`;
   await journal(conn, {
     planId: ctx.planId,
     run: ctx.run,

@@ -3,11 +3,17 @@ import { findKeyConversions, nameLegacyColumns } from './find-keys.js';
 import { declarationsAtRoots, definingTable, tablesByKey } from './inheritance.js';
 import { type LegacyNames, legacyNameFor, type Mapping, mappingColumn } from './legacy-columns.js';
 import { objectFindings } from './object-findings.js';
-import { type Candidate, collectReferences, type GivenReference, referenceWork } from './references.js';
+import {
+  type Candidate,
+  collectReferences,
+  type GivenReference,
+  type IgnoredRelation,
+  referenceWork,
+} from './references.js';
 import { conflictingReferences, drizzleWarnings, findMistakes, lostMappings } from './schema-findings.js';
 import type { CatalogSnapshot, DrizzleSchemaModel, TableRef } from './types.js';
-import { columnKey, compareText, tableKey } from './types.js';
-import type { ReferenceWork, Work } from './work.js';
+import { columnKey, compareText, displayColumn, tableKey } from './types.js';
+import type { Finding, ReferenceWork, Work } from './work.js';
 
 export interface FindWorkOptions {
   /** Where old integers live: one name for every table, or per table. */
@@ -41,7 +47,8 @@ export function findWork(catalog: CatalogSnapshot, declared: DrizzleSchemaModel,
   // Spread along references until nothing changes: a column that references a converting column converts too.
   const converting = new Set(keyConversions.keys());
   const references = new Map<Candidate, ReferenceWork>();
-  const candidates = collectReferences(catalog, schema, options.references);
+  const ignored: IgnoredRelation[] = [];
+  const candidates = collectReferences(catalog, schema, options.references, ignored);
   for (let changed = true; changed; ) {
     changed = false;
     for (const c of candidates) {
@@ -71,11 +78,16 @@ export function findWork(catalog: CatalogSnapshot, declared: DrizzleSchemaModel,
     ...objects.blockers,
   ];
   const warnings = [
+    ...ignored.map(relationWithoutKey),
     ...conflictingReferences(works, dbTables),
     ...drizzleWarnings(drizzleTables, dbTables, following(catalog, converting), works),
     ...objects.warnings,
   ];
-  const components = findComponents([...conversions.map((c) => [c.table]), ...works.map((w) => [w.child, w.parent])]);
+  const components = findComponents([
+    ...conversions.map((c) => [c.table]),
+    ...works.map((w) => [w.child, w.parent]),
+    ...inheritanceLinks(catalog, [...conversions.map((c) => c.table), ...works.map((w) => w.child)]),
+  ]);
   return {
     conversions,
     references: works,
@@ -84,6 +96,35 @@ export function findWork(catalog: CatalogSnapshot, declared: DrizzleSchemaModel,
     warnings,
     components,
   };
+}
+
+/** A relations() entry onto columns that are not a key of its parent: left out, said. */
+const relationWithoutKey = (r: IgnoredRelation): Finding => ({
+  kind: 'relation-without-key',
+  table: r.child,
+  columns: r.columns,
+  message:
+    `The relation ${displayColumn(r.child, r.columns)} -> ${displayColumn(r.parent, r.parentColumns)} points at ` +
+    'columns that are not a primary or unique key of the parent (drizzle-kit pull writes such relations for one ' +
+    'column of a composite foreign key): each row would match several parents, so it is not treated as a ' +
+    'reference; the foreign key it comes from is. Name every column of the key in the relation to silence this.',
+});
+
+/**
+ * An inheritance child with work of its own (a reference of its own columns) and an ancestor with work
+ * must migrate in one component: the ancestor's new columns reach the child's rows, so a stage that
+ * rewrote the child on its own, before or after, would not know them (its legacy key renumbered).
+ */
+function inheritanceLinks(catalog: CatalogSnapshot, working: TableRef[]): TableRef[][] {
+  const byKey = tablesByKey(catalog.tables);
+  const busy = new Set(working.map(tableKey));
+  const links: TableRef[][] = [];
+  for (const key of busy) {
+    for (let t = byKey.get(key); t?.parent && !t.isPartition; t = byKey.get(tableKey(t.parent))) {
+      if (busy.has(tableKey(t.parent))) links.push([byKey.get(key)!, t.parent]);
+    }
+  }
+  return links;
 }
 
 /** The converting columns, and every column a partition or an inheritance child takes from one of them. */

@@ -1,5 +1,5 @@
 import { definingTable, tablesByKey } from './inheritance.js';
-import type { CatalogSnapshot, ColumnRef, DrizzleSchemaModel, TableRef } from './types.js';
+import type { CatalogSnapshot, ColumnRef, DrizzleSchemaModel, TableModel, TableRef } from './types.js';
 import { columnKey, displayColumn, isIntegerType, isUuidType, referencedTable, tableKey } from './types.js';
 import { REFERENCE_SOURCES, type ReferenceSource, type ReferenceWork } from './work.js';
 
@@ -23,6 +23,8 @@ export function collectReferences(
   catalog: CatalogSnapshot,
   schema: DrizzleSchemaModel,
   given: GivenReference[] = [],
+  /** Receives the relations left out because their parent columns are not a key. */
+  ignored?: IgnoredRelation[],
 ): Candidate[] {
   const byKey = new Map<string, Candidate>();
   const tables = tablesByKey(catalog.tables);
@@ -52,6 +54,18 @@ export function collectReferences(
   }
   for (const table of schema.tables) {
     for (const ref of table.references) {
+      // A relation onto columns that are not a key of the parent names no single row (drizzle-kit pull
+      // writes them for one column of a composite key): each child row would match many parents.
+      const parent = tables.get(tableKey(referencedTable(ref)));
+      if (ref.source === 'drizzle-relation' && parent && !isUniqueKey(parent, ref.refColumns)) {
+        ignored?.push({
+          child: table,
+          columns: ref.columns,
+          parent: referencedTable(ref),
+          parentColumns: ref.refColumns,
+        });
+        continue;
+      }
       const c = add(table, ref.columns, referencedTable(ref), ref.refColumns);
       c.sources.add(ref.source);
       if (ref.source === 'drizzle-reference') c.declared = ref;
@@ -59,6 +73,19 @@ export function collectReferences(
   }
   for (const { child, parent } of given) add(child, [child.column], parent, [parent.column]).sources.add('option');
   return [...byKey.values()];
+}
+
+export interface IgnoredRelation {
+  child: TableRef;
+  columns: string[];
+  parent: TableRef;
+  parentColumns: string[];
+}
+
+/** Whether `columns` are exactly the columns of the table's primary key or of one of its unique keys. */
+function isUniqueKey(table: TableModel, columns: string[]): boolean {
+  const same = (k: string[]) => k.length === columns.length && k.every((c) => columns.includes(c));
+  return [table.primaryKey, ...table.uniques].some((k) => k && same(k.columns));
 }
 
 /** `--reference child.col=parent.col`: a reference nothing else declares, settled by the user. */

@@ -2,7 +2,7 @@ import { deriveName } from '../db/derived-names.js';
 import { qualify } from '../db/quote.js';
 import type { ForeignKeyModel, PolicyModel, RuleModel, TableModel, TriggerModel, ViewModel } from '../model/types.js';
 import { columnKey, referencedTable, sameTable, type TableRef, tableKey } from '../model/types.js';
-import type { ColumnChange, ComponentChanges } from './component-changes.js';
+import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
 import { clauses, columnList } from './sql-text.js';
 
 export interface Named {
@@ -53,8 +53,7 @@ export function boundObjects(c: ComponentChanges): BoundObjects {
     statistics: [],
     rules: c.rules,
   };
-  for (const table of [...c.tables, ...c.children.map((ch) => ch.table)])
-    addOwnObjects(table, converting, references, bound);
+  for (const table of withChildren(c)) addOwnObjects(table, converting, references, bound);
   for (const ref of c.references) {
     const declared = ref.declared;
     if (ref.constraint || !declared?.name) continue;

@@ -55,7 +55,11 @@ export const changedTables = (c: ComponentChanges): TableModel[] =>
   c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
 
 /** The component's tables with their partitions and inheritance children: what its writes reach. */
-export const withChildren = (c: ComponentChanges): TableModel[] => [...c.tables, ...c.children.map((ch) => ch.table)];
+export const withChildren = (c: ComponentChanges): TableModel[] => {
+  const members = new Set(c.tables.map(tableKey));
+  // A child with work of its own is a member too: once.
+  return [...c.tables, ...c.children.map((ch) => ch.table).filter((t) => !members.has(tableKey(t)))];
+};
 
 export interface ChangeInput {
   catalog: CatalogSnapshot;

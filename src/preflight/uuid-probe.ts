@@ -7,6 +7,11 @@ import { policySql } from '../planner/bound-steps.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 
+/** A rule that copies a key into another table fails when that table's column stays integer. */
+const RULE_HINT =
+  ', or, if it copies the value into an integer column of another table that holds the same ids, convert that ' +
+  'column with it: --reference <table>.<column>=<parent table>.<key> (see the likely references among the warnings)';
+
 interface Probe {
   what: string;
   /** The converting columns the object reads. */
@@ -121,7 +126,7 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
               message:
                 `${p.what} on ${displayTable(table)} cannot hold once ${p.reads.join(', ')} ` +
                 `${p.reads.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it ` +
-                `before the migration.`,
+                `before the migration${p.what.startsWith('Rule') ? RULE_HINT : ''}.`,
             });
           }
         }

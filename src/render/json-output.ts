@@ -64,6 +64,8 @@ export const verifyOutputSchema = output('verify', {
   /** `row-by-row` (fingerprints) while the legacy integers exist; `finalized`: rows, orphans, foreign keys. */
   scope: z.enum(['row-by-row', 'finalized']),
   ...verification.shape,
+  /** Checks of components an interrupted apply has not swapped yet (no baseline): not compared. */
+  uncompared: z.number(),
 });
 
 export const rollbackOutputSchema = output('rollback', {

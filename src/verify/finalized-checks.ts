@@ -64,8 +64,8 @@ export function compareFinalized(before: CheckRow[], now: CheckRow[]): CheckDiff
   return now.map((n) => {
     const b = before.find((c) => c.kind === n.kind && c.name === n.name) ?? null;
     const differs: string[] = [];
+    // Row counts are shown, not judged: after finalize the application's writes are its own business.
     if (!b) differs.push('missing');
-    else if (b.rows !== n.rows) differs.push('rows');
     if (n.kind === 'reference' && (n.orphans ?? 0) > 0) differs.push('orphans');
     if (n.foreignKey && n.foreignKey !== 'valid') differs.push('foreign key');
     return { kind: n.kind, name: n.name, before: b, now: n, differs };

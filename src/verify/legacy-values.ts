@@ -1,6 +1,6 @@
 import { qualify, quoteIdent } from '../db/quote.js';
-import { columnKey, type TableModel, type TableRef } from '../model/types.js';
-import type { ColumnChange, ComponentChanges } from '../planner/component-changes.js';
+import { columnKey, sameTable, type TableModel, type TableRef } from '../model/types.js';
+import { type ColumnChange, type ComponentChanges, withChildren } from '../planner/component-changes.js';
 
 export type KeyState = 'integer' | 'uuid';
 
@@ -20,8 +20,21 @@ export function legacyValues(table: TableModel, state: KeyState, changes: Compon
   const joins: string[] = [];
   const byColumn = new Map(changes.changes.map((ch) => [columnKey(ch.table, ch.column.name), ch]));
   const columns = new Map<string, string>();
+  const tables = withChildren(changes);
+  // A column an inheritance child takes from its parent changes with the parent's: the parent's change.
+  const changeOf = (owner: TableRef, column: string): ColumnChange | undefined => {
+    let current = tables.find((t) => sameTable(t, owner));
+    for (let hops = 0; hops < 64; hops++) {
+      const change = byColumn.get(columnKey(current ?? owner, column));
+      const inherited = current?.columns.find((c) => c.name === column)?.inherited;
+      if (change || !inherited || !current?.parent) return change;
+      const parent: TableRef = current.parent;
+      current = tables.find((t) => sameTable(t, parent));
+    }
+    return undefined;
+  };
   const legacyValueOf = (owner: TableRef, column: string, alias: string): string => {
-    const change = byColumn.get(columnKey(owner, column));
+    const change = changeOf(owner, column);
     if (state === 'integer' || !change) return `${alias}.${quoteIdent(column)}`;
     if (change.role === 'key') return `${alias}.${quoteIdent(change.keepAs)}`;
     return referenceValue(change, alias);

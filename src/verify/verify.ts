@@ -23,6 +23,8 @@ export interface VerifyReport {
   /** What the application wrote since apply, told apart (row-by-row scope only; empty when nothing differs). */
   sinceApply: ChangeSinceApply[];
   ok: boolean;
+  /** Checks of components an interrupted apply has not swapped yet: they have no baseline to compare with. */
+  uncompared: number;
 }
 
 /**
@@ -40,10 +42,16 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
       await refuseDuringRun(conn, 'run uuidmig verify');
       const record = await findPlanRecord(conn, plan.id);
       const before = record ? await loadChecks(conn, plan.id, 'before') : [];
-      if (!record || before.length === 0) {
+      if (!record) {
         throw new UsageError(
           `Plan ${plan.id} was never applied to this database, so there is no verify-before to compare with; run ` +
             `uuidmig apply first.`,
+        );
+      }
+      if (before.length === 0) {
+        throw new UsageError(
+          `Plan ${plan.id} has no component swapped yet on this database (status ${record.status}), so there is ` +
+            'nothing to compare; run uuidmig apply to finish it (uuidmig status shows where it stands).',
         );
       }
       const finalized = record.status === 'finalized';
@@ -54,13 +62,16 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
       if (finalized) {
         const differences = compareFinalized(before, now);
         const ok = differences.every((d) => d.differs.length === 0);
-        return { plan, status: record.status, scope: 'finalized', differences, sinceApply: [], ok };
+        return { plan, status: record.status, scope: 'finalized', differences, sinceApply: [], ok, uncompared: 0 };
       }
-      const differences = compareChecks(before, now);
+      // A component apply has not swapped yet (an interrupted run) has no baseline: not compared, counted.
+      const baselined = now.filter((n) => before.some((b) => b.kind === n.kind && b.name === n.name));
+      const differences = compareChecks(before, baselined);
       const differs = differences.some((d) => d.differs.length);
-      const sinceApply = differs ? await changesSinceApply(conn, plan, before, now) : [];
+      const sinceApply = differs ? await changesSinceApply(conn, plan, before, baselined) : [];
       const ok = !differs || explainedByWrites(differences, sinceApply);
-      return { plan, status: record.status, scope: 'row-by-row', differences, sinceApply, ok };
+      const uncompared = now.length - baselined.length;
+      return { plan, status: record.status, scope: 'row-by-row', differences, sinceApply, ok, uncompared };
     },
     false,
   );

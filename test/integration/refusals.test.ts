@@ -54,7 +54,10 @@ test('each object that cannot become uuid-ready is refused in one sentence', asy
       'WHEN ((new.author_id > 0)) EXECUTE FUNCTION public.noop()) on public.posts cannot hold once author_id is uuid ' +
       '(operator does not exist: uuid > integer); drop or rewrite it before the migration.',
     'Rule posts_log on public.posts cannot hold once author_id is uuid ' +
-      '(column "author" is of type integer but expression is of type uuid); drop or rewrite it before the migration.',
+      '(column "author" is of type integer but expression is of type uuid); drop or rewrite it before the migration, ' +
+      'or, if it copies the value into an integer column of another table that holds the same ids, convert that ' +
+      'column with it: --reference <table>.<column>=<parent table>.<key> (see the likely references among the ' +
+      'warnings).',
   ]);
   expect(result.plan.warnings.map((w) => w.message)).toEqual([
     'Function public.posts_by(author integer): its body mentions posts.author_id; ' +

@@ -193,3 +193,22 @@ describe('stage splitting', () => {
     expect(plan.references.map((r) => `${r.child.name}.${r.columns[0]}`)).toEqual(['people.user_id']);
   });
 });
+
+describe('references from relations()', () => {
+  test('a relation onto columns that are not a key of the parent is left out, with a warning', () => {
+    const specs: TableSpec[] = [{ name: 'users' }, { name: 'posts', refs: { author_id: 'users' } }];
+    const catalog = catalogOf(specs);
+    catalog.tables[0]!.columns.push({ ...catalog.tables[0]!.columns[0]!, name: 'team', default: null });
+    const schema = drizzleOf(specs);
+    schema.tables[1]!.references.push({
+      columns: ['author_id'],
+      refSchema: 'public',
+      refTable: 'users',
+      refColumns: ['team'],
+      source: 'drizzle-relation',
+    });
+    const work = findWork(catalog, schema, { legacyColumn: 'legacy_id' });
+    expect(work.references.map((r) => r.id)).toEqual(['public.posts.author_id -> public.users.id']);
+    expect(work.warnings.map((w) => w.kind)).toContain('relation-without-key');
+  });
+});
