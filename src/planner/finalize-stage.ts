@@ -1,13 +1,16 @@
-import { qualify, quoteIdent } from '../db/quote.js';
+import { qualify, quoteIdent, quoteLiteral } from '../db/quote.js';
 import { type TableModel, type TableRef, tableKey } from '../model/types.js';
 import type { ComponentChanges } from './component-changes.js';
 import { lockTables } from './lock-order.js';
 import type { OrphanPolicy } from './plan-schema.js';
+import { clauses, doBlock } from './sql-text.js';
 import { type StepDraft, step } from './step.js';
 
 export interface FinalizeDrop {
   table: TableModel;
   column: string;
+  /** A legacy key's own sequence (serial, not identity): it goes with the column unless others use it. */
+  sequence?: string;
 }
 
 /**
@@ -23,8 +26,10 @@ export function finalizeDrops(
   const drops: FinalizeDrop[] = [];
   for (const change of c.changes) {
     if (change.role === 'reference') drops.push({ table: change.table, column: change.keepAs });
-    if (change.role === 'key' && !legacyDeclared(change.table, change.column.name))
-      drops.push({ table: change.table, column: change.keepAs });
+    if (change.role === 'key' && !legacyDeclared(change.table, change.column.name)) {
+      const sequence = change.column.identity ? undefined : (change.column.ownedSequence ?? undefined);
+      drops.push({ table: change.table, column: change.keepAs, ...(sequence ? { sequence } : {}) });
+    }
     if (change.orphanColumn && orphans === 'null') drops.push({ table: change.table, column: change.orphanColumn });
   }
   return drops;
@@ -35,7 +40,8 @@ export function planFinalize(drops: FinalizeDrop[], c: ComponentChanges): StepDr
   const tables = c.tables.filter((t) => drops.some((d) => tableKey(d.table) === tableKey(t)));
   return [
     ...lockTables(tables, c),
-    ...drops.map(({ table, column }) =>
+    ...drops.flatMap(({ table, column, sequence }) => [
+      ...(sequence ? [keepSharedSequence(table, column, sequence)] : []),
       step(
         'drop',
         `drop ${column}, which only the migration needed`,
@@ -43,6 +49,31 @@ export function planFinalize(drops: FinalizeDrop[], c: ComponentChanges): StepDr
         'ACCESS EXCLUSIVE',
         table,
       ),
-    ),
+    ]),
   ];
+}
+
+/**
+ * A serial sequence is owned by its column and dropped with it; when another column's default draws
+ * from it too (a table once split from this one, an inheritance child made independent), that drop
+ * would fail (`other objects depend on it`). Then the sequence is released from the legacy column and
+ * stays for the columns that use it.
+ */
+function keepSharedSequence(table: TableModel, column: string, sequence: string): StepDraft {
+  const seq = `${quoteLiteral(sequence)}::regclass`;
+  const own = `(${quoteLiteral(qualify(table.schema, table.name))}::regclass, ${quoteLiteral(column)})`;
+  return step(
+    'setting',
+    `keep ${sequence} if another column's default uses it (else it goes with ${column})`,
+    doBlock(
+      clauses(
+        'BEGIN IF EXISTS (SELECT 1 FROM pg_depend AS d JOIN pg_attrdef AS ad ON ad.oid = d.objid',
+        `JOIN pg_attribute AS a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum`,
+        `WHERE d.classid = 'pg_attrdef'::regclass AND d.refobjid = ${seq} AND (a.attrelid, a.attname) <> ${own})`,
+        `THEN ALTER SEQUENCE ${sequence} OWNED BY NONE; END IF; END`,
+      ),
+    ),
+    'NONE',
+    table,
+  );
 }
