@@ -17,7 +17,7 @@ export function renderSinceApply(changes: ChangeSinceApply[], whose = "the appli
     const what = {
       rows: 'rows inserted or deleted; every row of apply time points where it did',
       repointed: 'some rows of apply time point at other parents (moved by the application, or damage)',
-      changed: 'rows deleted since apply, so moved rows cannot be told apart from them',
+      changed: 'rows written since apply that cannot be told from the rows of apply time (deleted ones, or no key)',
       none: '',
     }[c.change];
     return `  ${c.name}: ${rows}, ${what}`;

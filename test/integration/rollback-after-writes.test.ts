@@ -62,8 +62,8 @@ test('a deleted row is told as deleted; the text report says what changed since 
   expect(r.stdout).toContain("Since apply (the application's writes, not the rollback's):");
   expect(r.stdout).toContain('  table public.users: 5 -> 4 rows (0 inserted, 1 deleted)');
   expect(r.stdout).toContain(
-    '  public.users.invited_by -> public.users.id: 5 -> 4 rows, rows deleted since apply, so moved rows cannot be ' +
-      'told apart from them',
+    '  public.users.invited_by -> public.users.id: 5 -> 4 rows, rows written since apply that cannot be told from ' +
+      'the rows of apply time (deleted ones, or no key)',
   );
 });
 
