@@ -44,3 +44,7 @@ CREATE TABLE IF NOT EXISTS uuidmig.checks (
 -- The largest key of a converted table at each check (added after the first release: older
 -- bookkeeping schemas get it here).
 ALTER TABLE uuidmig.checks ADD COLUMN IF NOT EXISTS max_key numeric;
+
+-- For a batched step (the online backfill): the key its batch reached, so a resumed run goes on from
+-- the next batch (added with the online strategy: older bookkeeping schemas get it here).
+ALTER TABLE uuidmig.journal ADD COLUMN IF NOT EXISTS batch_bound text;

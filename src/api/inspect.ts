@@ -4,7 +4,8 @@ import { findWork } from '../model/find-work.js';
 import { likelyReferences } from '../model/likely-references.js';
 import { type DrizzleSchemaModel, tableKey } from '../model/types.js';
 import type { Finding } from '../model/work.js';
-import { planMigration } from '../planner/plan-migration.js';
+import { onlineBlockers } from '../planner/online/online-blockers.js';
+import { changesOf, planMigration } from '../planner/plan-migration.js';
 import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { checkLegacyKeys } from '../preflight/legacy-keys.js';
 import { likelyReferenceWarnings } from '../preflight/likely-references.js';
@@ -17,6 +18,7 @@ import { resolveNotReferences, resolveReferenceSpecs } from './reference-specs.j
 export interface InspectSettings {
   fireTriggers: boolean;
   strategy: Strategy;
+  batchSize?: number | undefined;
   /** --legacy-column values: `legacy_id`, `posts=old_id`. */
   legacyColumn: string[];
   /** --reference values: `forums.last_post_id=posts.id`. */
@@ -67,8 +69,14 @@ export async function inspect(
     name: s.name,
     fireTriggers: s.fireTriggers,
     strategy: s.strategy,
+    batchSize: s.batchSize,
   };
-  const plan = planMigration({ catalog, schema, work, orphans, options, now: s.now });
+  const input = { catalog, schema, work, orphans, options, now: s.now };
+  if (s.strategy === 'online') {
+    const online = changesOf(input).flatMap(onlineBlockers);
+    if (online.length) blockers.push(...online);
+  }
+  const plan = planMigration(input);
   // The probes need temporary tables; without TEMP the DDL check (elsewhere) still tries every statement.
   const [{ temp }] = (await sql`SELECT has_database_privilege(current_database(), 'TEMP') AS temp`) as unknown as [
     { temp: boolean },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { connect, parseDatabaseUrl, withDatabaseErrors } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import type { Finding } from '../model/work.js';
+import { loadSqlParser } from '../planner/online/rewrite-sql.js';
 import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { sealPlan } from '../planner/seal.js';
 import { writeMigrations } from '../render/migrations.js';
@@ -23,6 +24,8 @@ export interface PlanOptions extends InputOptions {
   fireTriggers?: boolean;
   /** rewrite (default): each table written once; update: add, UPDATE, swap. */
   strategy?: Strategy;
+  /** Online: rows per backfill batch (default 5000). */
+  batchSize?: number;
   /** Folder that receives plans/ and migrations/ (default: the current folder). */
   out?: string;
   name?: string;
@@ -59,14 +62,18 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
     notAReference: options.notAReference ?? [],
     orphans: options.orphans ?? 'fail',
     name: options.name ?? 'uuid_keys',
+    batchSize: options.batchSize,
     now: options.now ?? new Date(),
   };
   if (!NAME.test(settings.name))
     throw new UsageError(`The plan name "${settings.name}" may only hold letters, digits, _ and - (at most 60).`);
   if (!['fail', 'null', 'keep'].includes(settings.orphans))
     throw new UsageError(`--orphans must be fail, null or keep, not "${settings.orphans}".`);
-  if (!['rewrite', 'update'].includes(settings.strategy))
-    throw new UsageError(`--strategy must be rewrite or update, not "${settings.strategy}".`);
+  if (!['rewrite', 'update', 'online'].includes(settings.strategy))
+    throw new UsageError(`--strategy must be rewrite, update or online, not "${settings.strategy}".`);
+  if (settings.batchSize !== undefined && !(Number.isInteger(settings.batchSize) && settings.batchSize > 0))
+    throw new UsageError(`--batch-size takes a whole number of rows above 0, not "${settings.batchSize}".`);
+  if (settings.strategy === 'online') await loadSqlParser();
   const inputs = await resolveInputs(options);
   const url = parseDatabaseUrl(inputs.databaseUrl).toString();
   const schema = await loadDrizzleSchema(inputs.schema, options.cwd);

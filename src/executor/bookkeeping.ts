@@ -67,6 +67,8 @@ export interface JournalEntry {
   catalogHash?: string | null;
   statement?: string | null;
   error?: string | null;
+  /** A batch of a batched step: the key it reached. */
+  batchBound?: string | null;
   startedAt: Date;
 }
 
@@ -74,7 +76,7 @@ export async function journal(sql: Queryable, e: JournalEntry): Promise<void> {
   await journalMany(sql, [e]);
 }
 
-const JOURNAL_COLUMNS = 11;
+const JOURNAL_COLUMNS = 12;
 
 /** Journal rows in one statement per thousand (a stage's steps, written with the stage's commit). */
 export async function journalMany(sql: Queryable, entries: JournalEntry[]): Promise<void> {
@@ -96,10 +98,12 @@ export async function journalMany(sql: Queryable, entries: JournalEntry[]): Prom
       e.statement ?? null,
       e.error ?? null,
       e.startedAt,
+      e.batchBound ?? null,
     ]);
     await sql.unsafe(
       `INSERT INTO uuidmig.journal
-         (plan_id, run, action, stage_id, step_id, status, rows, catalog_hash, statement, error, started_at)
+         (plan_id, run, action, stage_id, step_id, status, rows, catalog_hash, statement, error, started_at,
+          batch_bound)
        VALUES ${rows.join(', ')}`,
       values,
     );
@@ -185,4 +189,23 @@ export async function loadChecks(sql: Queryable, planId: string, phase: string):
     fingerprint: r.fingerprint,
     ...(r.max_key === null ? {} : { maxKey: r.max_key }),
   }));
+}
+
+/** Where each step of a stage got to in this run: done (a finished step) or the last batch bound. */
+export async function stepProgress(
+  sql: Queryable,
+  planId: string,
+  run: number,
+  action: Action,
+  stageId: string,
+): Promise<Map<string, { done: boolean; bound: string | null }>> {
+  const rows = await sql.unsafe<{ step_id: string; done: boolean; bound: string | null }[]>(
+    `SELECT step_id, bool_or(batch_bound IS NULL) AS done,
+       (array_agg(batch_bound ORDER BY id DESC) FILTER (WHERE batch_bound IS NOT NULL))[1] AS bound
+     FROM uuidmig.journal
+     WHERE plan_id = $1 AND run = $2 AND action = $3 AND stage_id = $4 AND step_id IS NOT NULL AND status = 'done'
+     GROUP BY step_id`,
+    [planId, run, action, stageId],
+  );
+  return new Map(rows.map((r) => [r.step_id, { done: r.done, bound: r.bound }]));
 }

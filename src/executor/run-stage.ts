@@ -2,10 +2,11 @@ import postgres, { type ReservedSql } from 'postgres';
 import { readCatalogInTransaction } from '../catalog/read-catalog.js';
 import { isConnectionLost } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
-import { ExitCode, UuidmigError } from '../errors.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { type Action, type JournalEntry, journal, journalMany } from './bookkeeping.js';
+import { runOutsideTransaction } from './run-outside.js';
+import { ConnectionLostError, isLockTimeout, recordFailure } from './stage-failure.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface RunSettings {
@@ -26,6 +27,8 @@ export interface RunSettings {
    * statement's time matters): a failure runs the stage again statement by statement to name it.
    */
   batch: boolean;
+  /** Pause between two batches of a batched step (the online backfill), to spare the application. */
+  batchPauseMs: number;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -35,8 +38,15 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   retryDelayMs: 1000,
   hashCatalog: true,
   batch: false,
+  batchPauseMs: 0,
 };
 
+export {
+  ConnectionLostError,
+  StageCheckError,
+  StepFailedError,
+  type StepFailure,
+} from './stage-failure.js';
 export type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface StageContext {
@@ -46,6 +56,8 @@ export interface StageContext {
   settings: RunSettings;
   onStep?: (step: Step, timing: StepTiming) => void;
   onRetry?: (attempt: number, waitMs: number, error: string) => void;
+  /** A batch of a batched step committed: the step's rows so far, and the bound reached. */
+  onBatch?: (step: Step, rows: number, bound: string) => void;
   /**
    * Runs inside the stage's transaction right after its lock step (or before its first statement when
    * it has none): the tables are its own from here, so what it reads cannot change before commit.
@@ -55,55 +67,7 @@ export interface StageContext {
   beforeCommit?: (tx: Queryable) => Promise<void>;
 }
 
-/** What failed, for callers that report it their own way (plan's DDL check). */
-export interface StepFailure {
-  stage: Stage;
-  /** null: a check inside the transaction failed, not a statement. */
-  step: Step | null;
-  /** PostgreSQL's message, or the check's. */
-  reason: string;
-}
-
-/** A step failed; its stage was rolled back and the failure journaled. Exit code 4. */
-export class StepFailedError extends UuidmigError {
-  constructor(
-    message: string,
-    readonly failure: StepFailure,
-    options?: { cause?: unknown },
-  ) {
-    super(message, ExitCode.stepFailed, options);
-    this.name = 'StepFailedError';
-  }
-}
-
 type Queryable = Pick<ReservedSql, 'unsafe'>;
-
-/** A check run inside the stage's transaction found a difference: the stage must not commit. */
-export class StageCheckError extends Error {}
-
-/**
- * The server ended our session during a stage. It rolled the open transaction back itself, unless
- * the session ended during COMMIT, when only the journal can say. Exit code 4: run the command again.
- */
-export class ConnectionLostError extends UuidmigError {
-  constructor(stage: Stage, action: Action, duringCommit: boolean, options?: { cause?: unknown }) {
-    const outcome = duringCommit
-      ? 'while it committed, so it may or may not have committed; the journal knows'
-      : 'so the server rolled the stage back';
-    super(
-      `The connection to the server was lost during stage ${stage.id} ${stage.name} (${describe(options?.cause)}), ` +
-        `${outcome}; run uuidmig ${action} again to resume.`,
-      ExitCode.stepFailed,
-      options,
-    );
-    this.name = 'ConnectionLostError';
-  }
-}
-
-const describe = (error: unknown) =>
-  error instanceof postgres.PostgresError
-    ? error.message.replace(/\.$/, '')
-    : `the connection closed: ${(error as { code?: string })?.code ?? String(error)}`;
 
 /**
  * BEGIN/COMMIT by hand: a reserved connection (which holds the run's advisory lock) has no begin().
@@ -129,10 +93,6 @@ async function inTransaction(
   }
 }
 
-/** Worth another try: a lock not granted within lock_timeout (55P03), or a deadlock the server broke (40P01). */
-const isLockTimeout = (e: unknown) => e instanceof postgres.PostgresError && (e.code === '55P03' || e.code === '40P01');
-const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
-
 /**
  * Run one stage on the run's connection: in one transaction with lock_timeout and statement_timeout
  * set, journaling each statement and the stage's completion (with the catalog hash after it) in that
@@ -140,8 +100,7 @@ const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
  * stage with backoff; any other failure rolls it back, is journaled, and becomes exit code 4.
  */
 export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContext): Promise<StageTiming> {
-  if (!stage.transactional)
-    throw new Error(`stage ${stage.id} runs outside a transaction; no plan makes such stages yet`);
+  if (!stage.transactional) return runOutsideTransaction(conn, stage, ctx);
   const started = Date.now();
   let batch = ctx.settings.batch;
   for (let attempt = 0; ; attempt++) {
@@ -248,47 +207,4 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
       throw await recordFailure(conn, stage, current, error, ctx);
     }
   }
-}
-
-async function recordFailure(
-  conn: ReservedSql,
-  stage: Stage,
-  step: Step | null,
-  error: unknown,
-  ctx: StageContext,
-): Promise<unknown> {
-  if (error instanceof UuidmigError) return error;
-  // Only the database (or a failed in-transaction check) makes a step fail; anything else is a bug.
-  if (!(error instanceof postgres.PostgresError) && !(error instanceof StageCheckError)) return error as UuidmigError;
-  // PostgreSQL's DETAIL names what the message does not (the object that depends on a column, say).
-  const detail = error instanceof postgres.PostgresError && error.detail ? ` (${error.detail.replace(/\.$/, '')})` : '';
-  const reason = `${(error as Error)?.message ?? String(error)}${detail}`;
-  await journal(conn, {
-    planId: ctx.planId,
-    run: ctx.run,
-    action: ctx.action,
-    stageId: stage.id,
-    stepId: step?.id ?? null,
-    status: 'failed',
-    statement: step?.sql ?? null,
-    error: reason,
-    startedAt: new Date(),
-  }).catch(() => {});
-  const what = step
-    ? `Step ${step.id} (${step.description}) of stage ${stage.id} ${stage.name} failed`
-    : `Stage ${stage.id} ${stage.name} failed a check inside its transaction`;
-  const statement = step ? ` The statement was: ${oneLine(step.sql)}.` : '';
-  const code = error instanceof postgres.PostgresError ? error.code : '';
-  const hint =
-    code === '40P01'
-      ? 'it deadlocked with other sessions on every try; retry when the database is quieter'
-      : code === '55P03'
-        ? 'another session held a lock too long; retry when the database is quieter, or raise --lock-timeout'
-        : `fix the cause and run uuidmig ${ctx.action} again to resume`;
-  return new StepFailedError(
-    `${what}, and the stage was rolled back, so the database is as it was before that stage: ` +
-      `${reason.replace(/\.$/, '')}.${statement} Then ${hint}.`,
-    { stage, step, reason },
-    { cause: error },
-  );
 }

@@ -103,7 +103,7 @@ export function planRefill(c: ComponentChanges): StepDraft[] {
   });
 }
 
-interface Fill {
+export interface Fill {
   change: ColumnChange;
   child: string;
   parent: string;
@@ -114,7 +114,7 @@ interface Fill {
 }
 
 /** Every reference's fill, parents' fills first. */
-function fills(c: ComponentChanges): Fill[] {
+export function fills(c: ComponentChanges): Fill[] {
   const byColumn = new Map(c.changes.map((ch) => [columnKey(ch.table, ch.column.name), ch]));
   return fillOrder(c.changes, byColumn).map((change) => {
     const ref = change.fillFrom!;

@@ -4,11 +4,16 @@ import { referencedTable, tableKey } from '../model/types.js';
 import type { Component, Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
 import { planBackfill } from './backfill-stage.js';
-import { changedTables, componentChanges, withChildren } from './component-changes.js';
+import { type ComponentChanges, changedTables, componentChanges, withChildren } from './component-changes.js';
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
 import { holdOff, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
+import { planOnlineBackfill } from './online/online-backfill.js';
+import { onlineBlockers } from './online/online-blockers.js';
+import { planOnlineBuild } from './online/online-build.js';
+import { planOnlineExpand } from './online/online-expand.js';
+import { planOnlineSwap } from './online/online-swap.js';
 import { type OrphanPolicy, PLAN_FORMAT_VERSION, type Plan, type Stage, type Strategy } from './plan-schema.js';
 import { planRewrite } from './rewrite-stage.js';
 import { sealPlan } from './seal.js';
@@ -27,6 +32,8 @@ export interface PlanInput {
     name: string;
     fireTriggers?: boolean;
     strategy?: Strategy;
+    /** Online: rows per backfill batch. */
+    batchSize?: number;
   };
   /** When the plan is made; given, so the planner stays pure and testable. */
   now: Date;
@@ -55,17 +62,20 @@ export function planMigration(input: PlanInput): Plan {
   const orphans = new Map(input.orphans.map((o) => [o.reference, o.orphans]));
   const rows = new Map(catalog.tables.map((t) => [tableKey(t), t.rowEstimate]));
   const stages: Stage[] = [];
-  for (const component of work.components) {
-    const changes = componentChanges(component, {
-      catalog,
-      conversions: work.conversions,
-      references: work.references,
-      orphans,
-      orphanPolicy: options.orphans,
-    });
+  for (const changes of changesOf(input)) {
+    const component = changes.component;
     const slug = slugOf(component.hub.name);
     const n = () => String(stages.length).padStart(4, '0');
     const fire = options.fireTriggers ?? false;
+    if ((options.strategy ?? 'rewrite') === 'online') {
+      if (onlineBlockers(changes).length) continue; // named as blockers by inspect: the plan is not written
+      const expand = n();
+      stages.push(stage(expand, 'expand', slug, component.id, planOnlineExpand(changes, expand)));
+      stages.push(stage(n(), 'backfill', slug, component.id, planOnlineBackfill(changes, options.batchSize), false));
+      stages.push(stage(n(), 'build', slug, component.id, planOnlineBuild(changes), false));
+      stages.push(stage(n(), 'swap', slug, component.id, planOnlineSwap(changes, expand, n())));
+      continue;
+    }
     if (strategyFor(component, catalog, options.strategy ?? 'rewrite') === 'rewrite') {
       stages.push(
         stage(
@@ -126,6 +136,20 @@ export function planMigration(input: PlanInput): Plan {
     components: work.components,
     stages,
   });
+}
+
+/** Each component's column changes, in the order the plan takes them. */
+export function changesOf(input: PlanInput): ComponentChanges[] {
+  const orphans = new Map(input.orphans.map((o) => [o.reference, o.orphans]));
+  return input.work.components.map((component) =>
+    componentChanges(component, {
+      catalog: input.catalog,
+      conversions: input.work.conversions,
+      references: input.work.references,
+      orphans,
+      orphanPolicy: input.options.orphans,
+    }),
+  );
 }
 
 /**

@@ -41,9 +41,24 @@ export const stepSchema = z.object({
   table: z.string().nullable(),
   estimatedRows: z.number().nullable(),
   transactional: z.boolean(),
+  /**
+   * A batched step (the online backfill): `sql` runs once per batch, in its own transaction, with $1
+   * the bound the last batch reached (text, null at first) and $2 this batch's bound; `next` returns
+   * the next bound (`bound`, text; null when done) given $1 and $2 the batch size.
+   */
+  batch: z.object({ next: z.string(), size: z.number() }).optional(),
 });
 
-export const STAGE_KINDS = ['rewrite', 'expand', 'backfill', 'swap', 'rollback', 'cleanup', 'finalize'] as const;
+export const STAGE_KINDS = [
+  'rewrite',
+  'expand',
+  'backfill',
+  'build',
+  'swap',
+  'rollback',
+  'cleanup',
+  'finalize',
+] as const;
 
 export const stageSchema = z.object({
   id: z.string(),
@@ -91,7 +106,7 @@ export const planSchema = z.object({
     /** Let the user's triggers fire for the migration's own writes (default: they are held off). */
     fireTriggers: z.boolean(),
     /** rewrite: each table written once through hash joins (default); update: add, UPDATE, swap. */
-    strategy: z.enum(['rewrite', 'update']),
+    strategy: z.enum(['rewrite', 'update', 'online']),
   }),
   /** The catalog of the tables and views the plan touches, as it was when the plan was made. */
   catalog: catalogSchema,

@@ -1,5 +1,5 @@
 import { sha256 } from './hash.js';
-import { type Plan, planSchema, type Stage } from './plan-schema.js';
+import { type Plan, planSchema, type Stage, type Step } from './plan-schema.js';
 
 /**
  * Digests that tie a plan to what was reviewed. A stage's digest covers exactly the statements it
@@ -9,6 +9,15 @@ import { type Plan, planSchema, type Stage } from './plan-schema.js';
  */
 export const stageDigest = (statements: readonly string[], transactional: boolean): string =>
   `sha256:${sha256(`${transactional ? 'transaction' : 'no transaction'}\n${statements.join('\n;\n')}`)}`;
+
+/**
+ * A step as its migration file writes it and its digest covers it: the statement, and for a batched
+ * step how its batches are bounded (a comment the file carries along, so a reviewer sees it too).
+ */
+export const statementOf = (step: Pick<Step, 'sql' | 'batch'>): string =>
+  step.batch
+    ? `${step.sql} /* uuidmig: batches of ${step.batch.size} rows, bounds from: ${step.batch.next} */`
+    : step.sql;
 
 type Unsealed = Omit<Plan, 'digest' | 'stages'> & { stages: (Omit<Stage, 'digest'> & { digest?: string })[] };
 
@@ -20,10 +29,7 @@ const planDigest = (plan: Unsealed & { digest?: string }): string =>
 export function sealPlan(plan: Unsealed): Plan {
   const stages = plan.stages.map((s) => ({
     ...s,
-    digest: stageDigest(
-      s.steps.map((step) => step.sql),
-      s.transactional,
-    ),
+    digest: stageDigest(s.steps.map(statementOf), s.transactional),
   }));
   const sealed = { ...plan, stages };
   return { ...sealed, digest: planDigest(sealed) };
@@ -32,7 +38,7 @@ export function sealPlan(plan: Unsealed): Plan {
 /** What in the plan no longer matches its digests, in words; null when nothing. */
 export function brokenSeal(plan: Plan): string | null {
   for (const stage of plan.stages) {
-    const statements = stage.steps.map((s) => s.sql);
+    const statements = stage.steps.map(statementOf);
     if (stageDigest(statements, stage.transactional) !== stage.digest) {
       return `the statements of stage ${stage.id} ${stage.name} do not match the stage's digest`;
     }

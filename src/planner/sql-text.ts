@@ -8,7 +8,12 @@ export const columnList = (names: readonly string[]): string => names.map(quoteI
 
 /** `DO $tag$ body $tag$` with a dollar-quote tag that cannot occur in the body (a quoted name may hold `$uuidmig$`). */
 export function doBlock(body: string): string {
+  return `DO ${dollarQuoted(body)}`;
+}
+
+/** `$uuidmig$ body $uuidmig$`, with a tag the body cannot hold (a quoted name may hold `$uuidmig$`). */
+export function dollarQuoted(body: string): string {
   let tag = 'uuidmig';
   for (let n = 1; body.includes(`$${tag}$`); n++) tag = `uuidmig${n}`;
-  return `DO $${tag}$ ${body} $${tag}$`;
+  return `$${tag}$ ${body} $${tag}$`;
 }

@@ -1,6 +1,6 @@
 import { displayTable, type TableModel, type TableRef } from '../model/types.js';
 import type { LockLevel, Stage, Step } from './plan-schema.js';
-import { stageDigest } from './seal.js';
+import { stageDigest, statementOf } from './seal.js';
 
 export type StepDraft = Omit<Step, 'id' | 'transactional'>;
 
@@ -32,10 +32,7 @@ export function stage(
     component,
     transactional,
     steps: drafts.map((d, i) => ({ ...d, id: `${id}.${String(i + 1).padStart(3, '0')}`, transactional })),
-    digest: stageDigest(
-      drafts.map((d) => d.sql),
-      transactional,
-    ),
+    digest: stageDigest(drafts.map(statementOf), transactional),
   };
 }
 

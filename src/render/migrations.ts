@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan, Stage, Step } from '../planner/plan-schema.js';
+import { statementOf } from '../planner/seal.js';
 
 export const BREAKPOINT = '--> statement-breakpoint';
 export const DIGEST_LABEL = 'uuidmig digest';
@@ -20,7 +21,7 @@ function renderStep(step: Step): string {
   const on = step.table
     ? ` on ${step.table}${step.estimatedRows === null ? '' : ` (~${step.estimatedRows} rows)`}`
     : '';
-  return `-- lock: ${step.lock}${on}: ${step.description}\n${step.sql};`;
+  return `-- lock: ${step.lock}${on}: ${step.description}\n${statementOf(step)};`;
 }
 
 /** `NNNN_name` tags, as drizzle-kit names its files. */

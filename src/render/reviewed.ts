@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
-import { brokenSeal, stageDigest } from '../planner/seal.js';
+import { brokenSeal, stageDigest, statementOf } from '../planner/seal.js';
 import { BREAKPOINT, DIGEST_LABEL, stageTag } from './migrations.js';
 
 /**
@@ -48,7 +48,7 @@ function fileDiffers(file: string, stage: Stage): string | null {
   if (stageDigest(statements, stage.transactional) !== digest) {
     return `the statements in ${name} were edited after uuidmig plan wrote them`;
   }
-  const at = stage.steps.findIndex((step, i) => step.sql !== statements[i]);
+  const at = stage.steps.findIndex((step, i) => statementOf(step) !== statements[i]);
   if (at >= 0 || statements.length !== stage.steps.length) {
     const i = at >= 0 ? at : Math.min(statements.length, stage.steps.length);
     return `statement ${i + 1} of ${name} differs from step ${stage.steps[i]?.id ?? '(none)'} of the plan`;

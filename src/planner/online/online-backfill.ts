@@ -1,0 +1,86 @@
+import { qualifyTable, quoteIdent } from '../../db/quote.js';
+import type { TableModel } from '../../model/types.js';
+import { fills } from '../backfill-stage.js';
+import type { ComponentChanges } from '../component-changes.js';
+import { clauses } from '../sql-text.js';
+import { type StepDraft, step } from '../step.js';
+
+export const DEFAULT_BATCH_SIZE = 5000;
+
+/** The one column a table is walked by, batch after batch: its single-column primary key. */
+export function batchKey(table: TableModel): { name: string; type: string } | null {
+  const columns = table.primaryKey?.columns ?? [];
+  const column = columns.length === 1 ? table.columns.find((c) => c.name === columns[0]) : undefined;
+  return column ? { name: column.name, type: column.type } : null;
+}
+
+/**
+ * The online backfill: every row written before the expand gets its shadows, in keyset batches over
+ * each table's key, each batch a short transaction of its own (journaled, so a resumed run goes on
+ * from the next batch): keys first (a fresh uuid where none is set yet), then each reference from its
+ * parent's shadow, parents' fills before the fills that read them. Rows written since the expand got
+ * theirs from the sync triggers; a batch rewrites only rows whose shadow is missing or differs.
+ */
+export function planOnlineBackfill(c: ComponentChanges, batchSize = DEFAULT_BATCH_SIZE): StepDraft[] {
+  const keys = c.changes
+    .filter((ch) => ch.role === 'key')
+    .map((change) => {
+      const shadow = quoteIdent(change.shadow);
+      return batched(
+        change.table,
+        `give every ${change.table.name} row written before the expand its uuid`,
+        `UPDATE ${qualifyTable(change.table)} AS c SET ${shadow} = gen_random_uuid()`,
+        `c.${shadow} IS NULL`,
+        batchSize,
+      );
+    });
+  const references = fills(c).flatMap(({ change, parent, source, match }) => {
+    const shadow = quoteIdent(change.shadow);
+    const steps = [
+      batched(
+        change.table,
+        `fill ${change.table.name}.${change.column.name} with the uuid of its ${change.fillFrom!.parent.name} row`,
+        `UPDATE ${qualifyTable(change.table)} AS c SET ${shadow} = p.${quoteIdent(source)} FROM ${parent} AS p`,
+        `${match} AND c.${shadow} IS DISTINCT FROM p.${quoteIdent(source)}`,
+        batchSize,
+      ),
+    ];
+    if (!change.orphanColumn) return steps;
+    const allSet = change.fillFrom!.columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ');
+    const kept = `CASE WHEN ${allSet} AND c.${shadow} IS NULL THEN c.${quoteIdent(change.column.name)} END`;
+    return [
+      ...steps,
+      batched(
+        change.table,
+        `record the orphans of ${change.table.name}.${change.column.name} in ${change.orphanColumn}`,
+        `UPDATE ${qualifyTable(change.table)} AS c SET ${quoteIdent(change.orphanColumn)} = ${kept}`,
+        `c.${quoteIdent(change.orphanColumn)} IS DISTINCT FROM ${kept}`,
+        batchSize,
+      ),
+    ];
+  });
+  return [...keys, ...references];
+}
+
+/** A batched UPDATE: `$1 < key <= $2`, the bounds found by walking the key `size` rows at a time. */
+function batched(table: TableModel, description: string, update: string, where: string, size: number): StepDraft {
+  const key = batchKey(table)!;
+  const k = quoteIdent(key.name);
+  const from = `($1::text IS NULL OR c.${k} > $1::text::${key.type})`;
+  return {
+    ...step(
+      'fill',
+      `${description}, ${size} rows at a time`,
+      clauses(update, `WHERE ${from}`, `AND c.${k} <= $2::text::${key.type} AND ${where}`),
+      'ROW EXCLUSIVE',
+      table,
+    ),
+    batch: {
+      next: clauses(
+        `SELECT max(k)::text AS bound FROM (SELECT c.${k} AS k FROM ${qualifyTable(table)} AS c`,
+        `WHERE ${from} ORDER BY c.${k} LIMIT $2) AS b`,
+      ),
+      size,
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { deriveName, SHADOW_SUFFIX } from '../../db/derived-names.js';
+import { qualify, qualifyTable, quoteIdent, quoteLiteral } from '../../db/quote.js';
+import { type ForeignKeyModel, referencedTable, type TableModel, type TableRef, tableKey } from '../../model/types.js';
+import { boundObjects, legacyUniqueName, type Named } from '../bound-objects.js';
+import type { ColumnChange, ComponentChanges } from '../component-changes.js';
+import { clauses, columnList, doBlock } from '../sql-text.js';
+import { type StepDraft, step } from '../step.js';
+import { indexOnShadows } from './rewrite-sql.js';
+
+/**
+ * Everything the online swap needs, made beside the integer objects while the application writes,
+ * so the swap only renames and attaches: a unique index on each key's shadow (it becomes the primary
+ * key), one on each legacy integer (it keeps it unique), every index and unique key on a converting
+ * column again on the shadows, `CHECK (shadow IS NOT NULL)` for each NOT NULL column (the swap's
+ * SET NOT NULL trusts it instead of scanning), and every foreign key again on the shadows. Indexes
+ * are built CONCURRENTLY; checks and foreign keys are added NOT VALID (a moment's lock) and then
+ * validated under SHARE UPDATE EXCLUSIVE, which writers do not wait for.
+ */
+export function planOnlineBuild(c: ComponentChanges): StepDraft[] {
+  const bound = boundObjects(c);
+  const keys = bound.keys.filter((k) => /^(PRIMARY KEY|UNIQUE)\b/.test(k.definition));
+  return [
+    ...keys.flatMap((k) =>
+      buildIndex(k.table, indexOf(k), shadowObject(k.name), `key ${k.name}`, shadowsOf(c, k.table)),
+    ),
+    ...c.changes.filter((ch) => ch.role === 'key').flatMap((ch) => legacyIndex(ch, c.tables)),
+    ...bound.indexes.flatMap((ix) =>
+      buildIndex(ix.table, ix.definition, shadowObject(ix.name), `index ${ix.name}`, shadowsOf(c, ix.table)),
+    ),
+    ...c.changes.filter((ch) => ch.column.notNull).flatMap(notNullCheck),
+    ...bound.foreignKeys.flatMap(({ table, fk }) => foreignKey(c, table, fk)),
+    ...declaredForeignKeys(c).flatMap(({ table, fk }) => foreignKey(c, table, fk)),
+  ];
+}
+
+/** The name of the shadow copy of an index or constraint, renamed into place by the swap. */
+export const shadowObject = (name: string): string => deriveName(name, SHADOW_SUFFIX);
+
+/** The CHECK (shadow IS NOT NULL) that lets the swap's SET NOT NULL skip its scan. */
+export const notNullCheckName = (change: ColumnChange): string =>
+  deriveName(`${change.table.name}_${change.column.name}`, '__uuidmig_not_null');
+
+/** A table's converting columns and their shadows. */
+export function shadowsOf(c: ComponentChanges, table: TableRef): Map<string, string> {
+  return new Map(
+    c.changes.filter((ch) => tableKey(ch.table) === tableKey(table)).map((ch) => [ch.column.name, ch.shadow]),
+  );
+}
+
+/** The index PostgreSQL made for a key constraint, as it prints it. */
+function indexOf(key: Named): string {
+  const index = key.table.indexes.find((i) => i.name === key.name);
+  if (!index) throw new Error(`no index found for constraint ${key.name} of ${key.table.name}`);
+  return index.definition;
+}
+
+/**
+ * A concurrent build: first drop what a failed attempt left (an INVALID index of that name; a
+ * valid one, finished before a crash, is kept by IF NOT EXISTS), then build.
+ */
+function buildIndex(
+  table: TableModel,
+  definition: string,
+  name: string,
+  what: string,
+  shadows: ReadonlyMap<string, string>,
+): StepDraft[] {
+  return [
+    dropInvalidIndex(table, name),
+    step(
+      'index',
+      `build ${what} again on the uuid columns, as ${name}, while writes go on (CONCURRENTLY)`,
+      indexOnShadows(definition, name, shadows),
+      'SHARE UPDATE EXCLUSIVE',
+      table,
+    ),
+  ];
+}
+
+function dropInvalidIndex(table: TableModel, name: string): StepDraft {
+  return step(
+    'drop',
+    `drop ${name} if an interrupted build left it INVALID (a moment's lock, only then)`,
+    doBlock(
+      clauses(
+        'BEGIN IF EXISTS (SELECT 1 FROM pg_index AS i',
+        `WHERE i.indexrelid = to_regclass(${quoteLiteral(qualify(table.schema, name))}) AND NOT i.indisvalid)`,
+        `THEN DROP INDEX ${qualify(table.schema, name)}; END IF; END`,
+      ),
+    ),
+    'ACCESS EXCLUSIVE',
+    table,
+  );
+}
+
+/** The legacy integer stays unique after the swap: its index is built now, attached by the swap. */
+function legacyIndex(change: ColumnChange, tables: TableModel[]): StepDraft[] {
+  const name = legacyUniqueName(change, tables);
+  const on = `${qualifyTable(change.table)} (${quoteIdent(change.column.name)})`;
+  const definition = `CREATE UNIQUE INDEX ${quoteIdent(name)} ON ${on}`;
+  return buildIndex(change.table, definition, name, `a unique index on ${change.column.name}`, new Map());
+}
+
+/** ADD CONSTRAINT ... NOT VALID unless it is there (a resumed build), then VALIDATE. */
+function addThenValidate(table: TableModel, name: string, definition: string, what: string): StepDraft[] {
+  const t = qualifyTable(table);
+  return [
+    step(
+      'constraint',
+      `add ${what} as ${name}, NOT VALID (checks new writes from now on; no scan)`,
+      doBlock(
+        clauses(
+          `BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ${quoteLiteral(t)}::regclass`,
+          `AND conname = ${quoteLiteral(name)}) THEN`,
+          `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} ${definition} NOT VALID; END IF; END`,
+        ),
+      ),
+      'SHARE ROW EXCLUSIVE',
+      table,
+    ),
+    step(
+      'constraint',
+      `validate ${name}: one scan, while writes go on`,
+      `ALTER TABLE ${t} VALIDATE CONSTRAINT ${quoteIdent(name)}`,
+      'SHARE UPDATE EXCLUSIVE',
+      table,
+    ),
+  ];
+}
+
+function notNullCheck(change: ColumnChange): StepDraft[] {
+  return addThenValidate(
+    change.table,
+    notNullCheckName(change),
+    `CHECK (${quoteIdent(change.shadow)} IS NOT NULL)`,
+    `a check that ${change.shadow} is set`,
+  );
+}
+
+const action = (a: string) => a.toUpperCase();
+
+/** A foreign key again on the shadows: the child's converting columns, and the parent's. */
+function foreignKey(c: ComponentChanges, table: TableModel, fk: ForeignKeyModel): StepDraft[] {
+  const own = shadowsOf(c, table);
+  const parent = shadowsOf(c, referencedTable(fk));
+  const refColumns = columnList(fk.refColumns.map((col) => parent.get(col) ?? col));
+  const definition = clauses(
+    `FOREIGN KEY (${columnList(fk.columns.map((col) => own.get(col) ?? col))})`,
+    `REFERENCES ${qualify(fk.refSchema, fk.refTable)} (${refColumns})`,
+    fk.match === 'full' && 'MATCH FULL',
+    `ON DELETE ${action(fk.onDelete)} ON UPDATE ${action(fk.onUpdate)}`,
+    fk.deferrable && 'DEFERRABLE',
+    fk.initiallyDeferred && 'INITIALLY DEFERRED',
+  );
+  return addThenValidate(table, shadowObject(fk.name), definition, `foreign key ${fk.name} on the uuid columns`);
+}
+
+/** Foreign keys the Drizzle schema declares that the integer columns could not have: added on the shadows. */
+export function declaredForeignKeys(c: ComponentChanges): { table: TableModel; fk: ForeignKeyModel }[] {
+  return c.references
+    .filter((ref) => !ref.constraint && ref.declared?.name)
+    .map((ref) => ({
+      table: c.tables.find((t) => tableKey(t) === tableKey(ref.child))!,
+      fk: {
+        name: ref.declared!.name!,
+        columns: ref.columns,
+        refSchema: ref.parent.schema,
+        refTable: ref.parent.name,
+        refColumns: ref.parentColumns,
+        onDelete: ref.declared!.onDelete ?? 'no action',
+        onUpdate: ref.declared!.onUpdate ?? 'no action',
+        deferrable: false,
+        initiallyDeferred: false,
+        match: 'simple',
+        validated: true,
+      },
+    }));
+}
