@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { BlockedError } from '../errors.js';
+import { BlockedError, UsageError } from '../errors.js';
 import { openApply } from '../executor/apply.js';
 import { dryRunApply } from '../executor/dry-run.js';
+import { renderAgreement } from '../render/agreement.js';
 import { renderDryRun } from '../render/dry-run.js';
 import { applyOutputSchema, dryRunOutputSchema, JSON_OUTPUT_VERSION } from '../render/json-output.js';
 import { renderSinceApply } from '../render/since-apply.js';
@@ -17,6 +18,7 @@ import { stageTimes } from './stage-times.js';
 
 interface ApplyFlags extends CommonOptions, RunFlags {
   dryRun?: boolean;
+  until?: string;
 }
 
 export function registerApply(program: Command, io: CliIo): void {
@@ -24,16 +26,26 @@ export function registerApply(program: Command, io: CliIo): void {
     .description("run a plan's stages; --dry-run prints every statement with its lock level and changes nothing")
     .option('--plan <file>', 'the plan to run (default: the newest in ./plans)')
     .option('--dry-run', 'print every statement with its lock level and estimated rows; change nothing')
+    .option('--until <stage>', 'online plans: "build" stops before the swap, so the deploy can be timed with it')
+    .option('--batch-pause <ms>', 'online plans: pause between two backfill batches, to spare the application')
     .action(async (flags: ApplyFlags) => {
       const planFile = pickPlanFile(flags.plan, io);
       const url = await databaseUrlOf(flags);
       if (flags.dryRun) return dryRun(planFile, url, flags, io);
       const settings = runSettings(flags);
+      if (flags.until !== undefined && flags.until !== 'build')
+        throw new UsageError(`--until takes "build" (stop an online plan before its swap), not "${flags.until}".`);
       await confirm(`Apply ${planFile} to the database?`, flags.yes);
-      const session = await openApply({ plan: planFile, databaseUrl: url, settings });
+      const until = flags.until === 'build' ? ('build' as const) : undefined;
+      const session = await openApply({ plan: planFile, databaseUrl: url, settings, ...(until ? { until } : {}) });
+      if (until && session.plan.options.strategy !== 'online') {
+        await session.close();
+        throw new UsageError('--until build is for online plans (plan --strategy online); this plan swaps offline.');
+      }
       const labels = new Map(session.plan.stages.map((s) => [s.id, session.label(s)]));
       const report = await showSession(session, progressFor(io));
       const { ok } = report;
+      const online = report.plan.options.strategy === 'online';
       if (flags.json) {
         writeJson(io, applyOutputSchema, {
           version: JSON_OUTPUT_VERSION,
@@ -42,12 +54,25 @@ export function registerApply(program: Command, io: CliIo): void {
           resumed: report.resumed,
           stages: report.stages,
           verification: { ok, differences: report.differences, sinceApply: report.sinceApply },
+          ...(online ? { agreement: report.agreement, stoppedBeforeSwap: report.stoppedBeforeSwap } : {}),
         });
       } else {
-        io.stdout(`Applied plan ${report.plan.id}${report.resumed ? ' (resumed)' : ''}:\n`);
+        const what = report.stoppedBeforeSwap ? 'Built (stopped before the swap, as asked)' : 'Applied';
+        io.stdout(`${what} plan ${report.plan.id}${report.resumed ? ' (resumed)' : ''}:\n`);
         io.stdout(stageTimes(report.stages, labels));
-        io.stdout(renderVerifyReport('verify-after: before -> now', report.differences));
+        if (online) io.stdout(renderAgreement('verify-after, at one snapshot:', report.agreement));
+        else io.stdout(renderVerifyReport('verify-after: before -> now', report.differences));
         if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
+        if (report.stoppedBeforeSwap)
+          io.stdout(
+            '\nThe application still writes integers. Run uuidmig apply again to swap, as its uuid release deploys.\n',
+          );
+      }
+      if (!ok && online) {
+        throw new BlockedError(
+          'After the stages, rows hold uuids that disagree with the integers they replace (listed above); ' +
+            'uuidmig rollback undoes the migration exactly while the legacy integers exist.',
+        );
       }
       if (!ok) {
         throw new BlockedError(

@@ -18,6 +18,7 @@ interface PlanFlags extends CommonOptions {
   name: string;
   fireTriggers?: boolean;
   strategy: Strategy;
+  batchSize?: string;
 }
 
 export function registerPlan(program: Command, io: CliIo): void {
@@ -50,9 +51,11 @@ export function registerPlan(program: Command, io: CliIo): void {
     .option('--orphans <policy>', 'rows whose reference has no parent: fail, null or keep', 'fail')
     .option(
       '--strategy <name>',
-      'rewrite (each table written once, the fast offline default) or update (add, UPDATE, swap)',
+      'rewrite (each table written once, the fast offline default), update (add, UPDATE, swap) or online ' +
+        '(the application keeps writing: batched backfill, concurrent builds, a swap of a moment)',
       'rewrite',
     )
+    .option('--batch-size <rows>', 'online: rows per backfill batch, each its own short transaction (default 5000)')
     .option('--fire-triggers', "let the user's triggers fire for the migration's own writes (default: held off)")
     .option('--out <dir>', 'folder that receives plans/ and migrations/', '.')
     .option('--name <name>', 'name of the plan', 'uuid_keys')
@@ -71,6 +74,7 @@ export function registerPlan(program: Command, io: CliIo): void {
         name: flags.name,
         fireTriggers: flags.fireTriggers,
         strategy: flags.strategy,
+        ...(flags.batchSize === undefined ? {} : { batchSize: Number(flags.batchSize) }),
       });
       if (flags.json) {
         writeJson(io, planOutputSchema, {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { BlockedError } from '../errors.js';
+import { renderAgreement } from '../render/agreement.js';
 import { JSON_OUTPUT_VERSION, verifyOutputSchema } from '../render/json-output.js';
 import { renderSinceApply } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
@@ -25,10 +26,16 @@ export function registerVerify(program: Command, io: CliIo): void {
           differences: report.differences,
           sinceApply: report.sinceApply,
           uncompared: report.uncompared,
+          ...(report.agreement ? { agreement: report.agreement } : {}),
         });
       } else {
-        const title = `verify plan ${report.plan.id} (${report.status}): before -> now`;
-        io.stdout(renderVerifyReport(title, report.differences));
+        if (report.agreement) {
+          const title = `verify plan ${report.plan.id} (${report.status}, online): at one snapshot`;
+          io.stdout(renderAgreement(title, report.agreement));
+        } else {
+          const title = `verify plan ${report.plan.id} (${report.status}): before -> now`;
+          io.stdout(renderVerifyReport(title, report.differences));
+        }
         if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
         if (report.uncompared) {
           io.stdout(
@@ -41,6 +48,12 @@ export function registerVerify(program: Command, io: CliIo): void {
         throw new BlockedError(
           'Verify found orphans or a foreign key that is missing or not valid (listed above); the migration was ' +
             'finalized, so fix them in place (a backup taken before apply is the only way back).',
+        );
+      }
+      if (!report.ok && report.scope === 'snapshot') {
+        throw new BlockedError(
+          'Verify found rows whose uuid disagrees with the integer it replaces (listed above); finalize refuses ' +
+            'until it passes. uuidmig rollback undoes the migration exactly while the legacy integers exist.',
         );
       }
       if (!report.ok) {

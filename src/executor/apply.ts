@@ -1,7 +1,9 @@
-import { withDatabaseErrors } from '../db/connect.js';
+import type { ReservedSql } from 'postgres';
+import { type Sql, withDatabaseErrors } from '../db/connect.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { checkPrivileges } from '../preflight/privileges.js';
 import { type CheckDifference, type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
+import { onlineAgreement, type ShadowDisagreement } from '../verify/shadow-agreement.js';
 import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from '../verify/since-apply.js';
 import { assessApply } from './assess.js';
 import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
@@ -9,8 +11,8 @@ import { loadPlan } from './load-plan.js';
 import { openRun } from './run-handle.js';
 import {
   ConnectionLostError,
-  DEFAULT_RUN_SETTINGS,
   type RunSettings,
+  runSettingsFor,
   runStage,
   StageCheckError,
   type StageContext,
@@ -27,6 +29,8 @@ export interface ApplyOptions {
    * the one the plan was made from: a server of another version may print a definition differently.
    */
   onCopy?: boolean;
+  /** Online: stop after the build stages, before any swap (`apply --until build`); a later apply swaps. */
+  until?: 'build';
 }
 
 export interface ApplyReport {
@@ -38,6 +42,10 @@ export interface ApplyReport {
   differences: CheckDifference[];
   /** Rows written by others since each stage committed, told apart (empty when nothing differs). */
   sinceApply: ChangeSinceApply[];
+  /** Online: rows whose uuids disagree with their integers, per column, at one snapshot after the stages. */
+  agreement: ShadowDisagreement[];
+  /** Online, `--until build`: stopped before the swap, as asked. */
+  stoppedBeforeSwap: boolean;
   /** Nothing differs, or only by rows written around the rows the stages proved. */
   ok: boolean;
 }
@@ -48,7 +56,7 @@ export interface ApplyReport {
  */
 export async function openApply(options: ApplyOptions): Promise<RunSession<ApplyReport>> {
   const plan = loadPlan(options.plan);
-  const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
+  const settings = runSettingsFor(plan, options.settings);
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
   let assessment: Awaited<ReturnType<typeof assessApply>>;
@@ -63,6 +71,9 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
     throw error;
   }
   const { mode, record, completed, catalogHash } = assessment;
+  const online = plan.options.strategy === 'online';
+  const pending = plan.stages.filter((s) => !completed.has(s.id) && !(options.until === 'build' && s.kind === 'swap'));
+  const stoppedBeforeSwap = pending.length < plan.stages.filter((s) => !completed.has(s.id)).length;
   let run = record?.run ?? 0;
   const timings: StageTiming[] = [];
   const guard = <T>(work: () => Promise<T>) => handle.guard(work);
@@ -70,7 +81,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
     plan,
     action: 'apply',
     resumed: mode === 'resume',
-    stages: plan.stages.filter((s) => !completed.has(s.id)),
+    stages: pending,
     label: (stage) => stageLabel(stage, plan.stages),
     before: {
       title: mode === 'resume' ? 'resume: the stages not committed yet' : 'record the run in uuidmig.plans',
@@ -84,12 +95,14 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
     runStage: (stage, hooks = {}) =>
       guard(async () => {
         try {
+          if (online && stage.kind === 'swap') await agreeBeforeSwap(handle.sql, plan, stage.component);
+          const proven = !online && (stage.kind === 'swap' || stage.kind === 'rewrite');
           const timing = await runStage(conn, stage, {
             planId: plan.id,
             run,
             action: 'apply',
             settings,
-            ...(stage.kind === 'swap' || stage.kind === 'rewrite' ? baselineChecks(plan, stage.component) : {}),
+            ...(proven ? baselineChecks(plan, stage.component) : {}),
             ...hooks,
           });
           timings.push(timing);
@@ -103,6 +116,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
       title: 'verify-after: the same checks, compared with verify-before',
       run: () =>
         guard(async () => {
+          if (online) return onlineAfter(conn, handle.sql, plan, timings, mode === 'resume', stoppedBeforeSwap);
           await setStatus(conn, plan.id, 'applied');
           const before = await loadChecks(conn, plan.id, 'before');
           const after = await runChecks(conn, plan);
@@ -111,7 +125,9 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
           const differs = differences.some((d) => d.differs.length);
           const sinceApply = differs ? await changesSinceApply(conn, plan, before, after) : [];
           const ok = !differs || explainedByWrites(differences, sinceApply);
-          return { plan, resumed: mode === 'resume', stages: timings, before, after, differences, sinceApply, ok };
+          const resumed = mode === 'resume';
+          const rest = { agreement: [], stoppedBeforeSwap: false };
+          return { plan, resumed, stages: timings, before, after, differences, sinceApply, ...rest, ok };
         }),
     },
     close: () => handle.close(),
@@ -142,6 +158,38 @@ function baselineChecks(plan: Plan, component: string): Pick<StageContext, 'afte
       }
     },
   };
+}
+
+/**
+ * Before an online swap, the proof that it may go: every shadow agrees with its integers at one
+ * snapshot (writers are not blocked). The swap then only renames what was proven.
+ */
+async function agreeBeforeSwap(sql: Sql, plan: Plan, component: string): Promise<void> {
+  const wrong = (await onlineAgreement(sql, plan, component)).filter((d) => d.rows > 0);
+  if (wrong.length) {
+    throw new StageCheckError(
+      `before the swap, ${wrong.map((d) => `${d.rows} row(s) of ${d.column}`).join(', ')} hold a uuid that ` +
+        'disagrees with their integer; nothing was swapped',
+    );
+  }
+}
+
+/** After an online apply: row counts and orphans as committed, and the agreement proof at one snapshot. */
+async function onlineAfter(
+  conn: ReservedSql,
+  sql: Sql,
+  plan: Plan,
+  stages: StageTiming[],
+  resumed: boolean,
+  stoppedBeforeSwap: boolean,
+): Promise<ApplyReport> {
+  if (!stoppedBeforeSwap) await setStatus(conn, plan.id, 'applied');
+  const after = await runChecks(conn, plan);
+  await saveChecks(conn, plan.id, 'after', after);
+  const agreement = await onlineAgreement(sql, plan);
+  const ok = agreement.every((d) => d.rows === 0);
+  const none = { before: [], differences: [], sinceApply: [] };
+  return { plan, resumed, stages, after, ...none, agreement, stoppedBeforeSwap, ok };
 }
 
 /** `uuidmig apply` as a library call: verify-before, every pending stage, verify-after. */

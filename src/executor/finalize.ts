@@ -1,17 +1,20 @@
+import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
 import { columnKey, type TableRef, tableKey } from '../model/types.js';
 import { type FinalizeDrop, finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
+import { onlineStageIds, withoutReverseSync } from '../planner/online/online-undo.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
 import { stage } from '../planner/step.js';
 import { checkPrivileges } from '../preflight/privileges.js';
 import { type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
+import { onlineAgreement, type ShadowDisagreement } from '../verify/shadow-agreement.js';
 import { changesSinceApply, explainedByWrites } from '../verify/since-apply.js';
 import { completedStages, findPlanRecord, loadChecks, setStatus } from './bookkeeping.js';
 import { loadPlan } from './load-plan.js';
 import { openRun } from './run-handle.js';
-import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, type StageTiming } from './run-stage.js';
+import { type RunSettings, runSettingsFor, runStage, type StageTiming } from './run-stage.js';
 import { componentStageIds, type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
 
 export interface FinalizeOptions {
@@ -46,7 +49,7 @@ function repairMappings(plan: Plan): FinalizeReport['kept'] {
  */
 export async function openFinalize(options: FinalizeOptions): Promise<RunSession<FinalizeReport>> {
   const plan = loadPlan(options.plan);
-  const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
+  const settings = runSettingsFor(plan, options.settings);
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
   const guard = <T>(work: () => Promise<T>) => handle.guard(work);
@@ -72,12 +75,15 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
         const drops = finalizeDrops(changes, plan.options.orphans, (t, column) => declared.has(columnKey(t, column)));
         dropped.push(...drops);
         const slug = slugOf(changes.component.hub.name);
+        const drafts = planFinalize(drops, changes);
+        const online = plan.options.strategy === 'online';
+        const swapId = onlineStageIds(plan, changes.component.id).swap;
         return stage(
           ids.get(changes.component.id)!,
           'finalize',
           slug,
           changes.component.id,
-          planFinalize(drops, changes),
+          online ? withoutReverseSync(drafts, changes, swapId) : drafts,
         );
       })
       .filter((s) => s.steps.length > 0);
@@ -97,6 +103,7 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
         title: 'verify: the checks again, compared with verify-before',
         run: () =>
           guard(async () => {
+            if (plan.options.strategy === 'online') return agreeBeforeFinalize(handle.sql, plan, pendingComponents);
             const now: CheckRow[] = [];
             for (const id of pendingComponents) now.push(...(await runChecks(conn, plan, id)));
             const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
@@ -139,6 +146,18 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
     await handle.close();
     throw error;
   }
+}
+
+/** An online plan finalizes once every uuid agrees with the integer it replaced, at one snapshot. */
+async function agreeBeforeFinalize(sql: Sql, plan: Plan, components: Set<string>): Promise<void> {
+  const wrong: ShadowDisagreement[] = [];
+  for (const id of components) wrong.push(...(await onlineAgreement(sql, plan, id)).filter((d) => d.rows > 0));
+  if (!wrong.length) return;
+  const listed = wrong.map((d) => `${d.column}: ${d.rows} row(s)`).join('; ');
+  throw new BlockedError(
+    `Verify finds uuids that disagree with their integers (${listed}), ` +
+      'so finalize keeps the legacy columns that could explain them; run uuidmig verify for the details.',
+  );
 }
 
 /** `uuidmig finalize` as a library call. */

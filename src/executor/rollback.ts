@@ -1,5 +1,6 @@
 import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
+import { onlineStageIds, planOnlineCleanup, planOnlineRollback } from '../planner/online/online-undo.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
@@ -12,7 +13,7 @@ import type { VerifyReport } from '../verify/verify.js';
 import { findPlanRecord, loadChecks, saveChecks, setStatus } from './bookkeeping.js';
 import { loadPlan } from './load-plan.js';
 import { openRun } from './run-handle.js';
-import { DEFAULT_RUN_SETTINGS, type RunSettings, runStage, StageCheckError, type StageTiming } from './run-stage.js';
+import { type RunSettings, runSettingsFor, runStage, StageCheckError, type StageTiming } from './run-stage.js';
 import { componentStageIds, type RunSession, runSession, type StageHooks, stageLabel } from './session.js';
 
 export interface RollbackOptions {
@@ -38,7 +39,7 @@ export interface RollbackReport extends VerifyReport {
  */
 export async function openRollback(options: RollbackOptions): Promise<RunSession<RollbackReport>> {
   const plan = loadPlan(options.plan);
-  const settings = { ...DEFAULT_RUN_SETTINGS, ...options.settings };
+  const settings = runSettingsFor(plan, options.settings);
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
   const guard = <T>(work: () => Promise<T>) => handle.guard(work);
@@ -61,7 +62,14 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
     const stages: Stage[] = [];
     for (const changes of [...planChanges(plan)].reverse()) {
       const swapped = (await guard(() => componentState(conn, changes))) === 'uuid';
-      const drafts = swapped ? planRollback(changes, plan.options.fireTriggers) : planCleanup(changes);
+      const online = plan.options.strategy === 'online' ? onlineStageIds(plan, changes.component.id) : null;
+      const drafts = online
+        ? swapped
+          ? planOnlineRollback(changes, online.swap, plan.options.fireTriggers)
+          : planOnlineCleanup(changes, online.expand)
+        : swapped
+          ? planRollback(changes, plan.options.fireTriggers)
+          : planCleanup(changes);
       const kind = swapped ? 'rollback' : 'cleanup';
       const id = ids.get(changes.component.id)!;
       stages.push(stage(id, kind, slugOf(changes.component.hub.name), changes.component.id, drafts));

@@ -4,7 +4,7 @@ import { quoteLiteral } from '../db/quote.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { journal, stepProgress } from './bookkeeping.js';
 import type { StageContext } from './run-stage.js';
-import { ConnectionLostError, isLockTimeout, recordFailure } from './stage-failure.js';
+import { ConnectionLostError, isLockTimeout, recordFailure, retryWait } from './stage-failure.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 /**
@@ -124,7 +124,7 @@ async function withRetries<T>(ctx: StageContext, work: () => Promise<T>, onRetry
       return await work();
     } catch (error) {
       if (!isLockTimeout(error) || attempt >= ctx.settings.lockRetries) throw error;
-      const wait = ctx.settings.retryDelayMs * 2 ** attempt;
+      const wait = retryWait(ctx.settings, attempt);
       onRetry();
       ctx.onRetry?.(attempt + 1, wait, (error as Error).message);
       await new Promise((r) => setTimeout(r, wait));

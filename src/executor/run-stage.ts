@@ -3,10 +3,10 @@ import { readCatalogInTransaction } from '../catalog/read-catalog.js';
 import { isConnectionLost } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
 import { catalogHash } from '../planner/plan-migration.js';
-import type { Stage, Step } from '../planner/plan-schema.js';
+import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 import { type Action, type JournalEntry, journal, journalMany } from './bookkeeping.js';
 import { runOutsideTransaction } from './run-outside.js';
-import { ConnectionLostError, isLockTimeout, recordFailure } from './stage-failure.js';
+import { ConnectionLostError, isLockTimeout, recordFailure, retryWait } from './stage-failure.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface RunSettings {
@@ -40,6 +40,19 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   batch: false,
   batchPauseMs: 0,
 };
+
+/**
+ * An online plan's stages take ACCESS EXCLUSIVE only for a moment, while the application writes: they
+ * give up a lock wait quickly (a waiting ACCESS EXCLUSIVE request queues every writer behind it) and
+ * try again many times, as GitLab's with_lock_retries does.
+ */
+export const ONLINE_RUN_SETTINGS: Partial<RunSettings> = { lockTimeout: '500ms', lockRetries: 20, retryDelayMs: 100 };
+
+/** The settings a plan runs with: the defaults for its strategy, then what the user gave. */
+export function runSettingsFor(plan: Plan, given: Partial<RunSettings> = {}): RunSettings {
+  const online = plan.options.strategy === 'online' ? ONLINE_RUN_SETTINGS : {};
+  return { ...DEFAULT_RUN_SETTINGS, ...online, ...given };
+}
 
 export {
   ConnectionLostError,
@@ -199,7 +212,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         continue;
       }
       if (isLockTimeout(error) && attempt < ctx.settings.lockRetries) {
-        const wait = ctx.settings.retryDelayMs * 2 ** attempt;
+        const wait = retryWait(ctx.settings, attempt);
         ctx.onRetry?.(attempt + 1, wait, (error as Error).message);
         await new Promise((r) => setTimeout(r, wait));
         continue;

@@ -99,3 +99,8 @@ export async function recordFailure(
     { cause: error },
   );
 }
+
+/** The wait before retry `attempt` (from 0): doubling, at most 10 s, with jitter so retries do not march in step. */
+export function retryWait(settings: { retryDelayMs: number }, attempt: number): number {
+  return Math.round(Math.min(settings.retryDelayMs * 2 ** attempt, 10_000) * (0.5 + Math.random()));
+}

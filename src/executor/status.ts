@@ -33,6 +33,8 @@ type Row = {
   stages: number;
   committed: number;
   failure: string | null;
+  /** The kind of the first stage the current run has not committed (null when all are). */
+  next_kind: string | null;
 };
 
 /**
@@ -61,7 +63,12 @@ export async function status(options: { databaseUrl?: string }): Promise<StatusR
               AND j.action = CASE p.status WHEN 'rolling_back' THEN 'rollback' WHEN 'rolled_back' THEN 'rollback'
                                            WHEN 'finalized' THEN 'finalize' ELSE 'apply' END) AS committed,
            (SELECT j.error FROM uuidmig.journal j WHERE j.plan_id = p.id AND j.run = p.run AND j.status = 'failed'
-              ORDER BY j.id DESC LIMIT 1) AS failure
+              ORDER BY j.id DESC LIMIT 1) AS failure,
+           (SELECT s.value ->> 'kind' FROM jsonb_array_elements(CASE jsonb_typeof(p.plan) WHEN 'string'
+                THEN (p.plan #>> '{}')::jsonb ELSE p.plan END -> 'stages') WITH ORDINALITY AS s(value, n)
+              WHERE NOT EXISTS (SELECT 1 FROM uuidmig.journal j WHERE j.plan_id = p.id AND j.run = p.run
+                AND j.action = 'apply' AND j.step_id IS NULL AND j.status = 'done' AND j.stage_id = s.value ->> 'id')
+              ORDER BY s.n LIMIT 1) AS next_kind
          FROM uuidmig.plans p ORDER BY p.created_at, p.id`,
       );
       // Only one run can hold the lock: the plan it works on is the one whose status says it is moving.
@@ -90,6 +97,13 @@ function standing(row: Row, running: RunLockHolder | null): PlanStanding {
       ...base,
       state: `${what} is running now, in backend pid ${running.pid}; ${progress}`,
       next: 'wait for it to finish, then run uuidmig status again',
+    };
+  }
+  if (row.status === 'applying' && row.next_kind === 'swap') {
+    return {
+      ...base,
+      state: `built, waiting for the swap (apply --until build): ${progress}; the application still writes integers`,
+      next: 'uuidmig apply when the application that writes uuids is ready to deploy (the swap takes a moment)',
     };
   }
   switch (row.status) {

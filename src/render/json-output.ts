@@ -50,11 +50,17 @@ export const dryRunOutputSchema = output('apply --dry-run', {
   stages: z.array(stageSchema),
 });
 
+const agreement = z.array(z.object({ column: z.string(), rows: z.number() }));
+
 export const applyOutputSchema = output('apply', {
   planId: z.string(),
   resumed: z.boolean(),
   stages: z.array(stageTimingSchema),
   verification,
+  /** Online plans: the proof at one snapshot after the stages (rows that disagree, per converting column). */
+  agreement: agreement.optional(),
+  /** Online plans run with --until build: stopped before the swap, as asked. */
+  stoppedBeforeSwap: z.boolean().optional(),
 });
 
 export const verifyOutputSchema = output('verify', {
@@ -62,8 +68,10 @@ export const verifyOutputSchema = output('verify', {
   /** The plan's state in this database: applied, rolled_back, ... */
   status: z.string(),
   /** `row-by-row` (fingerprints) while the legacy integers exist; `finalized`: rows, orphans, foreign keys. */
-  scope: z.enum(['row-by-row', 'finalized']),
+  scope: z.enum(['row-by-row', 'finalized', 'snapshot']),
   ...verification.shape,
+  /** Online plans (scope `snapshot`): rows whose uuids disagree with their integers, per converting column. */
+  agreement: agreement.optional(),
   /** Checks of components an interrupted apply has not swapped yet (no baseline): not compared. */
   uncompared: z.number(),
 });

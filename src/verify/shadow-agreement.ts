@@ -1,9 +1,11 @@
 import type { Sql } from '../db/connect.js';
 import { qualifyTable, quoteIdent } from '../db/quote.js';
-import { displayColumn } from '../model/types.js';
+import { displayColumn, type TableRef, tableKey } from '../model/types.js';
 import { fills } from '../planner/backfill-stage.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
+import { clauses } from '../planner/sql-text.js';
+import { componentState } from './run-checks.js';
 
 type Queryable = Pick<Sql, 'unsafe'>;
 
@@ -39,6 +41,75 @@ export async function shadowDisagreements(
         `WHERE c.${quoteIdent(change.shadow)} IS DISTINCT FROM p.${quoteIdent(source)}`,
     })),
   ];
+  return count(sql, queries);
+}
+
+/**
+ * After an online swap, the same proof the other way: every row's uuid reference leads to the parent
+ * whose legacy integer is the integer the row kept beside it (`<col>__uuidmig_old`, kept in step by the
+ * reverse sync trigger), a NULL uuid only where the kept integer has no parent, and every key row keeps
+ * a legacy integer. At one snapshot, like the proof before the swap.
+ */
+export async function swappedDisagreements(
+  sql: Queryable,
+  plan: Plan,
+  component: string,
+): Promise<ShadowDisagreement[]> {
+  const changes = planChanges(plan).find((c) => c.component.id === component)!;
+  const converting = (table: TableRef, column: string) =>
+    changes.changes.find((ch) => tableKey(ch.table) === tableKey(table) && ch.column.name === column);
+  const queries = [
+    ...changes.changes
+      .filter((ch) => ch.role === 'key')
+      .map((ch) => ({
+        column: displayColumn(ch.table, ch.column.name),
+        sql: `SELECT count(*) AS n FROM ${qualifyTable(ch.table)} AS c WHERE c.${quoteIdent(ch.keepAs)} IS NULL`,
+      })),
+    ...fills(changes).map(({ change, parent }) => {
+      const ref = change.fillFrom!;
+      // The parent's integer for each column of the reference: its legacy column where it converted.
+      const integerOf = (j: number) => {
+        const parentChange = converting(ref.parent, ref.parentColumns[j]!);
+        return parentChange && ref.mode !== 'repair' ? parentChange.keepAs : ref.joinColumns[j]!;
+      };
+      const keptOf = (j: number) => converting(change.table, ref.columns[j]!)?.keepAs ?? ref.columns[j]!;
+      const byUuid = ref.columns.map((col, j) => `p.${quoteIdent(ref.parentColumns[j]!)} = c.${quoteIdent(col)}`);
+      const byInteger = ref.columns.map((_, j) => `q.${quoteIdent(integerOf(j))} = c.${quoteIdent(keptOf(j))}`);
+      const j = ref.columns.indexOf(change.column.name);
+      const column = `c.${quoteIdent(change.column.name)}`;
+      const kept = `c.${quoteIdent(change.keepAs)}`;
+      return {
+        column: displayColumn(change.table, change.column.name),
+        sql: clauses(
+          `SELECT count(*) AS n FROM ${qualifyTable(change.table)} AS c`,
+          `LEFT JOIN ${parent} AS p ON ${byUuid.join(' AND ')}`,
+          `WHERE CASE WHEN ${column} IS NOT NULL THEN ${kept} IS DISTINCT FROM p.${quoteIdent(integerOf(j))}`,
+          `ELSE EXISTS (SELECT 1 FROM ${parent} AS q WHERE ${byInteger.join(' AND ')}) END`,
+        ),
+      };
+    }),
+  ];
+  return count(sql, queries);
+}
+
+/**
+ * The online proof for each component of the plan (or one), on whichever side of the swap it is, at
+ * one snapshot that never blocks a writer (REPEATABLE READ, READ ONLY).
+ */
+export async function onlineAgreement(sql: Sql, plan: Plan, component?: string): Promise<ShadowDisagreement[]> {
+  return sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
+    const found: ShadowDisagreement[] = [];
+    for (const changes of planChanges(plan)) {
+      if (component !== undefined && changes.component.id !== component) continue;
+      const swapped = (await componentState(tx, changes)) === 'uuid';
+      const id = changes.component.id;
+      found.push(...(await (swapped ? swappedDisagreements(tx, plan, id) : shadowDisagreements(tx, plan, id))));
+    }
+    return found;
+  }) as Promise<ShadowDisagreement[]>;
+}
+
+async function count(sql: Queryable, queries: { column: string; sql: string }[]): Promise<ShadowDisagreement[]> {
   const result: ShadowDisagreement[] = [];
   for (const q of queries) {
     const [row] = await sql.unsafe<{ n: string }[]>(q.sql);

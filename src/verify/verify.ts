@@ -1,4 +1,4 @@
-import { withDatabaseErrors } from '../db/connect.js';
+import { type Sql, withDatabaseErrors } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { refuseDuringRun } from '../executor/advisory-lock.js';
 import { findPlanRecord, loadChecks, saveChecks } from '../executor/bookkeeping.js';
@@ -7,6 +7,7 @@ import { withRun } from '../executor/run-handle.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { compareFinalized, runFinalizedChecks } from './finalized-checks.js';
 import { type CheckDifference, compareChecks, runChecks } from './run-checks.js';
+import { onlineAgreement, type ShadowDisagreement } from './shadow-agreement.js';
 import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from './since-apply.js';
 
 export interface VerifyOptions {
@@ -18,13 +19,30 @@ export interface VerifyReport {
   plan: Plan;
   status: string;
   /** `row-by-row` while the legacy integers exist; after finalize, rows, orphans and foreign keys only. */
-  scope: 'row-by-row' | 'finalized';
+  scope: 'row-by-row' | 'finalized' | 'snapshot';
   differences: CheckDifference[];
   /** What the application wrote since apply, told apart (row-by-row scope only; empty when nothing differs). */
   sinceApply: ChangeSinceApply[];
   ok: boolean;
   /** Checks of components an interrupted apply has not swapped yet: they have no baseline to compare with. */
   uncompared: number;
+  /** Online plans: rows whose uuids disagree with their integers, per column, at one snapshot. */
+  agreement?: ShadowDisagreement[];
+}
+
+/**
+ * An online plan is verified at one snapshot, not against a baseline (tables under writes have no
+ * fingerprint to compare): before its swap, every shadow agrees with the integers; after it, every
+ * uuid leads to the parent whose legacy integer the row kept. Orphans and row counts are shown beside.
+ */
+async function verifyOnline(sql: Sql, conn: Pick<Sql, 'unsafe'>, plan: Plan, status: string): Promise<VerifyReport> {
+  const now = await runChecks(conn, plan);
+  await saveChecks(conn, plan.id, 'verify', now);
+  const agreement = await onlineAgreement(sql, plan);
+  // Shown, not compared: the orphans the plan's --orphans policy allowed are still integers before the swap.
+  const differences = now.map((c) => ({ kind: c.kind, name: c.name, before: null, now: c, differs: [] }));
+  const ok = agreement.every((d) => d.rows === 0);
+  return { plan, status, scope: 'snapshot', differences, sinceApply: [], ok, uncompared: 0, agreement };
 }
 
 /**
@@ -37,11 +55,17 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const plan = loadPlan(options.plan);
   return withRun(
     options.databaseUrl,
-    async ({ conn, url }) => {
+    async ({ conn, sql, url }) => {
       // Mid-run, its tables are changing and its baselines are not all taken: nothing to compare yet.
       await refuseDuringRun(conn, 'run uuidmig verify');
       const record = await findPlanRecord(conn, plan.id);
-      const before = record ? await loadChecks(conn, plan.id, 'before') : [];
+      // An online plan has no baseline under writes; after finalize or rollback, compare with what apply recorded.
+      const baseline = plan.options.strategy === 'online' ? 'after' : 'before';
+      const before = record ? await loadChecks(conn, plan.id, baseline) : [];
+      // Online, while a component may hold shadows or legacy integers: the proof at one snapshot.
+      if (record && plan.options.strategy === 'online' && !['finalized', 'rolled_back'].includes(record.status)) {
+        return verifyOnline(sql, conn, plan, record.status);
+      }
       if (!record) {
         throw new UsageError(
           `Plan ${plan.id} was never applied to this database, so there is no verify-before to compare with; run ` +

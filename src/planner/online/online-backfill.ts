@@ -7,11 +7,11 @@ import { type StepDraft, step } from '../step.js';
 
 export const DEFAULT_BATCH_SIZE = 5000;
 
-/** The one column a table is walked by, batch after batch: its single-column primary key. */
-export function batchKey(table: TableModel): { name: string; type: string } | null {
-  const columns = table.primaryKey?.columns ?? [];
-  const column = columns.length === 1 ? table.columns.find((c) => c.name === columns[0]) : undefined;
-  return column ? { name: column.name, type: column.type } : null;
+/** The columns a table is walked by, batch after batch: its primary key (one column or several). */
+export function batchKey(table: TableModel): { name: string; type: string }[] | null {
+  const columns = (table.primaryKey?.columns ?? []).map((name) => table.columns.find((c) => c.name === name));
+  if (!columns.length || columns.some((c) => !c)) return null;
+  return columns.map((c) => ({ name: c!.name, type: c!.type }));
 }
 
 /**
@@ -62,23 +62,31 @@ export function planOnlineBackfill(c: ComponentChanges, batchSize = DEFAULT_BATC
   return [...keys, ...references];
 }
 
-/** A batched UPDATE: `$1 < key <= $2`, the bounds found by walking the key `size` rows at a time. */
+/**
+ * A batched UPDATE: `$1 < key <= $2` (a row comparison when the key has several columns), the bounds
+ * found by walking the key `size` rows at a time. A bound travels as a JSON array of the key's values.
+ */
 function batched(table: TableModel, description: string, update: string, where: string, size: number): StepDraft {
   const key = batchKey(table)!;
-  const k = quoteIdent(key.name);
-  const from = `($1::text IS NULL OR c.${k} > $1::text::${key.type})`;
+  const row = (parts: string[]) => (parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`);
+  const columns = key.map((k) => `c.${quoteIdent(k.name)}`);
+  const bound = (param: string) => row(key.map((k, i) => `(${param}::text::json ->> ${i})::${k.type}`));
+  const from = `(${'$1'}::text IS NULL OR ${row(columns)} > ${bound('$1')})`;
+  const aliases = key.map((_, i) => `k${i}`);
   return {
     ...step(
       'fill',
       `${description}, ${size} rows at a time`,
-      clauses(update, `WHERE ${from}`, `AND c.${k} <= $2::text::${key.type} AND ${where}`),
+      clauses(update, `WHERE ${from}`, `AND ${row(columns)} <= ${bound('$2')} AND ${where}`),
       'ROW EXCLUSIVE',
       table,
     ),
     batch: {
       next: clauses(
-        `SELECT max(k)::text AS bound FROM (SELECT c.${k} AS k FROM ${qualifyTable(table)} AS c`,
-        `WHERE ${from} ORDER BY c.${k} LIMIT $2) AS b`,
+        `SELECT json_build_array(${aliases.join(', ')})::text AS bound`,
+        `FROM (SELECT ${columns.map((c, i) => `${c} AS ${aliases[i]}`).join(', ')} FROM ${qualifyTable(table)} AS c`,
+        `WHERE ${from} ORDER BY ${columns.join(', ')} LIMIT $2) AS b`,
+        `ORDER BY ${aliases.map((a) => `${a} DESC`).join(', ')} LIMIT 1`,
       ),
       size,
     },

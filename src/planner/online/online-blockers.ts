@@ -35,7 +35,7 @@ export function onlineBlockers(c: ComponentChanges): Finding[] {
         finding(
           table,
           table.primaryKey?.columns ?? [],
-          `${displayTable(table)} has no single-column primary key for the online backfill to walk in batches; ` +
+          `${displayTable(table)} has no primary key for the online backfill to walk in batches; ` +
             'use --strategy update.',
         ),
       );

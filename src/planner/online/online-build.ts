@@ -5,7 +5,7 @@ import { boundObjects, legacyUniqueName, type Named } from '../bound-objects.js'
 import type { ColumnChange, ComponentChanges } from '../component-changes.js';
 import { clauses, columnList, doBlock } from '../sql-text.js';
 import { type StepDraft, step } from '../step.js';
-import { indexOnShadows } from './rewrite-sql.js';
+import { expressionOnShadows, indexOnShadows } from './rewrite-sql.js';
 
 /**
  * Everything the online swap needs, made beside the integer objects while the application writes,
@@ -28,6 +28,7 @@ export function planOnlineBuild(c: ComponentChanges): StepDraft[] {
       buildIndex(ix.table, ix.definition, shadowObject(ix.name), `index ${ix.name}`, shadowsOf(c, ix.table)),
     ),
     ...c.changes.filter((ch) => ch.column.notNull).flatMap(notNullCheck),
+    ...bound.keys.filter((k) => k.definition.startsWith('CHECK')).flatMap((k) => checkOnShadows(c, k)),
     ...bound.foreignKeys.flatMap(({ table, fk }) => foreignKey(c, table, fk)),
     ...declaredForeignKeys(c).flatMap(({ table, fk }) => foreignKey(c, table, fk)),
   ];
@@ -135,6 +136,15 @@ function notNullCheck(change: ColumnChange): StepDraft[] {
     `CHECK (${quoteIdent(change.shadow)} IS NOT NULL)`,
     `a check that ${change.shadow} is set`,
   );
+}
+
+/** A CHECK that reads a converting reference, again on the shadows (as it reads after the swap). */
+function checkOnShadows(c: ComponentChanges, check: Named): StepDraft[] {
+  const parts = /^CHECK \((.*)\)( NO INHERIT)?( NOT VALID)?$/s.exec(check.definition);
+  if (!parts) throw new Error(`unexpected CHECK definition: ${check.definition}`);
+  const expression = expressionOnShadows(parts[1]!, shadowsOf(c, check.table));
+  const definition = `CHECK (${expression})${parts[2] ?? ''}`;
+  return addThenValidate(check.table, shadowObject(check.name), definition, `check ${check.name} on the uuid columns`);
 }
 
 const action = (a: string) => a.toUpperCase();

@@ -79,6 +79,17 @@ export function planOnlineSwap(c: ComponentChanges, expandStage: string, stageId
         table,
       ),
     ),
+    ...bound.keys
+      .filter((k) => k.definition.startsWith('CHECK'))
+      .map(({ table, name }) =>
+        step(
+          'rename',
+          `check ${shadowObject(name)} (validated) takes the name ${name}`,
+          `ALTER TABLE ${at(table)} RENAME CONSTRAINT ${quoteIdent(shadowObject(name))} TO ${quoteIdent(name)}`,
+          'ACCESS EXCLUSIVE',
+          table,
+        ),
+      ),
     ...[...bound.foreignKeys, ...declaredForeignKeys(c)].map(({ table, fk }) =>
       step(
         'rename',
