@@ -1,6 +1,7 @@
 import type { ReservedSql } from 'postgres';
 import { isConnectionLost } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
+import { DatabaseError } from '../errors.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { journal, stepProgress } from './bookkeeping.js';
 import type { StageContext } from './run-stage.js';
@@ -92,6 +93,7 @@ async function runBatch(
   try {
     await conn.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
     await conn.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
+    if (step.batch!.quiet) await quietly(conn, step);
     const [next] = await conn.unsafe<{ bound: string | null }[]>(step.batch!.next, [from, step.batch!.size]);
     const bound = next?.bound ?? null;
     let rows = 0;
@@ -129,5 +131,23 @@ async function withRetries<T>(ctx: StageContext, work: () => Promise<T>, onRetry
       ctx.onRetry?.(attempt + 1, wait, (error as Error).message);
       await new Promise((r) => setTimeout(r, wait));
     }
+  }
+}
+
+/**
+ * The user's triggers and rules stay quiet for the backfill's UPDATEs (they would log, notify or copy
+ * every row again) but fire for the application's writes meanwhile: `session_replication_role =
+ * replica`, for this batch's transaction only. PostgreSQL lets only a superuser set it.
+ */
+async function quietly(conn: ReservedSql, step: Step): Promise<void> {
+  try {
+    await conn.unsafe('SET LOCAL session_replication_role = replica');
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    throw new DatabaseError(
+      `${step.table} has triggers or rules the online backfill keeps from firing on its own UPDATEs, with ` +
+        'session_replication_role, which only a superuser may set: run apply as one, or plan again with ' +
+        '--fire-triggers to let them fire for every batch.',
+    );
   }
 }

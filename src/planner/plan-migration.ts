@@ -71,7 +71,9 @@ export function planMigration(input: PlanInput): Plan {
       if (onlineBlockers(changes).length) continue; // named as blockers by inspect: the plan is not written
       const expand = n();
       stages.push(stage(expand, 'expand', slug, component.id, planOnlineExpand(changes, expand)));
-      stages.push(stage(n(), 'backfill', slug, component.id, planOnlineBackfill(changes, options.batchSize), false));
+      stages.push(
+        stage(n(), 'backfill', slug, component.id, planOnlineBackfill(changes, options.batchSize, fire), false),
+      );
       stages.push(stage(n(), 'build', slug, component.id, planOnlineBuild(changes), false));
       stages.push(stage(n(), 'swap', slug, component.id, planOnlineSwap(changes, expand, n())));
       continue;

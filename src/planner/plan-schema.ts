@@ -46,7 +46,17 @@ export const stepSchema = z.object({
    * the bound the last batch reached (text, null at first) and $2 this batch's bound; `next` returns
    * the next bound (`bound`, text; null when done) given $1 and $2 the batch size.
    */
-  batch: z.object({ next: z.string(), size: z.number() }).optional(),
+  batch: z
+    .object({
+      next: z.string(),
+      size: z.number(),
+      /**
+       * The table has triggers or rules the migration's own writes must not fire (no --fire-triggers):
+       * each batch runs with `session_replication_role = replica`, for its transaction only.
+       */
+      quiet: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export const STAGE_KINDS = [

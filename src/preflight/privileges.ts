@@ -28,6 +28,7 @@ export async function checkPrivileges(sql: Queryable, plan: Plan, command: strin
       temp: boolean;
       bookkeeping: boolean;
       bookkeeping_exists: boolean;
+      superuser: boolean;
     }[]
   >(
     `SELECT current_user AS user, current_database() AS database,
@@ -37,6 +38,7 @@ export async function checkPrivileges(sql: Queryable, plan: Plan, command: strin
                  WHERE c.oid = ANY (SELECT to_regclass(r) FROM unnest($1::text[]) AS r)
                    AND NOT pg_has_role(c.relowner, 'MEMBER')), '[]') AS not_owned,
        has_database_privilege(current_database(), 'TEMP') AS temp,
+       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
        to_regnamespace('uuidmig') IS NOT NULL AS bookkeeping_exists,
        CASE WHEN to_regnamespace('uuidmig') IS NULL THEN has_database_privilege(current_database(), 'CREATE')
             ELSE has_schema_privilege('uuidmig', 'USAGE')
@@ -55,6 +57,13 @@ export async function checkPrivileges(sql: Queryable, plan: Plan, command: strin
         ]
       : []),
     ...(r.temp ? [] : [`it may not create temporary tables (TEMP on database ${r.database})`]),
+    ...(r.superuser || !quietTables(plan).length || command !== 'apply'
+      ? []
+      : [
+          `the online backfill keeps the triggers and rules of ${quietTables(plan).join(', ')} from firing on its ` +
+            'own UPDATEs with session_replication_role, which only a superuser may set (or plan again with ' +
+            '--fire-triggers to let them fire)',
+        ]),
     ...(r.bookkeeping
       ? []
       : [
@@ -69,3 +78,8 @@ export async function checkPrivileges(sql: Queryable, plan: Plan, command: strin
       'owner (or a member of its role), or grant what is missing; nothing was changed.',
   );
 }
+
+/** Tables whose triggers an online backfill keeps quiet (session_replication_role). */
+const quietTables = (plan: Plan): string[] => [
+  ...new Set(plan.stages.flatMap((s) => s.steps.filter((t) => t.batch?.quiet && t.table).map((t) => t.table!))),
+];

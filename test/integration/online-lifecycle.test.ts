@@ -19,7 +19,6 @@ describe('--strategy online, the whole journey row for row', () => {
     'second-schema',
     'repair',
     'deferrable-fk',
-    'view-on-key',
     'cycle-components',
     'hostile-names',
     'constraints-indexes',

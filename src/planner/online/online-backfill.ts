@@ -21,7 +21,13 @@ export function batchKey(table: TableModel): { name: string; type: string }[] | 
  * parent's shadow, parents' fills before the fills that read them. Rows written since the expand got
  * theirs from the sync triggers; a batch rewrites only rows whose shadow is missing or differs.
  */
-export function planOnlineBackfill(c: ComponentChanges, batchSize = DEFAULT_BATCH_SIZE): StepDraft[] {
+export function planOnlineBackfill(
+  c: ComponentChanges,
+  batchSize = DEFAULT_BATCH_SIZE,
+  fireTriggers = false,
+): StepDraft[] {
+  const quiet = (table: TableModel) =>
+    !fireTriggers && ((table.triggers ?? []).length > 0 || (table.rules ?? []).length > 0);
   const keys = c.changes
     .filter((ch) => ch.role === 'key')
     .map((change) => {
@@ -32,6 +38,7 @@ export function planOnlineBackfill(c: ComponentChanges, batchSize = DEFAULT_BATC
         `UPDATE ${qualifyTable(change.table)} AS c SET ${shadow} = gen_random_uuid()`,
         `c.${shadow} IS NULL`,
         batchSize,
+        quiet(change.table),
       );
     });
   const references = fills(c).flatMap(({ change, parent, source, match }) => {
@@ -43,6 +50,7 @@ export function planOnlineBackfill(c: ComponentChanges, batchSize = DEFAULT_BATC
         `UPDATE ${qualifyTable(change.table)} AS c SET ${shadow} = p.${quoteIdent(source)} FROM ${parent} AS p`,
         `${match} AND c.${shadow} IS DISTINCT FROM p.${quoteIdent(source)}`,
         batchSize,
+        quiet(change.table),
       ),
     ];
     if (!change.orphanColumn) return steps;
@@ -56,6 +64,7 @@ export function planOnlineBackfill(c: ComponentChanges, batchSize = DEFAULT_BATC
         `UPDATE ${qualifyTable(change.table)} AS c SET ${quoteIdent(change.orphanColumn)} = ${kept}`,
         `c.${quoteIdent(change.orphanColumn)} IS DISTINCT FROM ${kept}`,
         batchSize,
+        quiet(change.table),
       ),
     ];
   });
@@ -66,7 +75,14 @@ export function planOnlineBackfill(c: ComponentChanges, batchSize = DEFAULT_BATC
  * A batched UPDATE: `$1 < key <= $2` (a row comparison when the key has several columns), the bounds
  * found by walking the key `size` rows at a time. A bound travels as a JSON array of the key's values.
  */
-function batched(table: TableModel, description: string, update: string, where: string, size: number): StepDraft {
+function batched(
+  table: TableModel,
+  description: string,
+  update: string,
+  where: string,
+  size: number,
+  quiet: boolean,
+): StepDraft {
   const key = batchKey(table)!;
   const row = (parts: string[]) => (parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`);
   const columns = key.map((k) => `c.${quoteIdent(k.name)}`);
@@ -89,6 +105,7 @@ function batched(table: TableModel, description: string, update: string, where: 
         `ORDER BY ${aliases.map((a) => `${a} DESC`).join(', ')} LIMIT 1`,
       ),
       size,
+      ...(quiet ? { quiet } : {}),
     },
   };
 }

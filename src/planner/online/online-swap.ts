@@ -25,10 +25,7 @@ export function planOnlineSwap(c: ComponentChanges, expandStage: string, stageId
   return [
     ...lockTables(c.tables, c),
     ...dropSyncTriggers(c, expandStage),
-    ...dropBound(
-      bound,
-      declaredForeignKeys(c).map(({ table, fk }) => ({ table, name: fk.name, definition: '' })),
-    ),
+    ...dropBound(bound),
     ...c.changes.flatMap(swapColumn),
     ...c.changes
       .filter((ch) => ch.column.notNull)
