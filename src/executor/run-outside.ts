@@ -27,10 +27,11 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
     let rows = 0;
     try {
       if (step.batch) {
-        for (let bound = was?.bound ?? null; ; ) {
+        const end = await walkEnd(conn, step);
+        for (let bound = was?.bound ?? null; end !== null; ) {
           const batch = await withRetries(
             ctx,
-            () => runBatch(conn, stage, step, bound, ctx),
+            () => runBatch(conn, stage, step, bound, end, ctx),
             () => retries++,
           );
           if (batch.bound === null) break;
@@ -87,6 +88,7 @@ async function runBatch(
   stage: Stage,
   step: Step,
   from: string | null,
+  end: string,
   ctx: StageContext,
 ): Promise<{ bound: string | null; rows: number }> {
   await conn.unsafe('BEGIN');
@@ -94,7 +96,7 @@ async function runBatch(
     await conn.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
     await conn.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
     if (step.batch!.quiet) await quietly(conn, step);
-    const [next] = await conn.unsafe<{ bound: string | null }[]>(step.batch!.next, [from, step.batch!.size]);
+    const [next] = await conn.unsafe<{ bound: string | null }[]>(step.batch!.next, [from, step.batch!.size, end]);
     const bound = next?.bound ?? null;
     let rows = 0;
     if (bound !== null) {
@@ -117,6 +119,40 @@ async function runBatch(
     if (!isConnectionLost(error)) await conn.unsafe('ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+const OLDER_WRITES_WAIT_MS = 5 * 60_000;
+
+/**
+ * Where a batched step's walk ends: the last key once every transaction older than the step has
+ * ended. A row committed after that was written while the rows it reads had their values, so the sync
+ * triggers and defaults gave it its own; a row written before is at or below the last key. Without
+ * the wait, a transaction that wrote a child before its parent's uuid was filled and committed late
+ * could leave a row past the end with an empty shadow.
+ */
+async function walkEnd(conn: ReservedSql, step: Step): Promise<string | null> {
+  const [mine] = await conn.unsafe<{ xid: string }[]>('SELECT pg_current_xact_id()::text AS xid');
+  const xid = mine!.xid;
+  const until = Date.now() + OLDER_WRITES_WAIT_MS;
+  for (;;) {
+    const [row] = await conn.unsafe<{ clear: boolean; pid: number | null }[]>(
+      `SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::text::xid8 AS clear,
+         (SELECT pid FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+          ORDER BY age(backend_xid) DESC LIMIT 1) AS pid`,
+      [xid],
+    );
+    if (row!.clear) break;
+    if (Date.now() > until) {
+      throw new DatabaseError(
+        `The online backfill has waited ${OLDER_WRITES_WAIT_MS / 60_000} minutes for transactions older than ` +
+          `its step ${step.id} to end (backend pid ${row!.pid ?? 'unknown'} still holds one open); end it, then ` +
+          'run apply again: it resumes at this step.',
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [last] = await conn.unsafe<{ bound: string | null }[]>(step.batch!.last);
+  return last?.bound ?? null;
 }
 
 /** Lock timeouts and deadlocks: the same work again after a doubling wait, as many times as allowed. */

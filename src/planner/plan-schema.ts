@@ -44,11 +44,14 @@ export const stepSchema = z.object({
   /**
    * A batched step (the online backfill): `sql` runs once per batch, in its own transaction, with $1
    * the bound the last batch reached (text, null at first) and $2 this batch's bound; `next` returns
-   * the next bound (`bound`, text; null when done) given $1 and $2 the batch size.
+   * the next bound (`bound`, text; null when done) given $1, $2 the batch size and $3 the end of the
+   * walk: what `last` returned when the step began (rows written later got their values from the sync
+   * triggers and defaults).
    */
   batch: z
     .object({
       next: z.string(),
+      last: z.string(),
       size: z.number(),
       /**
        * The table has triggers or rules the migration's own writes must not fire (no --fire-triggers):

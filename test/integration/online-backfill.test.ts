@@ -11,9 +11,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 
 /**
- * The online strategy's first half (issue 12, in progress): the expand's sync triggers and the batched
- * backfill keep every shadow right while writers insert, re-point and delete rows, and a backfill
- * stopped partway goes on from its last batch.
+ * The online strategy's first half: the expand's sync triggers and the batched backfill keep every
+ * shadow right while writers insert, re-point and delete rows, and a backfill stopped partway goes on
+ * from its last batch.
  */
 let db: TestDatabase;
 beforeEach(async (ctx) => {
@@ -100,6 +100,8 @@ test('expand and a batched backfill under writers: every shadow agrees with the 
   expect(plan.stages.map((s) => [s.name, s.transactional])).toEqual([
     ['expand_users', true],
     ['backfill_users', false],
+    ['build_users', false],
+    ['swap_users', true],
   ]);
   const writers = startWriters(3);
   try {

@@ -73,7 +73,8 @@ export function planOnlineBackfill(
 
 /**
  * A batched UPDATE: `$1 < key <= $2` (a row comparison when the key has several columns), the bounds
- * found by walking the key `size` rows at a time. A bound travels as a JSON array of the key's values.
+ * found by walking the key `size` rows at a time up to the last key when the step began. A bound
+ * travels as a JSON array of the key's values.
  */
 function batched(
   table: TableModel,
@@ -101,8 +102,12 @@ function batched(
       next: clauses(
         `SELECT json_build_array(${aliases.join(', ')})::text AS bound`,
         `FROM (SELECT ${columns.map((c, i) => `${c} AS ${aliases[i]}`).join(', ')} FROM ${qualifyTable(table)} AS c`,
-        `WHERE ${from} ORDER BY ${columns.join(', ')} LIMIT $2) AS b`,
+        `WHERE ${from} AND ${row(columns)} <= ${bound('$3')} ORDER BY ${columns.join(', ')} LIMIT $2) AS b`,
         `ORDER BY ${aliases.map((a) => `${a} DESC`).join(', ')} LIMIT 1`,
+      ),
+      last: clauses(
+        `SELECT json_build_array(${columns.join(', ')})::text AS bound FROM ${qualifyTable(table)} AS c`,
+        `ORDER BY ${columns.map((c) => `${c} DESC`).join(', ')} LIMIT 1`,
       ),
       size,
       ...(quiet ? { quiet } : {}),
