@@ -1,6 +1,7 @@
 import { readCatalog } from '../catalog/read-catalog.js';
 import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
+import type { CatalogSnapshot } from '../model/types.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { completedStages, findPlanRecord, type PlanRecord, planHash } from './bookkeeping.js';
@@ -17,9 +18,28 @@ export interface Assessment {
  * Whether `apply` may run this plan on this database, read-only: refuses a plan already applied, a
  * plan made for another catalog (re-plan), and a database changed since an interrupted run.
  */
+/**
+ * The catalog without what an online build makes (indexes and constraints on the shadows): a build
+ * interrupted partway leaves some of them, which its resumed run builds or keeps; they are not a change.
+ */
+function withoutBuilt(catalog: CatalogSnapshot, plan: Plan): CatalogSnapshot {
+  const built = new Set(plan.stages.flatMap((s) => s.steps.flatMap((step) => (step.creates ? [step.creates] : []))));
+  if (!built.size) return catalog;
+  return {
+    ...catalog,
+    tables: catalog.tables.map((t) => ({
+      ...t,
+      indexes: t.indexes.filter((i) => !built.has(i.name)),
+      checks: t.checks.filter((c) => !built.has(c.name)),
+      foreignKeys: t.foreignKeys.filter((fk) => !built.has(fk.name)),
+    })),
+  };
+}
+
 export async function assessApply(sql: Sql, plan: Plan, onCopy = false): Promise<Assessment> {
   const record = await findPlanRecord(sql, plan.id);
-  const current = catalogHash(await readCatalog(sql));
+  const catalog = await readCatalog(sql);
+  const current = catalogHash(catalog);
   if (record && record.planHash !== planHash(plan)) {
     throw new BlockedError(
       `This database already ran a different plan with the id ${plan.id}; make a new plan with another --name.`,
@@ -41,8 +61,9 @@ export async function assessApply(sql: Sql, plan: Plan, onCopy = false): Promise
     case 'applying':
     case 'failed': {
       const stages = await completedStages(sql, plan.id, record.run, 'apply');
-      const expected = stages.at(-1)?.catalogHash ?? plan.source.catalogHash;
-      if (expected !== current) {
+      // Stages outside a transaction journal no hash of their own until they end.
+      const expected = stages.findLast((s) => s.catalogHash)?.catalogHash ?? plan.source.catalogHash;
+      if (expected !== current && expected !== catalogHash(withoutBuilt(catalog, plan))) {
         throw new BlockedError(
           `The database changed since plan ${plan.id}'s interrupted run (its tables, columns or keys differ from ` +
             `what the last completed stage left), so resuming is not safe; roll back with uuidmig rollback and ` +

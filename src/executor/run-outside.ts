@@ -1,7 +1,9 @@
 import type { ReservedSql } from 'postgres';
+import { readCatalogInTransaction } from '../catalog/read-catalog.js';
 import { isConnectionLost } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
 import { DatabaseError } from '../errors.js';
+import { catalogHash } from '../planner/plan-migration.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { journal, stepProgress } from './bookkeeping.js';
 import type { StageContext } from './run-stage.js';
@@ -69,6 +71,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
     ctx.onStep?.(step, timing);
   }
   await conn.unsafe('RESET lock_timeout').catch(() => {});
+  const hash = ctx.settings.hashCatalog ? catalogHash(await readCatalogInTransaction(conn)) : null;
   await journal(conn, {
     planId: ctx.planId,
     run: ctx.run,
@@ -76,6 +79,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
     stageId: stage.id,
     stepId: null,
     status: 'done',
+    catalogHash: hash,
     startedAt: new Date(started),
   });
   const ms = Date.now() - started;

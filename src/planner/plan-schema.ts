@@ -42,6 +42,11 @@ export const stepSchema = z.object({
   estimatedRows: z.number().nullable(),
   transactional: z.boolean(),
   /**
+   * The index or constraint a step outside a transaction makes (the online build): an interrupted
+   * build leaves some of them, which a resumed run tells apart from a database that changed.
+   */
+  creates: z.string().optional(),
+  /**
    * A batched step (the online backfill): `sql` runs once per batch, in its own transaction, with $1
    * the bound the last batch reached (text, null at first) and $2 this batch's bound; `next` returns
    * the next bound (`bound`, text; null when done) given $1, $2 the batch size and $3 the end of the

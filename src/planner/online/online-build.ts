@@ -68,13 +68,16 @@ function buildIndex(
 ): StepDraft[] {
   return [
     dropInvalidIndex(table, name),
-    step(
-      'index',
-      `build ${what} again on the uuid columns, as ${name}, while writes go on (CONCURRENTLY)`,
-      indexOnShadows(definition, name, shadows),
-      'SHARE UPDATE EXCLUSIVE',
-      table,
-    ),
+    {
+      ...step(
+        'index',
+        `build ${what} again on the uuid columns, as ${name}, while writes go on (CONCURRENTLY)`,
+        indexOnShadows(definition, name, shadows),
+        'SHARE UPDATE EXCLUSIVE',
+        table,
+      ),
+      creates: name,
+    },
   ];
 }
 
@@ -106,19 +109,22 @@ function legacyIndex(change: ColumnChange, tables: TableModel[]): StepDraft[] {
 function addThenValidate(table: TableModel, name: string, definition: string, what: string): StepDraft[] {
   const t = qualifyTable(table);
   return [
-    step(
-      'constraint',
-      `add ${what} as ${name}, NOT VALID (checks new writes from now on; no scan)`,
-      doBlock(
-        clauses(
-          `BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ${quoteLiteral(t)}::regclass`,
-          `AND conname = ${quoteLiteral(name)}) THEN`,
-          `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} ${definition} NOT VALID; END IF; END`,
+    {
+      ...step(
+        'constraint',
+        `add ${what} as ${name}, NOT VALID (checks new writes from now on; no scan)`,
+        doBlock(
+          clauses(
+            `BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ${quoteLiteral(t)}::regclass`,
+            `AND conname = ${quoteLiteral(name)}) THEN`,
+            `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} ${definition} NOT VALID; END IF; END`,
+          ),
         ),
+        'SHARE ROW EXCLUSIVE',
+        table,
       ),
-      'SHARE ROW EXCLUSIVE',
-      table,
-    ),
+      creates: name,
+    },
     step(
       'constraint',
       `validate ${name}: one scan, while writes go on`,
