@@ -17,7 +17,7 @@ export async function showSession<R>(session: RunSession<R>, progress: Progress)
             const rows = t.rows === null ? '' : `: ${t.rows} rows`;
             if (t.rows !== null || t.ms >= 1000) note(`${step.id} ${step.description}${rows} (${t.ms} ms)`);
           },
-          onRetry: (attempt, wait) => note(`lock timeout: retry ${attempt} in ${wait} ms`),
+          onRetry: (attempt, wait, reason) => note(`${reason}: retry ${attempt} in ${wait} ms`),
           onNote: note,
         }),
       );

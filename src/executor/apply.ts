@@ -2,7 +2,13 @@ import type { ReservedSql } from 'postgres';
 import { type Sql, withDatabaseErrors } from '../db/connect.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { checkPrivileges } from '../preflight/privileges.js';
-import { type CheckDifference, type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
+import {
+  analyzeComponent,
+  type CheckDifference,
+  type CheckRow,
+  compareChecks,
+  runChecks,
+} from '../verify/run-checks.js';
 import { onlineAgreement, type ShadowDisagreement } from '../verify/shadow-agreement.js';
 import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from '../verify/since-apply.js';
 import { assessApply } from './assess.js';
@@ -149,6 +155,7 @@ function baselineChecks(plan: Plan, component: string): Pick<StageContext, 'afte
       await saveChecks(tx, plan.id, 'before', baseline, true);
     },
     beforeCommit: async (tx) => {
+      await analyzeComponent(tx, plan, component);
       const differences = compareChecks(baseline, await runChecks(tx, plan, component)).filter((d) => d.differs.length);
       if (differences.length) {
         throw new StageCheckError(

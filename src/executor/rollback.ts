@@ -7,7 +7,7 @@ import type { Plan, Stage } from '../planner/plan-schema.js';
 import { planCleanup, planRollback } from '../planner/rollback-stage.js';
 import { stage } from '../planner/step.js';
 import { checkPrivileges } from '../preflight/privileges.js';
-import { type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
+import { analyzeComponent, type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
 import { type ChangeSinceApply, changesSinceApply } from '../verify/since-apply.js';
 import type { VerifyReport } from '../verify/verify.js';
 import { findPlanRecord, loadChecks, saveChecks, setStatus } from './bookkeeping.js';
@@ -140,9 +140,11 @@ function provenRollback(plan: Plan, component: string, hooks: StageHooks) {
   let atLock: CheckRow[] = [];
   return {
     afterLock: async (tx: Pick<Sql, 'unsafe'>) => {
+      await analyzeComponent(tx, plan, component);
       atLock = await runChecks(tx, plan, component);
     },
     beforeCommit: async (tx: Pick<Sql, 'unsafe'>) => {
+      await analyzeComponent(tx, plan, component);
       const back = await runChecks(tx, plan, component);
       const wrong = compareChecks(atLock, back).filter((d) => d.differs.length);
       if (wrong.length) {

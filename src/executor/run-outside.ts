@@ -7,7 +7,7 @@ import { catalogHash } from '../planner/plan-migration.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { journal, stepProgress } from './bookkeeping.js';
 import type { StageContext } from './run-stage.js';
-import { ConnectionLostError, isLockTimeout, recordFailure, retryWait } from './stage-failure.js';
+import { ConnectionLostError, isLockTimeout, recordFailure, retryReason, retryWait } from './stage-failure.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 /**
@@ -168,7 +168,7 @@ async function withRetries<T>(ctx: StageContext, work: () => Promise<T>, onRetry
       if (!isLockTimeout(error) || attempt >= ctx.settings.lockRetries) throw error;
       const wait = retryWait(ctx.settings, attempt);
       onRetry();
-      ctx.onRetry?.(attempt + 1, wait, (error as Error).message);
+      ctx.onRetry?.(attempt + 1, wait, retryReason(error));
       await new Promise((r) => setTimeout(r, wait));
     }
   }

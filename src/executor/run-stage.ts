@@ -1,12 +1,19 @@
 import postgres, { type ReservedSql } from 'postgres';
 import { readCatalogInTransaction } from '../catalog/read-catalog.js';
-import { isConnectionLost } from '../db/connect.js';
+import { isConnectionLost, type Sql } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 import { type Action, type JournalEntry, journal, journalMany } from './bookkeeping.js';
 import { runOutsideTransaction } from './run-outside.js';
-import { ConnectionLostError, isLockTimeout, recordFailure, retryWait } from './stage-failure.js';
+import {
+  ConnectionLostError,
+  isLockTimeout,
+  LockBudgetSpent,
+  recordFailure,
+  retryReason,
+  retryWait,
+} from './stage-failure.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface RunSettings {
@@ -107,6 +114,37 @@ async function inTransaction(
 }
 
 /**
+ * The stage's LOCK TABLE may wait at most 80% of deadlock_timeout in all (and no longer than
+ * lock_timeout), then the stage backs off and tries again. While it waits for one table and holds
+ * another, an application transaction that holds the first and needs the second (a child insert's
+ * foreign-key check, a cascading delete) waits behind it; whichever of the two waits deadlock_timeout
+ * first is the one PostgreSQL cancels. Giving up before that makes uuidmig the one that yields, never
+ * the application's transaction.
+ */
+async function lockWithinBudget(tx: Pick<Sql, 'unsafe'>, step: Step, ctx: StageContext) {
+  await tx.unsafe(
+    `SELECT set_config('statement_timeout', least(extract(epoch FROM current_setting('deadlock_timeout')::interval)
+       * 800, $1::int)::int::text, true)`,
+    [intervalMs(ctx.settings.lockTimeout)],
+  );
+  try {
+    return await tx.unsafe(step.sql);
+  } catch (error) {
+    if ((error as { code?: string }).code === '57014') throw new LockBudgetSpent((error as Error).message);
+    throw error;
+  } finally {
+    await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`).catch(() => {});
+  }
+}
+
+/** A timeout setting (`500ms`, `5s`, `2min`, `1h`; a bare number is milliseconds, as PostgreSQL reads it). */
+export function intervalMs(text: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|min|h)?$/.exec(text.trim()) ?? [];
+  const scale = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(unit ?? 'ms') as 'ms'] ?? 1;
+  return Number(amount ?? 0) * scale;
+}
+
+/**
  * Run one stage on the run's connection: in one transaction with lock_timeout and statement_timeout
  * set, journaling each statement and the stage's completion (with the catalog hash after it) in that
  * same transaction, so the journal says exactly what committed. A lock timeout retries the whole
@@ -154,7 +192,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         for (const [index, step] of (batch ? [] : stage.steps).entries()) {
           current = step;
           const t0 = Date.now();
-          const result = await tx.unsafe(step.sql);
+          const result = step.kind === 'lock' ? await lockWithinBudget(tx, step, ctx) : await tx.unsafe(step.sql);
           const timing = {
             stepId: step.id,
             offsetMs: t0 - attemptStart,
@@ -213,7 +251,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
       }
       if (isLockTimeout(error) && attempt < ctx.settings.lockRetries) {
         const wait = retryWait(ctx.settings, attempt);
-        ctx.onRetry?.(attempt + 1, wait, (error as Error).message);
+        ctx.onRetry?.(attempt + 1, wait, retryReason(error));
         await new Promise((r) => setTimeout(r, wait));
         continue;
       }

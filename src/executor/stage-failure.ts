@@ -53,8 +53,22 @@ const describe = (error: unknown) =>
     : `the connection closed: ${(error as { code?: string })?.code ?? String(error)}`;
 
 /** Worth another try: a lock not granted within lock_timeout (55P03), or a deadlock the server broke (40P01). */
+/**
+ * The stage's LOCK TABLE gave up inside its budget (below deadlock_timeout, see run-stage): retried
+ * like a lock timeout.
+ */
+export class LockBudgetSpent extends Error {}
+
+/** Why a stage is tried again, in a few words for the progress line. */
+export const retryReason = (e: unknown): string =>
+  e instanceof LockBudgetSpent
+    ? 'lock wait given up before deadlock_timeout, so the application goes first'
+    : (e as { code?: string }).code === '40P01'
+      ? 'deadlock with another session'
+      : 'lock timeout';
+
 export const isLockTimeout = (e: unknown) =>
-  e instanceof postgres.PostgresError && (e.code === '55P03' || e.code === '40P01');
+  e instanceof LockBudgetSpent || (e instanceof postgres.PostgresError && (e.code === '55P03' || e.code === '40P01'));
 const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 
 export async function recordFailure(
@@ -66,7 +80,8 @@ export async function recordFailure(
 ): Promise<unknown> {
   if (error instanceof UuidmigError) return error;
   // Only the database (or a failed in-transaction check) makes a step fail; anything else is a bug.
-  if (!(error instanceof postgres.PostgresError) && !(error instanceof StageCheckError)) return error as UuidmigError;
+  const known = error instanceof postgres.PostgresError || error instanceof StageCheckError;
+  if (!known && !(error instanceof LockBudgetSpent)) return error as UuidmigError;
   // PostgreSQL's DETAIL names what the message does not (the object that depends on a column, say).
   const detail = error instanceof postgres.PostgresError && error.detail ? ` (${error.detail.replace(/\.$/, '')})` : '';
   const reason = `${(error as Error)?.message ?? String(error)}${detail}`;
@@ -85,7 +100,7 @@ export async function recordFailure(
     ? `Step ${step.id} (${step.description}) of stage ${stage.id} ${stage.name} failed`
     : `Stage ${stage.id} ${stage.name} failed a check inside its transaction`;
   const statement = step ? ` The statement was: ${oneLine(step.sql)}.` : '';
-  const code = error instanceof postgres.PostgresError ? error.code : '';
+  const code = error instanceof postgres.PostgresError ? error.code : error instanceof LockBudgetSpent ? '55P03' : '';
   const hint =
     code === '40P01'
       ? 'it deadlocked with other sessions on every try; retry when the database is quieter'

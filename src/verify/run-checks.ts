@@ -23,6 +23,18 @@ export async function componentState(sql: Queryable, changes: ComponentChanges):
   return rows[0]?.type === 'uuid' ? 'uuid' : 'integer';
 }
 
+/**
+ * Fresh statistics for a component's tables, taken inside the stage before its checks: a table the
+ * stage just rewrote, or rewrote at apply and never analyzed since, has none that fit, and the checks'
+ * anti-joins then get nested-loop plans that take minutes instead of seconds. ANALYZE samples (30,000
+ * rows a table by default), so it costs little beside the checks' full scans.
+ */
+export async function analyzeComponent(sql: Queryable, plan: Plan, component: string): Promise<void> {
+  const changes = planChanges(plan).find((c) => c.component.id === component);
+  if (!changes?.tables.length) return;
+  await sql.unsafe(`ANALYZE ${changes.tables.map((t) => qualify(t.schema, t.name)).join(', ')}`);
+}
+
 /** Row counts of every table the plan touches, and orphans + fingerprint of every reference, now. */
 /** `component`: only that component's tables and references (by component id). */
 export async function runChecks(sql: Queryable, plan: Plan, component?: string): Promise<CheckRow[]> {
