@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BlockedError } from '../errors.js';
 import { renderAgreement } from '../render/agreement.js';
 import { JSON_OUTPUT_VERSION, verifyOutputSchema } from '../render/json-output.js';
-import { renderSinceApply } from '../render/since-apply.js';
+import { renderSinceApply, WRITES_ONLY } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { verify } from '../verify/verify.js';
 import { type CliIo, writeJson } from './io.js';
@@ -37,6 +37,7 @@ export function registerVerify(program: Command, io: CliIo): void {
           io.stdout(renderVerifyReport(title, report.differences));
         }
         if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
+        if (report.ok && report.differences.some((d) => d.differs.length)) io.stdout(`${WRITES_ONLY}\n`);
         if (report.uncompared) {
           io.stdout(
             `${report.uncompared} check(s) of components apply has not swapped yet (status ${report.status}) were ` +

@@ -31,6 +31,15 @@ export function renderDryRun(plan: Plan, verdict: string): string {
  * offline at the swap (writers wait on its lock, then meet uuid columns).
  */
 export function applicationNote(plan: Plan): string {
+  if (plan.options.strategy === 'online') {
+    return (
+      'Online: the application keeps writing throughout. Expand and each swap hold ACCESS EXCLUSIVE for a ' +
+      'catalog change only (lock_timeout 500ms, retried); the backfill writes in short batches and the build ' +
+      'works CONCURRENTLY. Until a component swaps the application writes integers, unchanged; from its ' +
+      'swap it must write uuids: deploy its uuid version then (apply --until build stops just before), and ' +
+      'reconnect or drop prepared statements from before the swap.'
+    );
+  }
   const how =
     plan.options.strategy === 'update'
       ? 'The expand and backfill stages lock each table briefly; each swap locks its component ACCESS EXCLUSIVE'

@@ -1,5 +1,10 @@
 import type { ChangeSinceApply } from '../verify/since-apply.js';
 
+/** The verdict when every difference is the application's own writes. */
+export const WRITES_ONLY =
+  "Verdict: ok. Every row of apply's time points at the same parent; the differences above are rows the " +
+  'application inserted or deleted since.';
+
 /**
  * What the application changed since apply (printed by rollback after its proof, and by verify and
  * apply when their checks differ): each table and reference that changed, and a count of the others.

@@ -82,6 +82,7 @@ describe('verify', () => {
     expect(r.stdout).toContain("Since apply (the application's writes):");
     expect(r.stdout).toContain('table public.users: 5 -> 6 rows (1 inserted, 0 deleted)');
     expect(r.stdout).toContain('rows inserted or deleted; every row of apply time points where it did');
+    expect(r.stdout).toContain("Verdict: ok. Every row of apply's time points at the same parent");
   });
 });
 
