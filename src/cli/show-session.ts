@@ -1,4 +1,5 @@
 import type { RunSession } from '../executor/session.js';
+import { batchProgress } from './batch-progress.js';
 import type { Progress } from './progress.js';
 
 /**
@@ -19,6 +20,7 @@ export async function showSession<R>(session: RunSession<R>, progress: Progress)
           },
           onRetry: (attempt, wait, reason) => note(`${reason}: retry ${attempt} in ${wait} ms`),
           onNote: note,
+          onBatch: batchProgress(note),
         }),
       );
     }

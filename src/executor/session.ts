@@ -7,6 +7,8 @@ export interface StageHooks {
   onRetry?: (attempt: number, waitMs: number, error: string) => void;
   /** A line about the stage's own checks (what a rollback proved, say). */
   onNote?: (line: string) => void;
+  /** A batch of a batched step committed: the step's rows so far, and the bound reached. */
+  onBatch?: (step: Step, rows: number, bound: string) => void;
 }
 
 /** Work before or after the stages (verify-before, verify-after), with a title to show while it runs. */
