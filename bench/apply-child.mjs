@@ -10,15 +10,15 @@ if (made.blockers.length) throw new Error(made.blockers.map((b) => b.message).jo
 const planMs = Date.now() - t0;
 const session = await openApply({ plan: made.planFile, databaseUrl: url });
 const t1 = Date.now();
-await session.recordBefore();
+await session.before?.run();
 const verifyBeforeMs = Date.now() - t1;
 const stages = [];
-for (const stage of session.pending) {
+for (const stage of session.stages) {
   const timing = await session.runStage(stage);
   stages.push({ name: stage.name, ms: timing.ms, checkMs: timing.checkMs });
 }
 const t2 = Date.now();
-const report = await session.finish();
+const report = await session.after.run();
 const verifyAfterMs = Date.now() - t2;
 await session.close();
 const ok = report.differences.every((d) => d.differs.length === 0);

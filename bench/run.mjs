@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --scale N]: uuidmig's offline rewrite vs the naive UPDATE ... FROM vs the rewrite
+// npm run bench [-- --scale N] [--online]: uuidmig's offline rewrite vs the naive UPDATE ... FROM vs the rewrite
 // floor (CREATE TABLE AS + the same keys, indexes and foreign keys), on identical copies of one
 // database, in the same run; then the same at twice the rows; then plan time for 1,000 tables.
 import { spawnSync } from 'node:child_process';
@@ -23,6 +23,11 @@ const scale = Number(arg('scale', '1'));
 const single = process.argv.includes('--single');
 const log = (line) => process.stderr.write(`${line}\n`);
 const s = (ms) => (ms / 1000).toFixed(2);
+
+if (process.argv.includes('--online')) {
+  await import('./online.mjs');
+  process.exit(0);
+}
 
 const server = await startEmbeddedPostgres({
   settings: {

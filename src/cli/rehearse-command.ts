@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BlockedError, UsageError } from '../errors.js';
-import type { OrphanPolicy } from '../planner/plan-schema.js';
+import type { OrphanPolicy, Strategy } from '../planner/plan-schema.js';
 import { rehearse } from '../rehearse/rehearse.js';
 import { headlineText } from '../rehearse/report.js';
 import { JSON_OUTPUT_VERSION, rehearseOutputSchema } from '../render/json-output.js';
@@ -18,6 +18,7 @@ interface RehearseFlags {
   orphans: OrphanPolicy;
   legacyColumn: string[];
   out: string;
+  strategy?: Strategy;
   json?: boolean;
 }
 
@@ -39,6 +40,7 @@ export function registerRehearse(program: Command, io: CliIo): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option('--strategy <name>', 'plan on staging with this strategy: rewrite (default), update or online')
     .option('--out <dir>', 'folder that receives rehearsals/<timestamp>/', '.')
     .option('--json', 'print the report as JSON on stdout')
     .option('--verbose', 'print stack traces with errors')
@@ -58,6 +60,7 @@ export function registerRehearse(program: Command, io: CliIo): void {
         jobs,
         orphans: flags.orphans,
         legacyColumn: flags.legacyColumn,
+        ...(flags.strategy ? { strategy: flags.strategy } : {}),
         out: flags.out,
         say: (line) => progress.say(line),
       });

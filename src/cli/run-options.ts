@@ -16,7 +16,7 @@ export function runOptions(command: Command): Command {
   return command
     .option(
       '--lock-timeout <interval>',
-      'give up waiting for a table lock after this long, then retry with backoff (default 5s; online plans 500ms)',
+      'give up waiting for a table lock after this long, then retry with backoff (default 5s; online plans 150ms)',
     )
     .option('--statement-timeout <interval>', 'cancel any one statement that runs longer than this', '1h')
     .option(

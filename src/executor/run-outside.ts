@@ -71,7 +71,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
     ctx.onStep?.(step, timing);
   }
   await conn.unsafe('RESET lock_timeout').catch(() => {});
-  const hash = ctx.settings.hashCatalog ? catalogHash(await readCatalogInTransaction(conn)) : null;
+  const hash = ctx.settings.hashCatalog !== false ? catalogHash(await readCatalogInTransaction(conn)) : null;
   await journal(conn, {
     planId: ctx.planId,
     run: ctx.run,

@@ -28,7 +28,7 @@ export interface RunSettings {
    * left (default). A throwaway copy that never resumes (plan's DDL check) does without: it re-reads the
    * whole catalog once per stage.
    */
-  hashCatalog: boolean;
+  hashCatalog: boolean | 'after-commit';
   /**
    * Send each stage's statements in one round trip instead of one by one (a throwaway copy, where no
    * statement's time matters): a failure runs the stage again statement by statement to name it.
@@ -53,7 +53,12 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
  * give up a lock wait quickly (a waiting ACCESS EXCLUSIVE request queues every writer behind it) and
  * try again many times, as GitLab's with_lock_retries does.
  */
-export const ONLINE_RUN_SETTINGS: Partial<RunSettings> = { lockTimeout: '500ms', lockRetries: 20, retryDelayMs: 100 };
+export const ONLINE_RUN_SETTINGS: Partial<RunSettings> = {
+  lockTimeout: '150ms',
+  lockRetries: 20,
+  retryDelayMs: 100,
+  hashCatalog: 'after-commit',
+};
 
 /** The settings a plan runs with: the defaults for its strategy, then what the user gave. */
 export function runSettingsFor(plan: Plan, given: Partial<RunSettings> = {}): RunSettings {
@@ -145,6 +150,20 @@ export function intervalMs(text: string): number {
 }
 
 /**
+ * An online stage holds its locks for a moment only, so the catalog is read for the journal's hash
+ * after it commits, not while writers wait. A crash between the two leaves the hash missing: a
+ * resumed run then compares with an earlier stage's hash and refuses, saying so; nothing is lost.
+ */
+async function hashAfterCommit(conn: ReservedSql, stage: Stage, ctx: StageContext): Promise<void> {
+  const hash = catalogHash(await readCatalogInTransaction(conn));
+  await conn.unsafe(
+    `UPDATE uuidmig.journal SET catalog_hash = $1 WHERE plan_id = $2 AND run = $3 AND action = $4
+       AND stage_id = $5 AND step_id IS NULL AND status = 'done'`,
+    [hash, ctx.planId, ctx.run, ctx.action, stage.id],
+  );
+}
+
+/**
  * Run one stage on the run's connection: in one transaction with lock_timeout and statement_timeout
  * set, journaling each statement and the stage's completion (with the catalog hash after it) in that
  * same transaction, so the journal says exactly what committed. A lock timeout retries the whole
@@ -222,7 +241,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         const c1 = Date.now();
         await ctx.beforeCommit?.(tx);
         checkMs += Date.now() - c1;
-        const hash = ctx.settings.hashCatalog ? catalogHash(await readCatalogInTransaction(tx)) : null;
+        const hash = ctx.settings.hashCatalog === true ? catalogHash(await readCatalogInTransaction(tx)) : null;
         // The steps' rows and the stage's own, written with the stage: they commit, or vanish, with it.
         await journalMany(tx, done);
         await journal(tx, {
@@ -236,10 +255,12 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           startedAt: new Date(started),
         });
       });
+      const transactionMs = Date.now() - attemptStart;
+      if (ctx.settings.hashCatalog === 'after-commit') await hashAfterCommit(conn, stage, ctx);
       return {
         stageId: stage.id,
         ms: Date.now() - started,
-        transactionMs: Date.now() - attemptStart,
+        transactionMs,
         checkMs,
         steps,
         lockRetries: attempt,

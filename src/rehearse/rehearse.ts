@@ -10,7 +10,7 @@ import { openApply } from '../executor/apply.js';
 import { loadPlan } from '../executor/load-plan.js';
 import type { StageTiming } from '../executor/run-stage.js';
 import { timestamp } from '../planner/plan-migration.js';
-import type { OrphanPolicy, Plan } from '../planner/plan-schema.js';
+import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { verify } from '../verify/verify.js';
 import { checkClientTools } from './client-tools.js';
 import { copyDatabase } from './copy-database.js';
@@ -28,6 +28,8 @@ export interface RehearseOptions extends InputOptions {
   jobs?: number;
   orphans?: OrphanPolicy;
   legacyColumn?: string | string[];
+  /** The strategy to plan on staging with (rewrite, update or online). */
+  strategy?: Strategy;
   /** Folder that receives rehearsals/<timestamp>/ (default: the current folder). */
   out?: string;
   say?: (line: string) => void;
@@ -170,6 +172,7 @@ async function planOnStaging(
     out: work,
     orphans: options.orphans,
     legacyColumn: options.legacyColumn,
+    ...(options.strategy ? { strategy: options.strategy } : {}),
     now: options.now,
   });
   if (made.blockers.length) {

@@ -18,8 +18,11 @@ export function measure(
   const longest = new Map<string, LockHold>();
   for (const { stage: timing, startMs } of timings) {
     const stage = plan.stages.find((s) => s.id === timing.stageId)!;
-    // The committed attempt began transactionMs before the stage ended.
-    const txStart = startMs + timing.ms - timing.transactionMs;
+    // The committed attempt began transactionMs before the stage ended. A stage outside a transaction
+    // (the online backfill and build) has none: each statement commits on its own, holding its lock
+    // for its own time.
+    const outside = !stage.transactional;
+    const txStart = outside ? startMs : startMs + timing.ms - timing.transactionMs;
     const steps = timing.steps.map((t): ReportStep => {
       const step = stage.steps.find((s) => s.id === t.stepId)!;
       return {
@@ -33,12 +36,16 @@ export function measure(
         rowsPerSecond: t.rows === null ? null : Math.round((t.rows / Math.max(t.ms, 1)) * 1000),
       };
     });
-    const held = new Map<string, number>();
-    for (const s of steps)
-      if (s.lock === 'ACCESS EXCLUSIVE' && s.table && !held.has(s.table)) held.set(s.table, s.startMs);
+    const held = new Map<string, { from: number; ms: number }>();
     const txEnd = txStart + timing.transactionMs;
-    for (const [table, from] of held) {
-      const hold = { table, stage: `${stage.id} ${stage.name}`, startMs: from, ms: txEnd - from };
+    for (const s of steps) {
+      if (s.lock !== 'ACCESS EXCLUSIVE' || !s.table) continue;
+      if (outside) held.set(`${s.table}\0${s.id}`, { from: s.startMs, ms: s.ms });
+      else if (!held.has(s.table)) held.set(s.table, { from: s.startMs, ms: txEnd - s.startMs });
+    }
+    for (const [key, { from, ms }] of held) {
+      const table = key.split('\0')[0]!;
+      const hold = { table, stage: `${stage.id} ${stage.name}`, startMs: from, ms };
       holds.push(hold);
       if (!longest.has(table) || longest.get(table)!.ms < hold.ms) longest.set(table, hold);
     }

@@ -34,7 +34,7 @@ export function applicationNote(plan: Plan): string {
   if (plan.options.strategy === 'online') {
     return (
       'Online: the application keeps writing throughout. Expand and each swap hold ACCESS EXCLUSIVE for a ' +
-      'catalog change only (lock_timeout 500ms, retried); the backfill writes in short batches and the build ' +
+      'catalog change only (lock_timeout 150ms, retried); the backfill writes in short batches and the build ' +
       'works CONCURRENTLY. Until a component swaps the application writes integers, unchanged; from its ' +
       'swap it must write uuids: deploy its uuid version then (apply --until build stops just before), and ' +
       'reconnect or drop prepared statements from before the swap.'

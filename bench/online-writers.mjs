@@ -1,0 +1,78 @@
+// The bounded write load of the online benchmark, in its own process so the migration's process
+// does not slow it: node bench/online-writers.mjs <database-url> <seconds> <out.json>
+// Writers insert, re-point and delete posts and likes and add users, naming parents by their own
+// unique columns (the same SQL before and after the swap); a probe writes one row of each table every
+// 5 ms with a 2 s lock_timeout and records how long each write waited. Every write is timestamped.
+import fs from 'node:fs';
+import postgres from 'postgres';
+
+const [url, seconds, out] = process.argv.slice(2);
+const WRITERS = 4;
+const users = Number(process.env.BENCH_USERS ?? 500_000);
+const stopAt = Date.now() + Number(seconds) * 1000;
+const stopFile = `${out}.stop`;
+const done = () => Date.now() > stopAt || fs.existsSync(stopFile);
+const ops = []; // [startedAt, ms, kind]
+const probes = []; // [startedAt, ms, table]
+const acknowledged = new Map(); // body -> author email, or null once deleted
+const errors = [];
+
+async function writer(w) {
+  const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} });
+  for (let i = 0; !done(); i++) {
+    const author = `user${1 + ((i * 7919 + w * 13) % users)}@example.com`;
+    const body = `bench-${w}-${i}`;
+    const t0 = Date.now();
+    try {
+      const [row] = await sql`INSERT INTO posts (author_id, body, created_at)
+        SELECT id, ${body}, now() FROM users WHERE email = ${author} RETURNING 1 AS ok`;
+      if (row) acknowledged.set(body, author);
+      ops.push([t0, Date.now() - t0, 'insert post']);
+      if (i % 3 === 2) {
+        const earlier = `bench-${w}-${i - 1}`;
+        const to = `user${1 + ((i * 104729) % users)}@example.com`;
+        const t1 = Date.now();
+        const moved = await sql`UPDATE posts SET author_id = (SELECT id FROM users WHERE email = ${to})
+          WHERE body = ${earlier}`;
+        if (moved.count && acknowledged.has(earlier)) acknowledged.set(earlier, to);
+        ops.push([t1, Date.now() - t1, 're-point post']);
+      }
+      if (i % 5 === 4) {
+        const gone = `bench-${w}-${i - 2}`;
+        const t2 = Date.now();
+        const deleted = await sql`DELETE FROM posts WHERE body = ${gone}`;
+        if (deleted.count) acknowledged.set(gone, null);
+        ops.push([t2, Date.now() - t2, 'delete post']);
+      }
+    } catch (error) {
+      errors.push(`${body}: ${error.message}`);
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await sql.end();
+}
+
+async function probe(table, statement) {
+  const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} });
+  await sql`SET lock_timeout = '2s'`;
+  while (!done()) {
+    const t0 = Date.now();
+    try {
+      await sql.unsafe(statement);
+    } catch (error) {
+      errors.push(`probe ${table}: ${error.message}`);
+    }
+    probes.push([t0, Date.now() - t0, table]);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await sql.end();
+}
+
+await Promise.all([
+  ...Array.from({ length: WRITERS }, (_, w) => writer(w)),
+  // WHERE false writes no row but takes the table's ROW EXCLUSIVE lock, as any write does.
+  probe('users', 'UPDATE users SET name = name WHERE false'),
+  probe('posts', 'UPDATE posts SET body = body WHERE false'),
+  probe('likes', 'DELETE FROM likes WHERE false'),
+]);
+fs.writeFileSync(out, JSON.stringify({ ops, probes, acknowledged: [...acknowledged], errors }));

@@ -1,0 +1,209 @@
+// npm run bench -- --online [--scale N] [--single]: the online strategy under a bounded write load, at
+// the given scale and at twice it. For each: the writers' latency with no migration (baseline), then
+// during each phase of an online apply; the longest stall a one-row write probe saw on each table;
+// the ACCESS EXCLUSIVE holds the stages journaled; backfill rows/s; the apply process's peak memory;
+// and afterwards lost writes, orphans and disagreements (all must be 0).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { plan } from '../dist/api/plan.js';
+import { startEmbeddedPostgres } from '../dist/db/embedded.js';
+import { writeDemoProject } from '../dist/demo/demo-project.js';
+import { openApply } from '../dist/executor/apply.js';
+import { DRIZZLE_SCHEMA, dataSql, SCHEMA_SQL } from './forum.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const scale = Number(arg('scale', '1'));
+const single = process.argv.includes('--single');
+const batchSize = arg('batch-size', undefined);
+const BASELINE_S = 10;
+const log = (line) => process.stderr.write(`${line}\n`);
+const s = (ms) => (ms / 1000).toFixed(2);
+const pct = (values, p) => {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+const latency = (ops) => {
+  const ms = ops.map((o) => o[1]);
+  return { writes: ms.length, p50: pct(ms, 50), p99: pct(ms, 99), max: ms.length ? Math.max(...ms) : 0 };
+};
+
+const server = await startEmbeddedPostgres({
+  settings: { shared_buffers: '1GB', maintenance_work_mem: '512MB', work_mem: '64MB', max_wal_size: '8GB' },
+});
+const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+const project = writeDemoProject();
+fs.writeFileSync(path.join(project, 'schema.ts'), DRIZZLE_SCHEMA);
+
+function writers(url, seconds, out, users) {
+  const child = spawn(process.execPath, [path.join(here, 'online-writers.mjs'), url, String(seconds), out], {
+    env: { ...process.env, BENCH_USERS: String(users) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return {
+    stop: () => fs.writeFileSync(`${out}.stop`, ''),
+    done: new Promise((resolve, reject) =>
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(fs.readFileSync(out, 'utf8'))) : reject(code))),
+    ),
+  };
+}
+
+async function measure(factor, label) {
+  const rows = {
+    users: Math.round(500_000 * factor),
+    posts: Math.round(5_000_000 * factor),
+    likes: Math.round(1_000_000 * factor),
+  };
+  const name = `bench_online_${label}`;
+  log(`building ${name}: ${rows.users} users, ${rows.posts} posts, ${rows.likes} likes`);
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = server.urlFor(name);
+  const db = postgres(url, { max: 2, onnotice: () => {} });
+  await db.unsafe(SCHEMA_SQL);
+  await db.unsafe(dataSql(rows.users, rows.posts, rows.likes));
+  // The writers find their own posts by body: an index keeps their load an application's, not a scan.
+  await db.unsafe('CREATE INDEX posts_body_idx ON posts (body)');
+  await db.unsafe('VACUUM ANALYZE');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-bench-online-'));
+
+  log(`  baseline: the write load for ${BASELINE_S} s, no migration`);
+  const baseline = await writers(url, BASELINE_S, path.join(dir, 'baseline.json'), rows.users).done;
+  await db`DELETE FROM posts WHERE body LIKE 'bench-%'`;
+
+  log('  plan --strategy online');
+  const made = await plan({
+    schema: path.join(project, 'schema.ts'),
+    databaseUrl: url,
+    strategy: 'online',
+    out: dir,
+    ...(batchSize ? { batchSize: Number(batchSize) } : {}),
+  });
+  if (made.blockers.length) throw new Error(made.blockers.map((b) => b.message).join(' '));
+  log('  apply, with the write load running');
+  const load = writers(url, 3600, path.join(dir, 'load.json'), rows.users);
+  await new Promise((r) => setTimeout(r, 2000));
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const session = await openApply({ plan: made.planFile, databaseUrl: url });
+  const phases = [];
+  const t0 = Date.now();
+  await session.before?.run();
+  for (const stage of session.stages) {
+    const start = Date.now();
+    const timing = await session.runStage(stage, {});
+    const rowsMoved = timing.steps.reduce((n, x) => n + (x.rows ?? 0), 0);
+    phases.push({ kind: stage.kind, name: stage.name, start, end: Date.now(), timing, rows: rowsMoved });
+    log(`    ${stage.name}: ${s(Date.now() - start)} s`);
+  }
+  const report = await session.after.run();
+  await session.close();
+  const applyMs = Date.now() - t0;
+  clearInterval(sampler);
+  await new Promise((r) => setTimeout(r, 2000));
+  load.stop();
+  const written = await load.done;
+
+  // Every acknowledged write is there, with the author it was last given; deleted ones are gone.
+  const present = new Map(
+    (await db`SELECT p.body, u.email FROM posts p JOIN users u ON u.id = p.author_id WHERE p.body LIKE 'bench-%'`).map(
+      (r) => [r.body, r.email],
+    ),
+  );
+  const lost = written.acknowledged.filter(([body, author]) =>
+    author === null ? present.has(body) : present.get(body) !== author,
+  ).length;
+  const orphans = report.after.filter((c) => c.kind === 'reference').reduce((n, c) => n + (c.orphans ?? 0), 0);
+  const disagreements = report.agreement.reduce((n, a) => n + a.rows, 0);
+  await db.end();
+  await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const during = (kind) =>
+    written.ops.filter(([t]) => phases.some((p) => p.kind === kind && t >= p.start && t <= p.end));
+  const probeMax = (kind) => {
+    const out = {};
+    for (const [t, ms, table] of written.probes) {
+      if (kind && !phases.some((p) => p.kind === kind && t >= p.start && t <= p.end)) continue;
+      out[table] = Math.max(out[table] ?? 0, ms);
+    }
+    return out;
+  };
+  const held = phases.filter((p) => p.timing.transactionMs > 0);
+  const backfill = phases.filter((p) => p.kind === 'backfill');
+  return {
+    factor,
+    rows,
+    applyMs,
+    stages: phases.map((p) => ({ name: p.name, ms: p.end - p.start, transactionMs: p.timing.transactionMs })),
+    longestJournaledHoldMs: Math.max(0, ...held.map((p) => p.timing.transactionMs)),
+    longestProbeStallMs: probeMax(null),
+    probeStallByPhase: Object.fromEntries(['expand', 'backfill', 'build', 'swap'].map((k) => [k, probeMax(k)])),
+    latency: {
+      baseline: latency(baseline.ops),
+      ...Object.fromEntries(['expand', 'backfill', 'build', 'swap'].map((k) => [k, latency(during(k))])),
+    },
+    writeRate: {
+      baselinePerS: Math.round(baseline.ops.length / BASELINE_S),
+      duringApplyPerS: Math.round(written.ops.filter(([t]) => t >= t0 && t <= t0 + applyMs).length / (applyMs / 1000)),
+    },
+    backfillRowsPerS: Math.round(
+      backfill.reduce((n, p) => n + p.rows, 0) / (backfill.reduce((n, p) => n + (p.end - p.start), 0) / 1000),
+    ),
+    peakRssMb: Math.round(peakRss / 2 ** 20),
+    lostWrites: lost,
+    writerErrors: written.errors.length,
+    firstErrors: written.errors.slice(0, 3),
+    orphans,
+    disagreements,
+  };
+}
+
+try {
+  const runs = [await measure(scale, 'x1')];
+  if (!single) runs.push(await measure(scale * 2, 'x2'));
+  const lines = [];
+  for (const r of runs) {
+    lines.push(`\nonline, scale ${r.factor}: ${r.rows.users} users, ${r.rows.posts} posts, ${r.rows.likes} likes`);
+    lines.push(`  apply ${s(r.applyMs)} s: ${r.stages.map((x) => `${x.name} ${s(x.ms)} s`).join(', ')}`);
+    lines.push(
+      `  longest ACCESS EXCLUSIVE hold: journal ${r.longestJournaledHoldMs} ms; probe stall per table ` +
+        Object.entries(r.longestProbeStallMs)
+          .map(([t, ms]) => `${t} ${ms} ms`)
+          .join(', '),
+    );
+    lines.push(`  writers (${r.writeRate.baselinePerS}/s baseline, ${r.writeRate.duringApplyPerS}/s during apply):`);
+    for (const [phase, l] of Object.entries(r.latency))
+      lines.push(`    ${phase.padEnd(9)} p50 ${l.p50} ms  p99 ${l.p99} ms  max ${l.max} ms  (${l.writes} writes)`);
+    lines.push(`  backfill ${r.backfillRowsPerS} rows/s, peak memory ${r.peakRssMb} MB`);
+    lines.push(
+      `  afterwards: ${r.lostWrites} lost writes, ${r.orphans} orphans, ${r.disagreements} disagreements, ` +
+        `${r.writerErrors} writer errors`,
+    );
+  }
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, postgres: server.version },
+    scale,
+    runs,
+  };
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const file = path.join(
+    here,
+    'results',
+    `${result.date.slice(0, 10)}-online-scale${scale}${single ? '-single' : ''}.json`,
+  );
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+} finally {
+  await admin.end();
+  await server.stop();
+  fs.rmSync(project, { recursive: true, force: true });
+}
