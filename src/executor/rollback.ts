@@ -1,6 +1,7 @@
 import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
-import { onlineStageIds, planOnlineCleanup, planOnlineRollback } from '../planner/online/online-undo.js';
+import { planReverseBuild, planReverseSwap } from '../planner/online/online-reverse.js';
+import { onlineStageIds, planOnlineCleanup } from '../planner/online/online-undo.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
@@ -8,6 +9,7 @@ import { planCleanup, planRollback } from '../planner/rollback-stage.js';
 import { stage } from '../planner/step.js';
 import { checkPrivileges } from '../preflight/privileges.js';
 import { analyzeComponent, type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
+import { onlineAgreement } from '../verify/shadow-agreement.js';
 import { type ChangeSinceApply, changesSinceApply } from '../verify/since-apply.js';
 import type { VerifyReport } from '../verify/verify.js';
 import { findPlanRecord, loadChecks, saveChecks, setStatus } from './bookkeeping.js';
@@ -63,16 +65,21 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
     for (const changes of [...planChanges(plan)].reverse()) {
       const swapped = (await guard(() => componentState(conn, changes))) === 'uuid';
       const online = plan.options.strategy === 'online' ? onlineStageIds(plan, changes.component.id) : null;
+      const kind = swapped ? 'rollback' : 'cleanup';
+      const id = ids.get(changes.component.id)!;
+      const slug = slugOf(changes.component.hub.name);
+      if (online && swapped) {
+        // The mirror of build and swap: built while the application writes, then one short swap back.
+        stages.push(stage(`${id}.1`, kind, slug, changes.component.id, planReverseBuild(changes), false));
+        stages.push(stage(`${id}.2`, kind, slug, changes.component.id, planReverseSwap(changes, online.swap)));
+        continue;
+      }
       const drafts = online
-        ? swapped
-          ? planOnlineRollback(changes, online.swap, plan.options.fireTriggers)
-          : planOnlineCleanup(changes, online.expand)
+        ? planOnlineCleanup(changes, online.expand)
         : swapped
           ? planRollback(changes, plan.options.fireTriggers)
           : planCleanup(changes);
-      const kind = swapped ? 'rollback' : 'cleanup';
-      const id = ids.get(changes.component.id)!;
-      stages.push(stage(id, kind, slugOf(changes.component.hub.name), changes.component.id, drafts));
+      stages.push(stage(id, kind, slug, changes.component.id, drafts));
     }
     const timings: StageTiming[] = [];
     return {
@@ -85,7 +92,10 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
       runStage: (s, hooks = {}) =>
         guard(async () => {
           await setStatus(conn, plan.id, 'rolling_back');
-          const proof = s.kind === 'rollback' ? provenRollback(plan, s.component, hooks) : {};
+          const online = plan.options.strategy === 'online';
+          if (online && s.kind === 'rollback' && s.transactional)
+            await agreeBeforeSwapBack(handle.sql, plan, s.component);
+          const proof = s.kind === 'rollback' && !online ? provenRollback(plan, s.component, hooks) : {};
           const context = {
             planId: plan.id,
             run: record.run,
@@ -105,7 +115,8 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
             await setStatus(conn, plan.id, 'rolled_back');
             const now = await runChecks(conn, plan);
             await saveChecks(conn, plan.id, 'after-rollback', now);
-            const sinceApply = await changesSinceApply(conn, plan, await loadChecks(conn, plan.id, 'before'), now);
+            const baseline = plan.options.strategy === 'online' ? 'after' : 'before';
+            const sinceApply = await changesSinceApply(conn, plan, await loadChecks(conn, plan.id, baseline), now);
             // Each stage committed only once its own proof held.
             return {
               plan,
@@ -124,6 +135,20 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
   } catch (error) {
     await handle.close();
     throw error;
+  }
+}
+
+/**
+ * Before an online component swaps back, the proof that it may: at one snapshot, every uuid leads to
+ * the parent whose legacy integer the row kept. The swap back then only renames what was proven.
+ */
+async function agreeBeforeSwapBack(sql: Sql, plan: Plan, component: string): Promise<void> {
+  const wrong = (await onlineAgreement(sql, plan, component)).filter((d) => d.rows > 0);
+  if (wrong.length) {
+    throw new StageCheckError(
+      `before the swap back, ${wrong.map((d) => `${d.rows} row(s) of ${d.column}`).join(', ')} hold an integer ` +
+        'that disagrees with their uuid; nothing was swapped back',
+    );
   }
 }
 

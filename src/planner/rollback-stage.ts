@@ -111,7 +111,7 @@ function restoreIntegers(change: ColumnChange, c: ComponentChanges): StepDraft[]
   ];
 }
 
-function unswapColumn(change: ColumnChange): StepDraft[] {
+export function unswapColumn(change: ColumnChange): StepDraft[] {
   const t = qualify(change.table.schema, change.table.name);
   const { column } = change;
   const steps = [

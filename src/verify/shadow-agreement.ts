@@ -2,6 +2,7 @@ import type { Sql } from '../db/connect.js';
 import { qualifyTable, quoteIdent } from '../db/quote.js';
 import { displayColumn, type TableRef, tableKey } from '../model/types.js';
 import { fills } from '../planner/backfill-stage.js';
+import type { ColumnChange } from '../planner/component-changes.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { clauses } from '../planner/sql-text.js';
@@ -34,11 +35,16 @@ export async function shadowDisagreements(
         column: displayColumn(ch.table, ch.column.name),
         sql: `SELECT count(*) AS n FROM ${qualifyTable(ch.table)} AS c WHERE c.${quoteIdent(ch.shadow)} IS NULL`,
       })),
+    // The parent the integer leads to (p) and the one the shadow leads to (s) must be the same row, or
+    // both none: a parent the application deleted under a reference with no foreign key leaves both none.
     ...fills(changes).map(({ change, parent, source, match }) => ({
       column: displayColumn(change.table, change.column.name),
-      sql:
-        `SELECT count(*) AS n FROM ${qualifyTable(change.table)} AS c LEFT JOIN ${parent} AS p ON ${match} ` +
-        `WHERE c.${quoteIdent(change.shadow)} IS DISTINCT FROM p.${quoteIdent(source)}`,
+      sql: clauses(
+        `SELECT count(*) AS n FROM ${qualifyTable(change.table)} AS c LEFT JOIN ${parent} AS p ON ${match}`,
+        `LEFT JOIN ${parent} AS s ON s.${quoteIdent(source)} = c.${quoteIdent(change.shadow)}`,
+        'WHERE p.ctid IS DISTINCT FROM s.ctid',
+        notRecordedOrphan(change, change.shadow),
+      ),
     })),
   ];
   return count(sql, queries);
@@ -75,16 +81,15 @@ export async function swappedDisagreements(
       const keptOf = (j: number) => converting(change.table, ref.columns[j]!)?.keepAs ?? ref.columns[j]!;
       const byUuid = ref.columns.map((col, j) => `p.${quoteIdent(ref.parentColumns[j]!)} = c.${quoteIdent(col)}`);
       const byInteger = ref.columns.map((_, j) => `q.${quoteIdent(integerOf(j))} = c.${quoteIdent(keptOf(j))}`);
-      const j = ref.columns.indexOf(change.column.name);
-      const column = `c.${quoteIdent(change.column.name)}`;
-      const kept = `c.${quoteIdent(change.keepAs)}`;
+      // The parent the uuid leads to (p) and the one the kept integer leads to (q): the same row, or none.
       return {
         column: displayColumn(change.table, change.column.name),
         sql: clauses(
           `SELECT count(*) AS n FROM ${qualifyTable(change.table)} AS c`,
           `LEFT JOIN ${parent} AS p ON ${byUuid.join(' AND ')}`,
-          `WHERE CASE WHEN ${column} IS NOT NULL THEN ${kept} IS DISTINCT FROM p.${quoteIdent(integerOf(j))}`,
-          `ELSE EXISTS (SELECT 1 FROM ${parent} AS q WHERE ${byInteger.join(' AND ')}) END`,
+          `LEFT JOIN ${parent} AS q ON ${byInteger.join(' AND ')}`,
+          'WHERE p.ctid IS DISTINCT FROM q.ctid',
+          notRecordedOrphan(change, change.column.name),
         ),
       };
     }),
@@ -107,6 +112,16 @@ export async function onlineAgreement(sql: Sql, plan: Plan, component?: string):
     }
     return found;
   }) as Promise<ShadowDisagreement[]>;
+}
+
+/**
+ * A row the plan recorded as an orphan (`--orphans null|keep`: no parent when it was filled) has no
+ * uuid by the plan's decision, and keeps its integer for rollback; if the application later makes a
+ * parent with that number, that is its doing, not a disagreement of the migration.
+ */
+function notRecordedOrphan(change: ColumnChange, uuid: string): string | null {
+  if (!change.orphanColumn) return null;
+  return `AND NOT (c.${quoteIdent(uuid)} IS NULL AND c.${quoteIdent(change.orphanColumn)} IS NOT NULL)`;
 }
 
 async function count(sql: Queryable, queries: { column: string; sql: string }[]): Promise<ShadowDisagreement[]> {

@@ -49,7 +49,7 @@ export function shadowsOf(c: ComponentChanges, table: TableRef): Map<string, str
 }
 
 /** The index PostgreSQL made for a key constraint, as it prints it. */
-function indexOf(key: Named): string {
+export function indexOf(key: Named): string {
   const index = key.table.indexes.find((i) => i.name === key.name);
   if (!index) throw new Error(`no index found for constraint ${key.name} of ${key.table.name}`);
   return index.definition;
@@ -59,19 +59,20 @@ function indexOf(key: Named): string {
  * A concurrent build: first drop what a failed attempt left (an INVALID index of that name; a
  * valid one, finished before a crash, is kept by IF NOT EXISTS), then build.
  */
-function buildIndex(
+export function buildIndex(
   table: TableModel,
   definition: string,
   name: string,
   what: string,
   shadows: ReadonlyMap<string, string>,
+  on = 'uuid',
 ): StepDraft[] {
   return [
     dropInvalidIndex(table, name),
     {
       ...step(
         'index',
-        `build ${what} again on the uuid columns, as ${name}, while writes go on (CONCURRENTLY)`,
+        `build ${what} again on the ${on} columns, as ${name}, while writes go on (CONCURRENTLY)`,
         indexOnShadows(definition, name, shadows),
         'SHARE UPDATE EXCLUSIVE',
         table,
@@ -106,7 +107,7 @@ function legacyIndex(change: ColumnChange, tables: TableModel[]): StepDraft[] {
 }
 
 /** ADD CONSTRAINT ... NOT VALID unless it is there (a resumed build), then VALIDATE. */
-function addThenValidate(table: TableModel, name: string, definition: string, what: string): StepDraft[] {
+export function addThenValidate(table: TableModel, name: string, definition: string, what: string): StepDraft[] {
   const t = qualifyTable(table);
   return [
     {
@@ -157,8 +158,20 @@ const action = (a: string) => a.toUpperCase();
 
 /** A foreign key again on the shadows: the child's converting columns, and the parent's. */
 function foreignKey(c: ComponentChanges, table: TableModel, fk: ForeignKeyModel): StepDraft[] {
-  const own = shadowsOf(c, table);
-  const parent = shadowsOf(c, referencedTable(fk));
+  return foreignKeyOnColumns(table, fk, shadowsOf(c, table), shadowsOf(c, referencedTable(fk)), {
+    name: shadowObject(fk.name),
+    what: `foreign key ${fk.name} on the uuid columns`,
+  });
+}
+
+/** A foreign key as it was, on other columns of the child (`own`) and the parent (`parent`). */
+export function foreignKeyOnColumns(
+  table: TableModel,
+  fk: ForeignKeyModel,
+  own: ReadonlyMap<string, string>,
+  parent: ReadonlyMap<string, string>,
+  as: { name: string; what: string },
+): StepDraft[] {
   const refColumns = columnList(fk.refColumns.map((col) => parent.get(col) ?? col));
   const definition = clauses(
     `FOREIGN KEY (${columnList(fk.columns.map((col) => own.get(col) ?? col))})`,
@@ -168,7 +181,7 @@ function foreignKey(c: ComponentChanges, table: TableModel, fk: ForeignKeyModel)
     fk.deferrable && 'DEFERRABLE',
     fk.initiallyDeferred && 'INITIALLY DEFERRED',
   );
-  return addThenValidate(table, shadowObject(fk.name), definition, `foreign key ${fk.name} on the uuid columns`);
+  return addThenValidate(table, as.name, definition, as.what);
 }
 
 /** Foreign keys the Drizzle schema declares that the integer columns could not have: added on the shadows. */

@@ -2,7 +2,7 @@ import { qualify } from '../../db/quote.js';
 import { legacyUniqueName } from '../bound-objects.js';
 import type { ComponentChanges } from '../component-changes.js';
 import type { Plan } from '../plan-schema.js';
-import { planCleanup, planRollback } from '../rollback-stage.js';
+import { planCleanup } from '../rollback-stage.js';
 import { type StepDraft, step } from '../step.js';
 import { dropSyncTriggers } from './sync-triggers.js';
 
@@ -40,13 +40,6 @@ export function planOnlineCleanup(c: ComponentChanges, expandId: string): StepDr
   const cleanup = planCleanup(c);
   const locked = cleanup[0]?.kind === 'lock' ? 1 : 0;
   return after(cleanup, locked, [...dropSyncTriggers(c, expandId, true), ...legacyIndexes]);
-}
-
-/** Undo a swapped online component: its reverse sync triggers go first, then the rollback proper. */
-export function planOnlineRollback(c: ComponentChanges, swapId: string, fireTriggers: boolean): StepDraft[] {
-  const drafts = planRollback(c, fireTriggers);
-  const locked = drafts.findIndex((d) => d.kind === 'lock') + 1;
-  return after(drafts, locked, dropSyncTriggers(c, swapId, true));
 }
 
 /** Finalize an online component: the reverse sync triggers go before the integers they fill. */
