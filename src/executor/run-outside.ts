@@ -71,7 +71,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
     ctx.onStep?.(step, timing);
   }
   await conn.unsafe('RESET lock_timeout').catch(() => {});
-  const hash = ctx.settings.hashCatalog !== false ? catalogHash(await readCatalogInTransaction(conn)) : null;
+  const hash = ctx.settings.hashCatalog !== false ? await catalogHashNow(conn) : null;
   await journal(conn, {
     planId: ctx.planId,
     run: ctx.run,
@@ -84,6 +84,16 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
   });
   const ms = Date.now() - started;
   return { stageId: stage.id, ms, transactionMs: 0, checkMs: 0, steps, lockRetries: retries };
+}
+
+/** The catalog's hash, read in a read-only transaction of its own (the reading sets its search_path there). */
+export async function catalogHashNow(conn: ReservedSql): Promise<string> {
+  await conn.unsafe('BEGIN READ ONLY');
+  try {
+    return catalogHash(await readCatalogInTransaction(conn));
+  } finally {
+    await conn.unsafe('COMMIT').catch(() => {});
+  }
 }
 
 /** One batch in its own transaction: the next bound, the statement up to it, the journal row. */

@@ -5,7 +5,7 @@ import { quoteLiteral } from '../db/quote.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 import { type Action, type JournalEntry, journal, journalMany } from './bookkeeping.js';
-import { runOutsideTransaction } from './run-outside.js';
+import { catalogHashNow, runOutsideTransaction } from './run-outside.js';
 import {
   ConnectionLostError,
   isLockTimeout,
@@ -120,33 +120,32 @@ async function inTransaction(
 
 /**
  * The stage's LOCK TABLE may wait at most 80% of deadlock_timeout in all (and no longer than
- * lock_timeout), then the stage backs off and tries again. While it waits for one table and holds
+ * lock_timeout for any one table), then the stage backs off and tries again. While it waits for one table and holds
  * another, an application transaction that holds the first and needs the second (a child insert's
  * foreign-key check, a cascading delete) waits behind it; whichever of the two waits deadlock_timeout
  * first is the one PostgreSQL cancels. Giving up before that makes uuidmig the one that yields, never
  * the application's transaction.
  */
 async function lockWithinBudget(tx: Pick<Sql, 'unsafe'>, step: Step, ctx: StageContext) {
-  await tx.unsafe(
-    `SELECT set_config('statement_timeout', least(extract(epoch FROM current_setting('deadlock_timeout')::interval)
-       * 800, $1::int)::int::text, true)`,
-    [intervalMs(ctx.settings.lockTimeout)],
+  const [budget] = await tx.unsafe<{ ms: number }[]>(
+    `SELECT b.ms, set_config('statement_timeout', b.ms::text, true) FROM (SELECT (extract(epoch FROM
+       current_setting('deadlock_timeout')::interval) * 800)::int AS ms) AS b`,
   );
+  let result: Awaited<ReturnType<typeof tx.unsafe>>;
   try {
-    return await tx.unsafe(step.sql);
+    result = await tx.unsafe(step.sql);
   } catch (error) {
-    if ((error as { code?: string }).code === '57014') throw new LockBudgetSpent((error as Error).message);
+    if ((error as { code?: string }).code === '57014') {
+      throw new LockBudgetSpent(
+        `gave up waiting for the tables' locks after ${budget!.ms} ms (kept below deadlock_timeout, so the ` +
+          "application's transactions go first)",
+      );
+    }
+    // Nothing more is sent on a failed (or lost) session: the transaction is rolled back with its settings.
     throw error;
-  } finally {
-    await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`).catch(() => {});
   }
-}
-
-/** A timeout setting (`500ms`, `5s`, `2min`, `1h`; a bare number is milliseconds, as PostgreSQL reads it). */
-export function intervalMs(text: string): number {
-  const [, amount, unit] = /^(\d+)(ms|s|min|h)?$/.exec(text.trim()) ?? [];
-  const scale = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(unit ?? 'ms') as 'ms'] ?? 1;
-  return Number(amount ?? 0) * scale;
+  await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
+  return result;
 }
 
 /**
@@ -155,7 +154,7 @@ export function intervalMs(text: string): number {
  * resumed run then compares with an earlier stage's hash and refuses, saying so; nothing is lost.
  */
 async function hashAfterCommit(conn: ReservedSql, stage: Stage, ctx: StageContext): Promise<void> {
-  const hash = catalogHash(await readCatalogInTransaction(conn));
+  const hash = await catalogHashNow(conn);
   await conn.unsafe(
     `UPDATE uuidmig.journal SET catalog_hash = $1 WHERE plan_id = $2 AND run = $3 AND action = $4
        AND stage_id = $5 AND step_id IS NULL AND status = 'done'`,

@@ -66,7 +66,7 @@ const status = async () => (await db.sql`SELECT status FROM uuidmig.plans`)[0]!.
 test('apply: exit 4, one sentence, no stack trace; apply again resumes and finishes', async () => {
   const before = await snapshotRows(db.sql, await readCatalog(db.sql));
   const r = await terminatedDuringStage('apply');
-  expect(r.code).toBe(4);
+  expect(r.code, r.stderr).toBe(4);
   expect(r.stderr).toMatch(
     new RegExp(
       /uuidmig: The connection to the server was lost during stage 0000 rewrite_users \(.+\), /.source +

@@ -1,6 +1,6 @@
 import { qualifyTable, quoteIdent } from '../../db/quote.js';
-import type { TableModel } from '../../model/types.js';
-import { fills } from '../backfill-stage.js';
+import { type TableModel, tableKey } from '../../model/types.js';
+import { type Fill, fills } from '../backfill-stage.js';
 import type { ComponentChanges } from '../component-changes.js';
 import { clauses } from '../sql-text.js';
 import { type StepDraft, step } from '../step.js';
@@ -17,9 +17,9 @@ export function batchKey(table: TableModel): { name: string; type: string }[] | 
 /**
  * The online backfill: every row written before the expand gets its shadows, in keyset batches over
  * each table's key, each batch a short transaction of its own (journaled, so a resumed run goes on
- * from the next batch): keys first (a fresh uuid where none is set yet), then each reference from its
- * parent's shadow, parents' fills before the fills that read them. Rows written since the expand got
- * theirs from the sync triggers; a batch rewrites only rows whose shadow is missing or differs.
+ * from the next batch): keys first (a fresh uuid where none is set yet), then each table's references
+ * from their parents' shadows in one walk, parents' fills before the fills that read them. Rows written
+ * since the expand got theirs from the sync triggers and defaults; the walk rewrites them with the same.
  */
 export function planOnlineBackfill(
   c: ComponentChanges,
@@ -41,32 +41,32 @@ export function planOnlineBackfill(
         quiet(change.table),
       );
     });
-  const references = fills(c).flatMap(({ change, parent, source, match }) => {
-    const shadow = quoteIdent(change.shadow);
-    const steps = [
-      batched(
-        change.table,
-        `fill ${change.table.name}.${change.column.name} with the uuid of its ${change.fillFrom!.parent.name} row`,
-        `UPDATE ${qualifyTable(change.table)} AS c SET ${shadow} = p.${quoteIdent(source)} FROM ${parent} AS p`,
-        `${match} AND c.${shadow} IS DISTINCT FROM p.${quoteIdent(source)}`,
-        batchSize,
-        quiet(change.table),
-      ),
-    ];
-    if (!change.orphanColumn) return steps;
-    const allSet = change.fillFrom!.columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ');
-    const kept = `CASE WHEN ${allSet} AND c.${shadow} IS NULL THEN c.${quoteIdent(change.column.name)} END`;
-    return [
-      ...steps,
-      batched(
-        change.table,
-        `record the orphans of ${change.table.name}.${change.column.name} in ${change.orphanColumn}`,
-        `UPDATE ${qualifyTable(change.table)} AS c SET ${quoteIdent(change.orphanColumn)} = ${kept}`,
-        `c.${quoteIdent(change.orphanColumn)} IS DISTINCT FROM ${kept}`,
-        batchSize,
-        quiet(change.table),
-      ),
-    ];
+  // One walk per table fills all its references (and their orphans' old values): each row is
+  // rewritten once, not once per reference.
+  const groups = new Map<string, Fill[]>();
+  for (const fill of fills(c)) {
+    const key = tableKey(fill.change.table);
+    groups.set(key, [...(groups.get(key) ?? []), fill]);
+  }
+  const references = [...groups.values()].map((group) => {
+    const table = group[0]!.change.table;
+    const sets = group.flatMap(({ change, parent, source, match }) => {
+      const uuid = `(SELECT p.${quoteIdent(source)} FROM ${parent} AS p WHERE ${match})`;
+      const own = `${quoteIdent(change.shadow)} = ${uuid}`;
+      if (!change.orphanColumn) return [own];
+      const allSet = change.fillFrom!.columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ');
+      const kept = `CASE WHEN ${allSet} AND ${uuid} IS NULL THEN c.${quoteIdent(change.column.name)} END`;
+      return [own, `${quoteIdent(change.orphanColumn)} = ${kept}`];
+    });
+    const columns = group.map(({ change }) => change.column.name).join(', ');
+    return batched(
+      table,
+      `fill ${table.name}.${columns} with the uuids of their parents`,
+      `UPDATE ${qualifyTable(table)} AS c SET ${sets.join(', ')}`,
+      'TRUE',
+      batchSize,
+      quiet(table),
+    );
   });
   return [...keys, ...references];
 }
