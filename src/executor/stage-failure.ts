@@ -34,9 +34,12 @@ export class StageCheckError extends Error {}
  */
 export class ConnectionLostError extends UuidmigError {
   constructor(stage: Stage, action: Action, duringCommit: boolean, options?: { cause?: unknown }) {
-    const outcome = duringCommit
-      ? 'while it committed, so it may or may not have committed; the journal knows'
-      : 'so the server rolled the stage back';
+    const outcome = !stage.transactional
+      ? 'so the statement it was running was rolled back; the batches and statements it had finished stay ' +
+        '(each commits on its own, and is journaled)'
+      : duringCommit
+        ? 'while it committed, so it may or may not have committed; the journal knows'
+        : 'so the server rolled the stage back';
     super(
       `The connection to the server was lost during stage ${stage.id} ${stage.name} (${describe(options?.cause)}), ` +
         `${outcome}; run uuidmig ${action} again to resume.`,
