@@ -78,7 +78,9 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
   }
   const { mode, record, completed, catalogHash } = assessment;
   const online = plan.options.strategy === 'online';
-  const pending = plan.stages.filter((s) => !completed.has(s.id) && !(options.until === 'build' && s.kind === 'swap'));
+  // --until build: every component's expand, backfill and build; the swaps (and what follows them) later.
+  const afterBuild = (s: Plan['stages'][number]) => s.kind === 'swap' || s.kind === 'validate';
+  const pending = plan.stages.filter((s) => !completed.has(s.id) && !(options.until === 'build' && afterBuild(s)));
   const stoppedBeforeSwap = pending.length < plan.stages.filter((s) => !completed.has(s.id)).length;
   let run = record?.run ?? 0;
   const timings: StageTiming[] = [];

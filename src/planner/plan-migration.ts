@@ -13,7 +13,7 @@ import { planOnlineBackfill } from './online/online-backfill.js';
 import { onlineBlockers } from './online/online-blockers.js';
 import { planOnlineBuild } from './online/online-build.js';
 import { planOnlineExpand } from './online/online-expand.js';
-import { planOnlineSwap } from './online/online-swap.js';
+import { planOnlineSwap, planOnlineValidate } from './online/online-swap.js';
 import { type OrphanPolicy, PLAN_FORMAT_VERSION, type Plan, type Stage, type Strategy } from './plan-schema.js';
 import { planRewrite } from './rewrite-stage.js';
 import { sealPlan } from './seal.js';
@@ -76,6 +76,8 @@ export function planMigration(input: PlanInput): Plan {
       );
       stages.push(stage(n(), 'build', slug, component.id, planOnlineBuild(changes), false));
       stages.push(stage(n(), 'swap', slug, component.id, planOnlineSwap(changes, expand, n())));
+      const validate = planOnlineValidate(changes);
+      if (validate.length) stages.push(stage(n(), 'validate', slug, component.id, validate, false));
       continue;
     }
     if (strategyFor(component, catalog, options.strategy ?? 'rewrite') === 'rewrite') {

@@ -73,6 +73,7 @@ export const STAGE_KINDS = [
   'backfill',
   'build',
   'swap',
+  'validate',
   'rollback',
   'cleanup',
   'finalize',

@@ -24,6 +24,8 @@ describe('--strategy online, the whole journey row for row', () => {
     'constraints-indexes',
     'triggers',
     'rls-policies',
+    'partitioned',
+    'partitions-pulled',
   ]) {
     test(fixture, async () => {
       const plan = await runLifecycle(db, fixture, { strategy: 'online' });

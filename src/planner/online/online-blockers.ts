@@ -3,6 +3,8 @@ import type { Finding } from '../../model/work.js';
 import { boundObjects } from '../bound-objects.js';
 import type { ComponentChanges } from '../component-changes.js';
 import { batchKey } from './online-backfill.js';
+import { intoPartitioned } from './online-build.js';
+import { isPartitioned } from './online-partitions.js';
 
 const finding = (table: TableModel, columns: string[], message: string): Finding => ({
   kind: 'online-unsupported',
@@ -20,14 +22,14 @@ export function onlineBlockers(c: ComponentChanges): Finding[] {
   const found: Finding[] = [];
   const changed = new Set(c.changes.map((ch) => tableKey(ch.table)));
   for (const table of c.tables) {
-    if (table.kind === 'partitioned' || table.isPartition || table.parent)
+    if (table.parent && !table.isPartition)
       found.push(
         finding(
           table,
           [],
-          `${displayTable(table)} is partitioned or part of an inheritance tree, which --strategy online does ` +
-            'not convert yet (its indexes and foreign keys cannot all be built beside the old ones without a long ' +
-            'lock); use --strategy update.',
+          `${displayTable(table)} is part of an inheritance tree, which --strategy online does not convert yet ` +
+            '(its indexes and foreign keys cannot all be built beside the old ones without a long lock); use ' +
+            '--strategy update.',
         ),
       );
     else if (changed.has(tableKey(table)) && !batchKey(table))
@@ -40,16 +42,26 @@ export function onlineBlockers(c: ComponentChanges): Finding[] {
         ),
       );
   }
-  for (const child of c.children)
+  for (const child of c.children.filter((ch) => !ch.table.isPartition || isPartitioned(ch.table)))
     found.push(
       finding(
         child.table,
         child.columns,
-        `${displayTable(child.table)} inherits converting columns, which --strategy online does not convert yet; ` +
-          'use --strategy update.',
+        `${displayTable(child.table)} inherits converting columns (an inheritance child, or a partition that is ` +
+          'partitioned itself), which --strategy online does not convert yet; use --strategy update.',
       ),
     );
   const bound = boundObjects(c);
+  for (const { table, fk } of bound.foreignKeys.filter((x) => isPartitioned(x.table) && intoPartitioned(c, x.fk)))
+    found.push(
+      finding(
+        table,
+        fk.columns,
+        `Foreign key ${fk.name} goes from one partitioned table into another; --strategy online cannot build it ` +
+          'beside the old one (PostgreSQL takes no NOT VALID foreign key on a partitioned table before 18); use ' +
+          '--strategy update.',
+      ),
+    );
   for (const key of bound.keys.filter((k) => k.definition.startsWith('EXCLUDE')))
     found.push(
       finding(

@@ -5,6 +5,7 @@ import { boundObjects, legacyUniqueName, type Named } from '../bound-objects.js'
 import type { ColumnChange, ComponentChanges } from '../component-changes.js';
 import { clauses, columnList, doBlock } from '../sql-text.js';
 import { type StepDraft, step } from '../step.js';
+import { isPartitioned, partitionIndex, partitionLegacyName, partitionsOf } from './online-partitions.js';
 import { expressionOnShadows, indexOnShadows } from './rewrite-sql.js';
 
 /**
@@ -19,19 +20,39 @@ import { expressionOnShadows, indexOnShadows } from './rewrite-sql.js';
 export function planOnlineBuild(c: ComponentChanges): StepDraft[] {
   const bound = boundObjects(c);
   const keys = bound.keys.filter((k) => /^(PRIMARY KEY|UNIQUE)\b/.test(k.definition));
+  // A partitioned table's index is built on each partition (the swap attaches them).
+  const index = (table: TableModel, definition: string, name: string, what: string): StepDraft[] =>
+    isPartitioned(table)
+      ? partitionsOf(c, table).flatMap((p) => {
+          const own = partitionIndex(p, definition);
+          if (!own) throw new Error(`no index of partition ${p.name} matches ${name}`);
+          const on = `${what}, on partition ${p.name}`;
+          return buildIndex(p, own.definition, shadowObject(own.name), on, shadowsOf(c, table));
+        })
+      : buildIndex(table, definition, shadowObject(name), what, shadowsOf(c, table));
   return [
-    ...keys.flatMap((k) =>
-      buildIndex(k.table, indexOf(k), shadowObject(k.name), `key ${k.name}`, shadowsOf(c, k.table)),
-    ),
-    ...c.changes.filter((ch) => ch.role === 'key').flatMap((ch) => legacyIndex(ch, c.tables)),
-    ...bound.indexes.flatMap((ix) =>
-      buildIndex(ix.table, ix.definition, shadowObject(ix.name), `index ${ix.name}`, shadowsOf(c, ix.table)),
-    ),
+    ...keys.flatMap((k) => index(k.table, indexOf(k), k.name, `key ${k.name}`)),
+    ...c.changes.filter((ch) => ch.role === 'key').flatMap((ch) => legacyIndex(c, ch)),
+    ...bound.indexes.flatMap((ix) => index(ix.table, ix.definition, ix.name, `index ${ix.name}`)),
     ...c.changes.filter((ch) => ch.column.notNull).flatMap(notNullCheck),
     ...bound.keys.filter((k) => k.definition.startsWith('CHECK')).flatMap((k) => checkOnShadows(c, k)),
-    ...bound.foreignKeys.flatMap(({ table, fk }) => foreignKey(c, table, fk)),
-    ...declaredForeignKeys(c).flatMap(({ table, fk }) => foreignKey(c, table, fk)),
+    ...[...bound.foreignKeys, ...declaredForeignKeys(c)]
+      .filter(({ fk }) => !intoPartitioned(c, fk))
+      .flatMap(({ table, fk }) =>
+        isPartitioned(table)
+          ? partitionsOf(c, table).flatMap((p) => foreignKey(c, p, fk, shadowsOf(c, table)))
+          : foreignKey(c, table, fk),
+      ),
   ];
+}
+
+/**
+ * A foreign key into a partitioned table needs a unique key on it, which the shadows get only at the
+ * swap: the swap adds it NOT VALID (catalog only) and a stage after it validates it.
+ */
+export function intoPartitioned(c: ComponentChanges, fk: ForeignKeyModel): boolean {
+  const parent = c.tables.find((t) => tableKey(t) === tableKey(referencedTable(fk)));
+  return !!parent && isPartitioned(parent);
 }
 
 /** The name of the shadow copy of an index or constraint, renamed into place by the swap. */
@@ -98,12 +119,23 @@ function dropInvalidIndex(table: TableModel, name: string): StepDraft {
   );
 }
 
-/** The legacy integer stays unique after the swap: its index is built now, attached by the swap. */
-function legacyIndex(change: ColumnChange, tables: TableModel[]): StepDraft[] {
-  const name = legacyUniqueName(change, tables);
-  const on = `${qualifyTable(change.table)} (${quoteIdent(change.column.name)})`;
-  const definition = `CREATE UNIQUE INDEX ${quoteIdent(name)} ON ${on}`;
-  return buildIndex(change.table, definition, name, `a unique index on ${change.column.name}`, new Map());
+/**
+ * The legacy integer stays unique after the swap: its index is built now, attached by the swap. On a
+ * partitioned table it takes the partition key too, on each partition.
+ */
+function legacyIndex(c: ComponentChanges, change: ColumnChange): StepDraft[] {
+  const what = `a unique index on ${change.column.name}`;
+  if (!isPartitioned(change.table)) {
+    const name = legacyUniqueName(change, c.tables);
+    const on = `${qualifyTable(change.table)} (${quoteIdent(change.column.name)})`;
+    return buildIndex(change.table, `CREATE UNIQUE INDEX ${quoteIdent(name)} ON ${on}`, name, what, new Map());
+  }
+  const columns = [change.column.name, ...(change.table.partitionKey ?? []).filter((k) => k !== change.column.name)];
+  return partitionsOf(c, change.table).flatMap((p) => {
+    const name = partitionLegacyName(p, change);
+    const definition = `CREATE UNIQUE INDEX ${quoteIdent(name)} ON ${qualifyTable(p)} (${columnList(columns)})`;
+    return buildIndex(p, definition, name, `${what}, on partition ${p.name}`, new Map());
+  });
 }
 
 /** ADD CONSTRAINT ... NOT VALID unless it is there (a resumed build), then VALIDATE. */
@@ -157,8 +189,13 @@ function checkOnShadows(c: ComponentChanges, check: Named): StepDraft[] {
 const action = (a: string) => a.toUpperCase();
 
 /** A foreign key again on the shadows: the child's converting columns, and the parent's. */
-function foreignKey(c: ComponentChanges, table: TableModel, fk: ForeignKeyModel): StepDraft[] {
-  return foreignKeyOnColumns(table, fk, shadowsOf(c, table), shadowsOf(c, referencedTable(fk)), {
+function foreignKey(
+  c: ComponentChanges,
+  table: TableModel,
+  fk: ForeignKeyModel,
+  own = shadowsOf(c, table),
+): StepDraft[] {
+  return foreignKeyOnColumns(table, fk, own, shadowsOf(c, referencedTable(fk)), {
     name: shadowObject(fk.name),
     what: `foreign key ${fk.name} on the uuid columns`,
   });
@@ -172,8 +209,17 @@ export function foreignKeyOnColumns(
   parent: ReadonlyMap<string, string>,
   as: { name: string; what: string },
 ): StepDraft[] {
+  return addThenValidate(table, as.name, foreignKeyDefinition(fk, own, parent), as.what);
+}
+
+/** `FOREIGN KEY (...) REFERENCES ...` with its actions, on the columns `own` and `parent` map to. */
+export function foreignKeyDefinition(
+  fk: ForeignKeyModel,
+  own: ReadonlyMap<string, string> = new Map(),
+  parent: ReadonlyMap<string, string> = new Map(),
+): string {
   const refColumns = columnList(fk.refColumns.map((col) => parent.get(col) ?? col));
-  const definition = clauses(
+  return clauses(
     `FOREIGN KEY (${columnList(fk.columns.map((col) => own.get(col) ?? col))})`,
     `REFERENCES ${qualify(fk.refSchema, fk.refTable)} (${refColumns})`,
     fk.match === 'full' && 'MATCH FULL',
@@ -181,7 +227,6 @@ export function foreignKeyOnColumns(
     fk.deferrable && 'DEFERRABLE',
     fk.initiallyDeferred && 'INITIALLY DEFERRED',
   );
-  return addThenValidate(table, as.name, definition, as.what);
 }
 
 /** Foreign keys the Drizzle schema declares that the integer columns could not have: added on the shadows. */

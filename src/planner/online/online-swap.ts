@@ -1,12 +1,28 @@
 import { qualify, qualifyTable, quoteIdent } from '../../db/quote.js';
-import { boundObjects, legacyUniqueName } from '../bound-objects.js';
+import type { ForeignKeyModel, TableModel } from '../../model/types.js';
+import { boundObjects, legacyUniqueName, type Named } from '../bound-objects.js';
 import { columnAttributes, dropBound, rebuildBound } from '../bound-steps.js';
-import type { ComponentChanges } from '../component-changes.js';
+import type { ColumnChange, ComponentChanges } from '../component-changes.js';
 import { lockTables } from '../lock-order.js';
 import { clauses } from '../sql-text.js';
 import { type StepDraft, step } from '../step.js';
-import { legacySequence, swapColumn } from '../swap-stage.js';
-import { declaredForeignKeys, notNullCheckName, shadowObject } from './online-build.js';
+import { legacySequence, legacyUnique, swapColumn } from '../swap-stage.js';
+import {
+  declaredForeignKeys,
+  foreignKeyDefinition,
+  indexOf,
+  intoPartitioned,
+  notNullCheckName,
+  shadowObject,
+} from './online-build.js';
+import {
+  attachIndex,
+  isPartitioned,
+  partitionConstraint,
+  partitionIndex,
+  partitionLegacyName,
+  partitionsOf,
+} from './online-partitions.js';
 import { dropSyncTriggers, reverseSyncTriggers } from './sync-triggers.js';
 
 /**
@@ -39,43 +55,9 @@ export function planOnlineSwap(c: ComponentChanges, expandStage: string, stageId
         ),
       ),
     ...c.changes.flatMap(columnAttributes),
-    ...keys.map(({ table, name, definition }) => {
-      const kind = definition.startsWith('PRIMARY KEY') ? 'PRIMARY KEY' : 'UNIQUE';
-      const deferrable = /\bDEFERRABLE\b/.test(definition)
-        ? ` DEFERRABLE${/INITIALLY DEFERRED/.test(definition) ? ' INITIALLY DEFERRED' : ''}`
-        : '';
-      return step(
-        'constraint',
-        `${name} becomes the ${kind.toLowerCase()} on the uuid columns, through the index built for it (no scan)`,
-        clauses(
-          `ALTER TABLE ${at(table)} ADD CONSTRAINT ${quoteIdent(name)} ${kind}`,
-          `USING INDEX ${quoteIdent(shadowObject(name))}${deferrable}`,
-        ),
-        'ACCESS EXCLUSIVE',
-        table,
-      );
-    }),
-    ...c.changes
-      .filter((ch) => ch.role === 'key')
-      .map((ch) => {
-        const name = legacyUniqueName(ch, c.tables);
-        return step(
-          'constraint',
-          `${ch.keepAs} stays unique, through the index built for it (no scan)`,
-          `ALTER TABLE ${at(ch.table)} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE USING INDEX ${quoteIdent(name)}`,
-          'ACCESS EXCLUSIVE',
-          ch.table,
-        );
-      }),
-    ...bound.indexes.map(({ table, name }) =>
-      step(
-        'rename',
-        `index ${shadowObject(name)} takes the name ${name}`,
-        `ALTER INDEX ${qualify(table.schema, shadowObject(name))} RENAME TO ${quoteIdent(name)}`,
-        'ACCESS EXCLUSIVE',
-        table,
-      ),
-    ),
+    ...keys.flatMap((k) => attachKey(c, k)),
+    ...c.changes.filter((ch) => ch.role === 'key').flatMap((ch) => attachLegacy(c, ch)),
+    ...bound.indexes.flatMap((ix) => attachIndexes(c, ix)),
     ...bound.keys
       .filter((k) => k.definition.startsWith('CHECK'))
       .map(({ table, name }) =>
@@ -87,17 +69,157 @@ export function planOnlineSwap(c: ComponentChanges, expandStage: string, stageId
           table,
         ),
       ),
-    ...[...bound.foreignKeys, ...declaredForeignKeys(c)].map(({ table, fk }) =>
-      step(
-        'rename',
-        `foreign key ${shadowObject(fk.name)} (validated) takes the name ${fk.name}`,
-        `ALTER TABLE ${at(table)} RENAME CONSTRAINT ${quoteIdent(shadowObject(fk.name))} TO ${quoteIdent(fk.name)}`,
-        'ACCESS EXCLUSIVE',
-        table,
-      ),
-    ),
+    ...[...bound.foreignKeys, ...declaredForeignKeys(c)].flatMap(({ table, fk }) => attachForeignKey(c, table, fk)),
     ...rebuildBound({ ...bound, keys: [], indexes: [], foreignKeys: [] }, 'uuid'),
     ...c.changes.flatMap(legacySequence),
     ...reverseSyncTriggers(c, stageId),
   ];
+}
+
+const keyKind = (definition: string) => (definition.startsWith('PRIMARY KEY') ? 'PRIMARY KEY' : 'UNIQUE');
+
+/**
+ * A key on the uuid columns through the index built for it. On a partitioned table each partition
+ * gets its key through its own index, then the partitioned table's key adopts them (catalog only).
+ */
+function attachKey(c: ComponentChanges, { table, name, definition }: Named): StepDraft[] {
+  const kind = keyKind(definition);
+  if (isPartitioned(table)) {
+    return [
+      ...partitionsOf(c, table).map((p) => {
+        const own = partitionIndex(p, indexOf({ table, name, definition }))!;
+        return partitionConstraint(p, own.name, kind, shadowObject(own.name));
+      }),
+      step(
+        'constraint',
+        `${name} becomes the ${kind.toLowerCase()} of ${table.name}, adopting its partitions' (no scan)`,
+        `ALTER TABLE ${qualifyTable(table)} ADD CONSTRAINT ${quoteIdent(name)} ${definition}`,
+        'ACCESS EXCLUSIVE',
+        table,
+      ),
+    ];
+  }
+  const deferrable = /\bDEFERRABLE\b/.test(definition)
+    ? ` DEFERRABLE${/INITIALLY DEFERRED/.test(definition) ? ' INITIALLY DEFERRED' : ''}`
+    : '';
+  return [
+    step(
+      'constraint',
+      `${name} becomes the ${kind.toLowerCase()} on the uuid columns, through the index built for it (no scan)`,
+      clauses(
+        `ALTER TABLE ${qualifyTable(table)} ADD CONSTRAINT ${quoteIdent(name)} ${kind}`,
+        `USING INDEX ${quoteIdent(shadowObject(name))}${deferrable}`,
+      ),
+      'ACCESS EXCLUSIVE',
+      table,
+    ),
+  ];
+}
+
+/** The legacy integer stays unique, through the index (or the partitions' indexes) built for it. */
+function attachLegacy(c: ComponentChanges, change: ColumnChange): StepDraft[] {
+  const name = legacyUniqueName(change, c.tables);
+  if (isPartitioned(change.table)) {
+    return [
+      ...partitionsOf(c, change.table).map((p) =>
+        partitionConstraint(p, partitionLegacyName(p, change), 'UNIQUE', partitionLegacyName(p, change)),
+      ),
+      legacyUnique(change, c.tables),
+    ];
+  }
+  return [
+    step(
+      'constraint',
+      `${change.keepAs} stays unique, through the index built for it (no scan)`,
+      clauses(
+        `ALTER TABLE ${qualifyTable(change.table)} ADD CONSTRAINT ${quoteIdent(name)}`,
+        `UNIQUE USING INDEX ${quoteIdent(name)}`,
+      ),
+      'ACCESS EXCLUSIVE',
+      change.table,
+    ),
+  ];
+}
+
+/** An index built on the shadows takes its name; a partitioned table's is made ON ONLY it and attached. */
+function attachIndexes(c: ComponentChanges, { table, name, definition }: Named): StepDraft[] {
+  const rename = (on: TableModel, from: string, to: string) =>
+    step(
+      'rename',
+      `index ${from} takes the name ${to}`,
+      `ALTER INDEX ${qualify(on.schema, from)} RENAME TO ${quoteIdent(to)}`,
+      'ACCESS EXCLUSIVE',
+      on,
+    );
+  if (!isPartitioned(table)) return [rename(table, shadowObject(name), name)];
+  return [
+    step(
+      'index',
+      `index ${name} again on ${table.name} only (its partitions' are attached next: no build)`,
+      definition.replace(/ ON (?!ONLY )/, ' ON ONLY '),
+      'SHARE',
+      table,
+    ),
+    ...partitionsOf(c, table).flatMap((p) => {
+      const own = partitionIndex(p, definition)!;
+      return [rename(p, shadowObject(own.name), own.name), attachIndex(table, name, p, own.name)];
+    }),
+  ];
+}
+
+/**
+ * A foreign key built on the shadows takes its name. From a partitioned table: its partitions' take
+ * the name, and the partitioned table's own adopts them (catalog only). Into a partitioned table: added
+ * NOT VALID here (it needed the key made just above), validated by the stage after the swap.
+ */
+function attachForeignKey(c: ComponentChanges, table: TableModel, fk: ForeignKeyModel): StepDraft[] {
+  const rename = (on: TableModel) =>
+    step(
+      'rename',
+      `foreign key ${shadowObject(fk.name)} (validated) of ${on.name} takes the name ${fk.name}`,
+      clauses(
+        `ALTER TABLE ${qualifyTable(on)} RENAME CONSTRAINT`,
+        `${quoteIdent(shadowObject(fk.name))} TO ${quoteIdent(fk.name)}`,
+      ),
+      'ACCESS EXCLUSIVE',
+      on,
+    );
+  const definition = fk.definition ?? foreignKeyDefinition(fk);
+  if (intoPartitioned(c, fk)) {
+    return [
+      step(
+        'constraint',
+        `foreign key ${fk.name} into partitioned ${fk.refTable}, NOT VALID (validated after the swap)`,
+        `ALTER TABLE ${qualifyTable(table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${definition} NOT VALID`,
+        'SHARE ROW EXCLUSIVE',
+        table,
+      ),
+    ];
+  }
+  if (!isPartitioned(table)) return [rename(table)];
+  return [
+    ...partitionsOf(c, table).map(rename),
+    step(
+      'constraint',
+      `foreign key ${fk.name} of ${table.name}, adopting its partitions' validated ones (no scan)`,
+      `ALTER TABLE ${qualifyTable(table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${definition}`,
+      'SHARE ROW EXCLUSIVE',
+      table,
+    ),
+  ];
+}
+
+/** After a swap, the foreign keys it added NOT VALID into partitioned tables are validated (writers go on). */
+export function planOnlineValidate(c: ComponentChanges): StepDraft[] {
+  return [...boundObjects(c).foreignKeys, ...declaredForeignKeys(c)]
+    .filter(({ fk }) => intoPartitioned(c, fk))
+    .map(({ table, fk }) =>
+      step(
+        'constraint',
+        `validate foreign key ${fk.name}: one scan, while writes go on`,
+        `ALTER TABLE ${qualifyTable(table)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`,
+        'SHARE UPDATE EXCLUSIVE',
+        table,
+      ),
+    );
 }

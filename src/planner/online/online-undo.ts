@@ -1,9 +1,11 @@
 import { qualify } from '../../db/quote.js';
+import type { TableModel } from '../../model/types.js';
 import { legacyUniqueName } from '../bound-objects.js';
 import type { ComponentChanges } from '../component-changes.js';
 import type { Plan } from '../plan-schema.js';
-import { planCleanup } from '../rollback-stage.js';
+import { planCleanup, planRollback } from '../rollback-stage.js';
 import { type StepDraft, step } from '../step.js';
+import { isPartitioned, partitionLegacyName, partitionsOf } from './online-partitions.js';
 import { dropSyncTriggers } from './sync-triggers.js';
 
 /** The stages an online component's sync triggers are named for: its expand and its swap. */
@@ -25,21 +27,35 @@ const after = (drafts: StepDraft[], count: number, inserted: StepDraft[]) => [
  * go with them). Catalog only; every statement tolerates what an interrupted run never made.
  */
 export function planOnlineCleanup(c: ComponentChanges, expandId: string): StepDraft[] {
+  const drop = (table: TableModel, name: string) =>
+    step(
+      'drop',
+      `drop ${name}, built for the swap`,
+      `DROP INDEX IF EXISTS ${qualify(table.schema, name)}`,
+      'ACCESS EXCLUSIVE',
+      table,
+    );
   const legacyIndexes = c.changes
     .filter((ch) => ch.role === 'key')
-    .map((ch) => {
-      const name = legacyUniqueName(ch, c.tables);
-      return step(
-        'drop',
-        `drop ${name}, built for the swap`,
-        `DROP INDEX IF EXISTS ${qualify(ch.table.schema, name)}`,
-        'ACCESS EXCLUSIVE',
-        ch.table,
-      );
-    });
+    .flatMap((ch) =>
+      isPartitioned(ch.table)
+        ? partitionsOf(c, ch.table).map((p) => drop(p, partitionLegacyName(p, ch)))
+        : [drop(ch.table, legacyUniqueName(ch, c.tables))],
+    );
   const cleanup = planCleanup(c);
   const locked = cleanup[0]?.kind === 'lock' ? 1 : 0;
   return after(cleanup, locked, [...dropSyncTriggers(c, expandId, true), ...legacyIndexes]);
+}
+
+/**
+ * Undo a swapped online component that has a partitioned table: the offline rollback (it rewrites the
+ * integers back under the component's lock; the short reverse swap does not cover partitions yet),
+ * after the reverse sync triggers go.
+ */
+export function planOnlineOfflineRollback(c: ComponentChanges, swapId: string, fireTriggers: boolean): StepDraft[] {
+  const drafts = planRollback(c, fireTriggers);
+  const locked = drafts.findIndex((d) => d.kind === 'lock') + 1;
+  return after(drafts, locked, dropSyncTriggers(c, swapId, true));
 }
 
 /** Finalize an online component: the reverse sync triggers go before the integers they fill. */

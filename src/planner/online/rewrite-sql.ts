@@ -68,3 +68,12 @@ export function expressionOnShadows(expression: string, columns: ReadonlyMap<str
 
 /** The deparser pretty-prints; a step's SQL reads better on one line. */
 const oneLine = (sql: string): string => sql.replace(/\s*\n\s*/g, ' ').trim();
+
+/** An index definition without its name and table: two partitions' copies of one index compare equal. */
+export function indexShape(definition: string): string {
+  const stmt = statementOf(definition);
+  const index = { ...(stmt.IndexStmt as Tree) };
+  delete index.idxname;
+  delete index.relation;
+  return JSON.stringify(index, (key, value) => (key === 'location' ? undefined : value));
+}
