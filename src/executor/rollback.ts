@@ -1,8 +1,8 @@
 import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
-import { isPartitioned } from '../planner/online/online-partitions.js';
 import { planReverseBuild, planReverseSwap } from '../planner/online/online-reverse.js';
-import { onlineStageIds, planOnlineCleanup, planOnlineOfflineRollback } from '../planner/online/online-undo.js';
+import { planOnlineValidate } from '../planner/online/online-swap.js';
+import { onlineStageIds, planOnlineCleanup } from '../planner/online/online-undo.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
@@ -63,23 +63,19 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
     await guard(() => checkPrivileges(conn, plan, 'roll back'));
     const ids = componentStageIds(plan);
     const stages: Stage[] = [];
-    const offline = new Set<string>(); // online components rolled back the offline way
     for (const changes of [...planChanges(plan)].reverse()) {
       const swapped = (await guard(() => componentState(conn, changes))) === 'uuid';
       const online = plan.options.strategy === 'online' ? onlineStageIds(plan, changes.component.id) : null;
       const kind = swapped ? 'rollback' : 'cleanup';
       const id = ids.get(changes.component.id)!;
       const slug = slugOf(changes.component.hub.name);
-      if (online && swapped && changes.tables.some(isPartitioned)) {
-        const drafts = planOnlineOfflineRollback(changes, online.swap, plan.options.fireTriggers);
-        stages.push(stage(id, kind, slug, changes.component.id, drafts));
-        offline.add(id);
-        continue;
-      }
       if (online && swapped) {
         // The mirror of build and swap: built while the application writes, then one short swap back.
         stages.push(stage(`${id}.1`, kind, slug, changes.component.id, planReverseBuild(changes), false));
         stages.push(stage(`${id}.2`, kind, slug, changes.component.id, planReverseSwap(changes, online.swap)));
+        // Foreign keys into a partitioned table come back NOT VALID at the swap back: validated after it.
+        const validate = planOnlineValidate(changes, false);
+        if (validate.length) stages.push(stage(`${id}.3`, kind, slug, changes.component.id, validate, false));
         continue;
       }
       const drafts = online
@@ -100,7 +96,7 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
       runStage: (s, hooks = {}) =>
         guard(async () => {
           await setStatus(conn, plan.id, 'rolling_back');
-          const online = plan.options.strategy === 'online' && !offline.has(s.id);
+          const online = plan.options.strategy === 'online';
           if (online && s.kind === 'rollback' && s.transactional)
             await agreeBeforeSwapBack(handle.sql, plan, s.component);
           const proof = s.kind === 'rollback' && !online ? provenRollback(plan, s.component, hooks) : {};

@@ -84,3 +84,20 @@ test('partitions: built per partition, attached by a swap that reads no row, the
     WHERE attrelid = 'events_2026'::regclass AND attname = 'id'`;
   expect(type!.t).toBe('uuid');
 }, 120_000);
+
+test("a partition's own index on a converting column follows it to the uuid column", async () => {
+  const other = await createTestDatabase('partitions-pulled-own-index');
+  try {
+    await loadFixture(other.sql, 'partitions-pulled');
+    const schema = fixturePath('partitions-pulled', 'schema.ts');
+    const made = await plan({ schema, databaseUrl: other.url, out: dir, strategy: 'online' });
+    expect(made.blockers).toEqual([]);
+    expect((await apply({ plan: made.planFile!, databaseUrl: other.url })).ok).toBe(true);
+    const [index] = await other.sql`SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type
+      FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+      WHERE i.indexrelid = 'payments_2026_account'::regclass`;
+    expect(index).toEqual({ attname: 'account_id', type: 'uuid' });
+  } finally {
+    await other.drop();
+  }
+}, 120_000);

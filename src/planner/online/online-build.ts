@@ -20,16 +20,8 @@ import { expressionOnShadows, indexOnShadows } from './rewrite-sql.js';
 export function planOnlineBuild(c: ComponentChanges): StepDraft[] {
   const bound = boundObjects(c);
   const keys = bound.keys.filter((k) => /^(PRIMARY KEY|UNIQUE)\b/.test(k.definition));
-  // A partitioned table's index is built on each partition (the swap attaches them).
-  const index = (table: TableModel, definition: string, name: string, what: string): StepDraft[] =>
-    isPartitioned(table)
-      ? partitionsOf(c, table).flatMap((p) => {
-          const own = partitionIndex(p, definition);
-          if (!own) throw new Error(`no index of partition ${p.name} matches ${name}`);
-          const on = `${what}, on partition ${p.name}`;
-          return buildIndex(p, own.definition, shadowObject(own.name), on, shadowsOf(c, table));
-        })
-      : buildIndex(table, definition, shadowObject(name), what, shadowsOf(c, table));
+  const index = (table: TableModel, definition: string, name: string, what: string) =>
+    indexBeside(c, table, { definition, name, what }, shadowsOf(c, table));
   return [
     ...keys.flatMap((k) => index(k.table, indexOf(k), k.name, `key ${k.name}`)),
     ...c.changes.filter((ch) => ch.role === 'key').flatMap((ch) => legacyIndex(c, ch)),
@@ -44,6 +36,26 @@ export function planOnlineBuild(c: ComponentChanges): StepDraft[] {
           : foreignKey(c, table, fk),
       ),
   ];
+}
+
+/**
+ * An index built again beside the old one, on other columns (`columns`), under `built(name)`; a
+ * partitioned table's on each partition (the swap attaches them).
+ */
+export function indexBeside(
+  c: ComponentChanges,
+  table: TableModel,
+  index: { definition: string; name: string; what: string },
+  columns: ReadonlyMap<string, string>,
+  built = shadowObject,
+  on = 'uuid',
+): StepDraft[] {
+  if (!isPartitioned(table)) return buildIndex(table, index.definition, built(index.name), index.what, columns, on);
+  return partitionsOf(c, table).flatMap((p) => {
+    const own = partitionIndex(p, index.definition);
+    if (!own) throw new Error(`no index of partition ${p.name} matches ${index.name}`);
+    return buildIndex(p, own.definition, built(own.name), `${index.what}, on partition ${p.name}`, columns, on);
+  });
 }
 
 /**
@@ -64,9 +76,19 @@ export const notNullCheckName = (change: ColumnChange): string =>
 
 /** A table's converting columns and their shadows. */
 export function shadowsOf(c: ComponentChanges, table: TableRef): Map<string, string> {
-  return new Map(
-    c.changes.filter((ch) => tableKey(ch.table) === tableKey(table)).map((ch) => [ch.column.name, ch.shadow]),
-  );
+  const owner = tableKey(rootOf(c, table));
+  return new Map(c.changes.filter((ch) => tableKey(ch.table) === owner).map((ch) => [ch.column.name, ch.shadow]));
+}
+
+/** A partition's columns are its partitioned table's: the table whose changes they follow. */
+export function rootOf(c: ComponentChanges, table: TableRef): TableRef {
+  let current: TableRef = table;
+  for (let hops = 0; hops < 16; hops++) {
+    const child = c.children.find((ch) => tableKey(ch.table) === tableKey(current) && ch.table.isPartition);
+    if (!child?.table.parent) return current;
+    current = child.table.parent;
+  }
+  return current;
 }
 
 /** The index PostgreSQL made for a key constraint, as it prints it. */

@@ -1,14 +1,23 @@
 import { deriveName } from '../../db/derived-names.js';
-import { qualify, qualifyTable, quoteIdent } from '../../db/quote.js';
-import { type TableRef, tableKey } from '../../model/types.js';
+import { qualifyTable, quoteIdent } from '../../db/quote.js';
+import { referencedTable, type TableRef, tableKey } from '../../model/types.js';
 import { boundObjects, legacyUniqueName, type Named } from '../bound-objects.js';
 import { dropBound, rebuildBound } from '../bound-steps.js';
 import type { ColumnChange, ComponentChanges } from '../component-changes.js';
 import { lockTables } from '../lock-order.js';
 import { unswapColumn } from '../rollback-stage.js';
-import { clauses } from '../sql-text.js';
 import { type StepDraft, step } from '../step.js';
-import { addThenValidate, buildIndex, declaredForeignKeys, foreignKeyOnColumns, indexOf } from './online-build.js';
+import {
+  addThenValidate,
+  declaredForeignKeys,
+  foreignKeyOnColumns,
+  indexBeside,
+  indexOf,
+  intoPartitioned,
+  rootOf,
+} from './online-build.js';
+import { isPartitioned, partitionsOf } from './online-partitions.js';
+import { attachForeignKey, attachIndexes, attachKey } from './online-swap.js';
 import { expressionOnShadows } from './rewrite-sql.js';
 import { dropSyncTriggers } from './sync-triggers.js';
 
@@ -25,9 +34,8 @@ const backNotNull = (change: ColumnChange): string =>
 
 /** A table's converting columns and where their integers rest until the swap back. */
 function integersOf(c: ComponentChanges, table: TableRef): Map<string, string> {
-  return new Map(
-    c.changes.filter((ch) => tableKey(ch.table) === tableKey(table)).map((ch) => [ch.column.name, ch.keepAs]),
-  );
+  const owner = tableKey(rootOf(c, table));
+  return new Map(c.changes.filter((ch) => tableKey(ch.table) === owner).map((ch) => [ch.column.name, ch.keepAs]));
 }
 
 const keysOf = (c: ComponentChanges) =>
@@ -37,7 +45,14 @@ export function planReverseBuild(c: ComponentChanges): StepDraft[] {
   const bound = boundObjects(c);
   return [
     ...keysOf(c).flatMap((k) =>
-      buildIndex(k.table, indexOf(k), backObject(k.name), `key ${k.name}`, integersOf(c, k.table), 'integer'),
+      indexBeside(
+        c,
+        k.table,
+        { definition: indexOf(k), name: k.name, what: `key ${k.name}` },
+        integersOf(c, k.table),
+        backObject,
+        'integer',
+      ),
     ),
     // The legacy columns' unique constraints go (the key indexes above keep them unique), so the
     // foreign keys below bind to the indexes that become the keys again.
@@ -54,7 +69,14 @@ export function planReverseBuild(c: ComponentChanges): StepDraft[] {
         );
       }),
     ...bound.indexes.flatMap((ix) =>
-      buildIndex(ix.table, ix.definition, backObject(ix.name), `index ${ix.name}`, integersOf(c, ix.table), 'integer'),
+      indexBeside(
+        c,
+        ix.table,
+        { definition: ix.definition, name: ix.name, what: `index ${ix.name}` },
+        integersOf(c, ix.table),
+        backObject,
+        'integer',
+      ),
     ),
     ...c.changes
       .filter((ch) => ch.role === 'reference' && ch.column.notNull)
@@ -62,12 +84,16 @@ export function planReverseBuild(c: ComponentChanges): StepDraft[] {
         addThenValidate(ch.table, backNotNull(ch), `CHECK (${quoteIdent(ch.keepAs)} IS NOT NULL)`, 'a NOT NULL check'),
       ),
     ...bound.keys.filter((k) => k.definition.startsWith('CHECK')).flatMap((k) => checkOnIntegers(c, k)),
-    ...bound.foreignKeys.flatMap(({ table, fk }) =>
-      foreignKeyOnColumns(table, fk, integersOf(c, table), integersOf(c, { schema: fk.refSchema, name: fk.refTable }), {
-        name: backObject(fk.name),
-        what: `foreign key ${fk.name} on the integer columns`,
-      }),
-    ),
+    ...bound.foreignKeys
+      .filter(({ fk }) => !intoPartitioned(c, fk))
+      .flatMap(({ table, fk }) =>
+        (isPartitioned(table) ? partitionsOf(c, table) : [table]).flatMap((on) =>
+          foreignKeyOnColumns(on, fk, integersOf(c, table), integersOf(c, referencedTable(fk)), {
+            name: backObject(fk.name),
+            what: `foreign key ${fk.name} on the integer columns`,
+          }),
+        ),
+      ),
   ];
 }
 
@@ -108,35 +134,12 @@ export function planReverseSwap(c: ComponentChanges, swapStage: string): StepDra
           ch.table,
         ),
       ),
-    ...keysOf(c).map(({ table, name, definition }) => {
-      const kind = definition.startsWith('PRIMARY KEY') ? 'PRIMARY KEY' : 'UNIQUE';
-      const deferrable = /\bDEFERRABLE\b/.test(definition)
-        ? ` DEFERRABLE${/INITIALLY DEFERRED/.test(definition) ? ' INITIALLY DEFERRED' : ''}`
-        : '';
-      return step(
-        'constraint',
-        `${name} is the ${kind.toLowerCase()} on the integer columns again, through the index built for it`,
-        clauses(
-          `ALTER TABLE ${at(table)} ADD CONSTRAINT ${quoteIdent(name)} ${kind}`,
-          `USING INDEX ${quoteIdent(backObject(name))}${deferrable}`,
-        ),
-        'ACCESS EXCLUSIVE',
-        table,
-      );
-    }),
-    ...bound.indexes.map(({ table, name }) =>
-      step(
-        'rename',
-        `index ${backObject(name)} takes the name ${name}`,
-        `ALTER INDEX ${qualify(table.schema, backObject(name))} RENAME TO ${quoteIdent(name)}`,
-        'ACCESS EXCLUSIVE',
-        table,
-      ),
-    ),
+    ...keysOf(c).flatMap((k) => attachKey(c, k, backObject)),
+    ...bound.indexes.flatMap((ix) => attachIndexes(c, ix, backObject)),
     ...bound.keys
       .filter((k) => k.definition.startsWith('CHECK'))
       .map(({ table, name }) => rename(table, backObject(name), name, 'check')),
-    ...bound.foreignKeys.map(({ table, fk }) => rename(table, backObject(fk.name), fk.name, 'foreign key')),
+    ...bound.foreignKeys.flatMap(({ table, fk }) => attachForeignKey(c, table, fk, backObject)),
     ...rebuildBound({ ...bound, keys: [], indexes: [], foreignKeys: [] }, 'integer'),
   ];
 }

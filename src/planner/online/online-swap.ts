@@ -82,13 +82,13 @@ const keyKind = (definition: string) => (definition.startsWith('PRIMARY KEY') ? 
  * A key on the uuid columns through the index built for it. On a partitioned table each partition
  * gets its key through its own index, then the partitioned table's key adopts them (catalog only).
  */
-function attachKey(c: ComponentChanges, { table, name, definition }: Named): StepDraft[] {
+export function attachKey(c: ComponentChanges, { table, name, definition }: Named, built = shadowObject): StepDraft[] {
   const kind = keyKind(definition);
   if (isPartitioned(table)) {
     return [
       ...partitionsOf(c, table).map((p) => {
         const own = partitionIndex(p, indexOf({ table, name, definition }))!;
-        return partitionConstraint(p, own.name, kind, shadowObject(own.name));
+        return partitionConstraint(p, own.name, kind, built(own.name));
       }),
       step(
         'constraint',
@@ -108,7 +108,7 @@ function attachKey(c: ComponentChanges, { table, name, definition }: Named): Ste
       `${name} becomes the ${kind.toLowerCase()} on the uuid columns, through the index built for it (no scan)`,
       clauses(
         `ALTER TABLE ${qualifyTable(table)} ADD CONSTRAINT ${quoteIdent(name)} ${kind}`,
-        `USING INDEX ${quoteIdent(shadowObject(name))}${deferrable}`,
+        `USING INDEX ${quoteIdent(built(name))}${deferrable}`,
       ),
       'ACCESS EXCLUSIVE',
       table,
@@ -142,7 +142,11 @@ function attachLegacy(c: ComponentChanges, change: ColumnChange): StepDraft[] {
 }
 
 /** An index built on the shadows takes its name; a partitioned table's is made ON ONLY it and attached. */
-function attachIndexes(c: ComponentChanges, { table, name, definition }: Named): StepDraft[] {
+export function attachIndexes(
+  c: ComponentChanges,
+  { table, name, definition }: Named,
+  built = shadowObject,
+): StepDraft[] {
   const rename = (on: TableModel, from: string, to: string) =>
     step(
       'rename',
@@ -151,7 +155,7 @@ function attachIndexes(c: ComponentChanges, { table, name, definition }: Named):
       'ACCESS EXCLUSIVE',
       on,
     );
-  if (!isPartitioned(table)) return [rename(table, shadowObject(name), name)];
+  if (!isPartitioned(table)) return [rename(table, built(name), name)];
   return [
     step(
       'index',
@@ -162,7 +166,7 @@ function attachIndexes(c: ComponentChanges, { table, name, definition }: Named):
     ),
     ...partitionsOf(c, table).flatMap((p) => {
       const own = partitionIndex(p, definition)!;
-      return [rename(p, shadowObject(own.name), own.name), attachIndex(table, name, p, own.name)];
+      return [rename(p, built(own.name), own.name), attachIndex(table, name, p, own.name)];
     }),
   ];
 }
@@ -172,14 +176,19 @@ function attachIndexes(c: ComponentChanges, { table, name, definition }: Named):
  * the name, and the partitioned table's own adopts them (catalog only). Into a partitioned table: added
  * NOT VALID here (it needed the key made just above), validated by the stage after the swap.
  */
-function attachForeignKey(c: ComponentChanges, table: TableModel, fk: ForeignKeyModel): StepDraft[] {
+export function attachForeignKey(
+  c: ComponentChanges,
+  table: TableModel,
+  fk: ForeignKeyModel,
+  built = shadowObject,
+): StepDraft[] {
   const rename = (on: TableModel) =>
     step(
       'rename',
-      `foreign key ${shadowObject(fk.name)} (validated) of ${on.name} takes the name ${fk.name}`,
+      `foreign key ${built(fk.name)} (validated) of ${on.name} takes the name ${fk.name}`,
       clauses(
         `ALTER TABLE ${qualifyTable(on)} RENAME CONSTRAINT`,
-        `${quoteIdent(shadowObject(fk.name))} TO ${quoteIdent(fk.name)}`,
+        `${quoteIdent(built(fk.name))} TO ${quoteIdent(fk.name)}`,
       ),
       'ACCESS EXCLUSIVE',
       on,
@@ -210,8 +219,8 @@ function attachForeignKey(c: ComponentChanges, table: TableModel, fk: ForeignKey
 }
 
 /** After a swap, the foreign keys it added NOT VALID into partitioned tables are validated (writers go on). */
-export function planOnlineValidate(c: ComponentChanges): StepDraft[] {
-  return [...boundObjects(c).foreignKeys, ...declaredForeignKeys(c)]
+export function planOnlineValidate(c: ComponentChanges, declared = true): StepDraft[] {
+  return [...boundObjects(c).foreignKeys, ...(declared ? declaredForeignKeys(c) : [])]
     .filter(({ fk }) => intoPartitioned(c, fk))
     .map(({ table, fk }) =>
       step(

@@ -3,7 +3,7 @@ import type { TableModel } from '../../model/types.js';
 import { legacyUniqueName } from '../bound-objects.js';
 import type { ComponentChanges } from '../component-changes.js';
 import type { Plan } from '../plan-schema.js';
-import { planCleanup, planRollback } from '../rollback-stage.js';
+import { planCleanup } from '../rollback-stage.js';
 import { type StepDraft, step } from '../step.js';
 import { isPartitioned, partitionLegacyName, partitionsOf } from './online-partitions.js';
 import { dropSyncTriggers } from './sync-triggers.js';
@@ -45,17 +45,6 @@ export function planOnlineCleanup(c: ComponentChanges, expandId: string): StepDr
   const cleanup = planCleanup(c);
   const locked = cleanup[0]?.kind === 'lock' ? 1 : 0;
   return after(cleanup, locked, [...dropSyncTriggers(c, expandId, true), ...legacyIndexes]);
-}
-
-/**
- * Undo a swapped online component that has a partitioned table: the offline rollback (it rewrites the
- * integers back under the component's lock; the short reverse swap does not cover partitions yet),
- * after the reverse sync triggers go.
- */
-export function planOnlineOfflineRollback(c: ComponentChanges, swapId: string, fireTriggers: boolean): StepDraft[] {
-  const drafts = planRollback(c, fireTriggers);
-  const locked = drafts.findIndex((d) => d.kind === 'lock') + 1;
-  return after(drafts, locked, dropSyncTriggers(c, swapId, true));
 }
 
 /** Finalize an online component: the reverse sync triggers go before the integers they fill. */
