@@ -109,6 +109,26 @@ describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
     expect((await source.sql`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'uuidmig'`)[0]!.n).toBe(0);
   }, 120_000);
 
+  test('--strategy online: the report shows each stage and every ACCESS EXCLUSIVE hold, each short', async () => {
+    const staging = await createTestDatabase('rehearse_online');
+    try {
+      const r = await rehearse('--staging-url', staging.url, '--strategy', 'online', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      const { report } = readReport(r.stdout);
+      expect(report.verification.ok).toBe(true);
+      expect(report.stages.map((s) => s.name.split('_')[0])).toEqual(['expand', 'backfill', 'build', 'swap']);
+      // The holds are the expand's and the swap's short transactions, and the build's single statements
+      // that take ACCESS EXCLUSIVE for a moment (dropping an INVALID index, if an earlier build left one).
+      const holds = report.holds.map((h) => h.stage.split(' ')[1]!.split('_')[0]);
+      expect(new Set(holds)).toEqual(new Set(['expand', 'build', 'swap']));
+      expect(report.holds.filter((h) => h.stage.includes('build')).every((h) => h.ms < 1000)).toBe(true);
+      const swap = report.stages.find((s) => s.name.startsWith('swap'))!;
+      expect(report.holds.filter((h) => h.stage.includes('swap')).every((h) => h.ms <= swap.transactionMs)).toBe(true);
+    } finally {
+      await staging.drop();
+    }
+  }, 120_000);
+
   test('on a staging database given by URL; a non-empty one needs --force', async () => {
     const staging = await createTestDatabase('rehearse_staging');
     try {
