@@ -197,7 +197,7 @@ describe('the whole journey, row for row', () => {
     expect(plan.warnings.map((w) => w.message)).toEqual([]);
   });
 
-  for (const strategy of ['rewrite', 'update'] as const) {
+  for (const strategy of ['rewrite', 'update', 'online'] as const) {
     test(`application-supplied keys: legacy columns get a sequence past the largest value (${strategy})`, async () => {
       await runLifecycle(db, 'app-supplied-keys', {
         strategy,

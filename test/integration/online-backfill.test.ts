@@ -151,3 +151,30 @@ test('a backfill stopped partway goes on from the batch after the last one journ
   ]);
   expect((await agreement(plan)).every((d) => d.rows === 0)).toBe(true);
 });
+
+test('a table without a primary key is walked by pages; rows that updates move behind it still agree', async () => {
+  await db.sql`CREATE TABLE notes (user_ref integer REFERENCES users (id), body text NOT NULL)`;
+  await db.sql`INSERT INTO notes SELECT 1 + g % 12000, 'n' || g FROM generate_series(1, 20000) g`;
+  const plan = await onlinePlan();
+  const fill = plan.stages[1]!.steps.find((s) => s.table === 'public.notes')!;
+  expect(fill.description).toContain('no primary key: by page');
+  await run(plan, 0);
+  // While the backfill walks, a writer keeps rewriting notes' bodies: each UPDATE writes a new row
+  // version wherever there is room, often behind the walk.
+  let done = false;
+  const mover = (async () => {
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    for (let i = 0; !done; i++)
+      await sql`UPDATE notes SET body = body || '.' WHERE body = ${`n${1 + ((i * 7919) % 20000)}`}`;
+    await sql.end();
+  })();
+  try {
+    await run(plan, 1);
+  } finally {
+    done = true;
+    await mover;
+  }
+  expect((await agreement(plan)).filter((d) => d.rows > 0)).toEqual([]);
+  const [unfilled] = await db.sql`SELECT count(*)::int AS n FROM notes WHERE user_ref__uuidmig_new IS NULL`;
+  expect(unfilled!.n).toBe(0);
+});

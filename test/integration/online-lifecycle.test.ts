@@ -26,10 +26,17 @@ describe('--strategy online, the whole journey row for row', () => {
     'rls-policies',
     'partitioned',
     'partitions-pulled',
+    'text-key',
+    'no-pk',
   ]) {
     test(fixture, async () => {
       const plan = await runLifecycle(db, fixture, { strategy: 'online' });
       expect(plan.stages.map((s) => s.kind)).toContain('build');
+    });
+  }
+  for (const orphans of ['null', 'keep'] as const) {
+    test(`relation-orphans with --orphans ${orphans}`, async () => {
+      await runLifecycle(db, 'relation-orphans', { strategy: 'online', orphans });
     });
   }
 });

@@ -1,4 +1,4 @@
-import { qualifyTable, quoteIdent } from '../../db/quote.js';
+import { qualifyTable, quoteIdent, quoteLiteral } from '../../db/quote.js';
 import { type TableModel, tableKey } from '../../model/types.js';
 import { type Fill, fills } from '../backfill-stage.js';
 import type { ComponentChanges } from '../component-changes.js';
@@ -84,7 +84,8 @@ function batched(
   size: number,
   quiet: boolean,
 ): StepDraft {
-  const key = batchKey(table)!;
+  const key = batchKey(table);
+  if (!key) return pageBatched(table, description, update, where, size, quiet);
   const row = (parts: string[]) => (parts.length === 1 ? parts[0]! : `(${parts.join(', ')})`);
   const columns = key.map((k) => `c.${quoteIdent(k.name)}`);
   const bound = (param: string) => row(key.map((k, i) => `(${param}::text::json ->> ${i})::${k.type}`));
@@ -110,6 +111,48 @@ function batched(
         `ORDER BY ${columns.map((c) => `${c} DESC`).join(', ')} LIMIT 1`,
       ),
       size,
+      ...(quiet ? { quiet } : {}),
+    },
+  };
+}
+
+/** Rows a heap page holds, about: a table without a key is walked a number of pages at a time. */
+const ROWS_PER_PAGE = 100;
+
+/**
+ * A table without a primary key is walked by its pages (`ctid` ranges, a TID range scan): `$1 < page
+ * <= $2`, up to the last page when the step began. A row an UPDATE moves behind the walk gets its
+ * shadow from the sync trigger, which on such a table fires on every UPDATE, not only of the reference.
+ */
+function pageBatched(
+  table: TableModel,
+  description: string,
+  update: string,
+  where: string,
+  size: number,
+  quiet: boolean,
+): StepDraft {
+  const pages = Math.max(1, Math.round(size / ROWS_PER_PAGE));
+  const first = `coalesce($1::text::bigint, -1) + 1`;
+  const tid = (page: string) => `('(' || (${page}) || ',0)')::tid`;
+  return {
+    ...step(
+      'fill',
+      `${description}, ${pages} pages (about ${pages * ROWS_PER_PAGE} rows) at a time (no primary key: by page)`,
+      clauses(update, `WHERE c.ctid >= ${tid(first)} AND c.ctid < ${tid('$2::text::bigint + 1')} AND ${where}`),
+      'ROW EXCLUSIVE',
+      table,
+    ),
+    batch: {
+      next: clauses(
+        `SELECT CASE WHEN ${first} <= $3::text::bigint`,
+        `THEN least(${first} + $2 - 1, $3::text::bigint)::text END AS bound`,
+      ),
+      last: clauses(
+        `SELECT (pg_relation_size(${quoteLiteral(qualifyTable(table))}::regclass)`,
+        `/ current_setting('block_size')::int - 1)::text AS bound`,
+      ),
+      size: pages,
       ...(quiet ? { quiet } : {}),
     },
   };

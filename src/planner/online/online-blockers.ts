@@ -20,7 +20,6 @@ const finding = (table: TableModel, columns: string[], message: string): Finding
  */
 export function onlineBlockers(c: ComponentChanges): Finding[] {
   const found: Finding[] = [];
-  const changed = new Set(c.changes.map((ch) => tableKey(ch.table)));
   for (const table of c.tables) {
     if (table.parent && !table.isPartition)
       found.push(
@@ -32,12 +31,16 @@ export function onlineBlockers(c: ComponentChanges): Finding[] {
             '--strategy update.',
         ),
       );
-    else if (changed.has(tableKey(table)) && !batchKey(table))
+    else if (
+      !batchKey(table) &&
+      (isPartitioned(table) || c.changes.some((ch) => ch.role === 'key' && tableKey(ch.table) === tableKey(table)))
+    )
       found.push(
         finding(
           table,
           table.primaryKey?.columns ?? [],
-          `${displayTable(table)} has no primary key for the online backfill to walk in batches; ` +
+          `${displayTable(table)} has no primary key: the online backfill can walk a plain table by its pages to ` +
+            'fill references, but not give a key its uuids or walk a partitioned table that way; ' +
             'use --strategy update.',
         ),
       );

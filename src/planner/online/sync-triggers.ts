@@ -4,6 +4,7 @@ import { type TableModel, tableKey } from '../../model/types.js';
 import type { ColumnChange, ComponentChanges } from '../component-changes.js';
 import { clauses, columnList, dollarQuoted } from '../sql-text.js';
 import { type StepDraft, step } from '../step.js';
+import { batchKey } from './online-backfill.js';
 
 /** The trigger (on each table with a converting reference) that keeps its shadow columns right. */
 export const SYNC_TRIGGER = 'uuidmig_sync';
@@ -38,7 +39,9 @@ export function syncTriggers(c: ComponentChanges, stageId: string): StepDraft[] 
         'expand',
         `the application's writes to ${table.name} fill its shadow columns from here on`,
         clauses(
-          `CREATE TRIGGER ${quoteIdent(SYNC_TRIGGER)} BEFORE INSERT OR UPDATE OF ${columnList(watched)}`,
+          // Without a primary key the backfill walks pages, and any UPDATE can move a row behind it.
+          `CREATE TRIGGER ${quoteIdent(SYNC_TRIGGER)} BEFORE INSERT OR UPDATE`,
+          batchKey(table) && `OF ${columnList(watched)}`,
           `ON ${qualifyTable(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
         ),
         'SHARE ROW EXCLUSIVE',
