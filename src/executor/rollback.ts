@@ -1,7 +1,7 @@
 import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
+import { planOnlineValidate } from '../planner/online/online-attach.js';
 import { planReverseBuild, planReverseSwap } from '../planner/online/online-reverse.js';
-import { planOnlineValidate } from '../planner/online/online-swap.js';
 import { onlineStageIds, planOnlineCleanup } from '../planner/online/online-undo.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';

@@ -3,7 +3,7 @@ import type { Finding } from '../../model/work.js';
 import { boundObjects } from '../bound-objects.js';
 import type { ComponentChanges } from '../component-changes.js';
 import { batchKey } from './online-backfill.js';
-import { intoPartitioned } from './online-build.js';
+import { intoPartitioned } from './online-names.js';
 import { isPartitioned } from './online-partitions.js';
 
 const finding = (table: TableModel, columns: string[], message: string): Finding => ({

@@ -7,17 +7,11 @@ import type { ColumnChange, ComponentChanges } from '../component-changes.js';
 import { lockTables } from '../lock-order.js';
 import { unswapColumn } from '../rollback-stage.js';
 import { type StepDraft, step } from '../step.js';
-import {
-  addThenValidate,
-  declaredForeignKeys,
-  foreignKeyOnColumns,
-  indexBeside,
-  indexOf,
-  intoPartitioned,
-  rootOf,
-} from './online-build.js';
+import { attachForeignKey, attachIndexes, attachKey } from './online-attach.js';
+import { indexBeside } from './online-build.js';
+import { addThenValidate, declaredForeignKeys, foreignKeyOnColumns } from './online-constraints.js';
+import { indexOf, intoPartitioned, rootOf } from './online-names.js';
 import { isPartitioned, partitionsOf } from './online-partitions.js';
-import { attachForeignKey, attachIndexes, attachKey } from './online-swap.js';
 import { expressionOnShadows } from './rewrite-sql.js';
 import { dropSyncTriggers } from './sync-triggers.js';
 
