@@ -7,7 +7,14 @@ import { catalogHash } from '../planner/plan-migration.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { journal, stepProgress } from './bookkeeping.js';
 import type { StageContext } from './run-stage.js';
-import { ConnectionLostError, isLockTimeout, recordFailure, retryReason, retryWait } from './stage-failure.js';
+import {
+  ConnectionLostError,
+  isLockTimeout,
+  lockWaitSql,
+  recordFailure,
+  retryReason,
+  retryWait,
+} from './stage-failure.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 /**
@@ -33,7 +40,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
         for (let bound = was?.bound ?? null; end !== null; ) {
           const batch = await withRetries(
             ctx,
-            () => runBatch(conn, stage, step, bound, end, ctx),
+            (attempt) => runBatch(conn, stage, step, bound, end, ctx, attempt),
             () => retries++,
           );
           if (batch.bound === null) break;
@@ -45,10 +52,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
       } else {
         await withRetries(
           ctx,
-          () =>
-            conn
-              .unsafe(`SET lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`)
-              .then(() => conn.unsafe(step.sql)),
+          (attempt) => conn.unsafe(lockWaitSql(ctx.settings, attempt, false)).then(() => conn.unsafe(step.sql)),
           () => retries++,
         );
       }
@@ -104,10 +108,11 @@ async function runBatch(
   from: string | null,
   end: string,
   ctx: StageContext,
+  attempt: number,
 ): Promise<{ bound: string | null; rows: number }> {
   await conn.unsafe('BEGIN');
   try {
-    await conn.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
+    await conn.unsafe(lockWaitSql(ctx.settings, attempt));
     await conn.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
     if (step.batch!.quiet) await quietly(conn, step);
     const [next] = await conn.unsafe<{ bound: string | null }[]>(step.batch!.next, [from, step.batch!.size, end]);
@@ -170,10 +175,14 @@ async function walkEnd(conn: ReservedSql, step: Step): Promise<string | null> {
 }
 
 /** Lock timeouts and deadlocks: the same work again after a doubling wait, as many times as allowed. */
-async function withRetries<T>(ctx: StageContext, work: () => Promise<T>, onRetry: () => void): Promise<T> {
+async function withRetries<T>(
+  ctx: StageContext,
+  work: (attempt: number) => Promise<T>,
+  onRetry: () => void,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await work();
+      return await work(attempt);
     } catch (error) {
       if (!isLockTimeout(error) || attempt >= ctx.settings.lockRetries) throw error;
       const wait = retryWait(ctx.settings, attempt);

@@ -8,8 +8,10 @@ import { type Action, type JournalEntry, journal, journalMany } from './bookkeep
 import { catalogHashNow, runOutsideTransaction } from './run-outside.js';
 import {
   ConnectionLostError,
+  escalated,
   isLockTimeout,
   LockBudgetSpent,
+  lockWaitSql,
   recordFailure,
   retryReason,
   retryWait,
@@ -36,6 +38,8 @@ export interface RunSettings {
   batch: boolean;
   /** Pause between two batches of a batched step (the online backfill), to spare the application. */
   batchPauseMs: number;
+  /** From this try on, a lock is waited for past deadlock_timeout (lockWaitSql); undefined: never. */
+  escalateAfter?: number | undefined;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -46,6 +50,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   hashCatalog: true,
   batch: false,
   batchPauseMs: 0,
+  escalateAfter: 2,
 };
 
 /**
@@ -58,6 +63,7 @@ export const ONLINE_RUN_SETTINGS: Partial<RunSettings> = {
   lockRetries: 20,
   retryDelayMs: 100,
   hashCatalog: 'after-commit',
+  escalateAfter: 10,
 };
 
 /** The settings a plan runs with: the defaults for its strategy, then what the user gave. */
@@ -179,7 +185,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
     let checkMs = 0;
     try {
       await inTransaction(conn, stage, ctx.action, async (tx) => {
-        await tx.unsafe(`SET LOCAL lock_timeout = ${quoteLiteral(ctx.settings.lockTimeout)}`);
+        await tx.unsafe(lockWaitSql(ctx.settings, attempt));
         await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
         const lockedAt = stage.steps.findLastIndex((s) => s.kind === 'lock');
         const done: JournalEntry[] = [];
@@ -210,7 +216,8 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         for (const [index, step] of (batch ? [] : stage.steps).entries()) {
           current = step;
           const t0 = Date.now();
-          const result = step.kind === 'lock' ? await lockWithinBudget(tx, step, ctx) : await tx.unsafe(step.sql);
+          const budgeted = step.kind === 'lock' && !escalated(ctx.settings, attempt);
+          const result = budgeted ? await lockWithinBudget(tx, step, ctx) : await tx.unsafe(step.sql);
           const timing = {
             stepId: step.id,
             offsetMs: t0 - attemptStart,

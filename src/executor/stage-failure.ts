@@ -1,4 +1,5 @@
 import postgres, { type ReservedSql } from 'postgres';
+import { quoteLiteral } from '../db/quote.js';
 import { ExitCode, UuidmigError } from '../errors.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { type Action, journal } from './bookkeeping.js';
@@ -122,3 +123,26 @@ export async function recordFailure(
 export function retryWait(settings: { retryDelayMs: number }, attempt: number): number {
   return Math.round(Math.min(settings.retryDelayMs * 2 ** attempt, 10_000) * (0.5 + Math.random()));
 }
+
+/**
+ * The lock wait of try `attempt` (from 0), as SQL: the setting's `lock_timeout` for the first tries;
+ * from try `escalateAfter` on, at least twice the server's deadlock_timeout. A lock waited for that long makes
+ * PostgreSQL cancel an autovacuum that holds it (a shorter wait never does, and the stage would give
+ * up on every try), at the cost of writers queued that long behind the request.
+ */
+export function lockWaitSql(
+  settings: { lockTimeout: string; escalateAfter?: number | undefined },
+  attempt: number,
+  local = true,
+): string {
+  if (settings.escalateAfter === undefined || attempt < settings.escalateAfter)
+    return `SELECT set_config('lock_timeout', ${quoteLiteral(settings.lockTimeout)}, ${local})`;
+  return (
+    "SELECT set_config('lock_timeout', (greatest(extract(epoch FROM current_setting('deadlock_timeout')::interval) " +
+    `* 2, extract(epoch FROM ${quoteLiteral(settings.lockTimeout)}::interval)) * 1000)::int::text, ${local})`
+  );
+}
+
+/** Whether try `attempt` is past the quick ones (see lockWaitSql). */
+export const escalated = (settings: { escalateAfter?: number | undefined }, attempt: number): boolean =>
+  settings.escalateAfter !== undefined && attempt >= settings.escalateAfter;

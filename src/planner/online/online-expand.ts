@@ -1,5 +1,6 @@
 import { qualifyTable, quoteIdent } from '../../db/quote.js';
-import type { ComponentChanges } from '../component-changes.js';
+import { type ComponentChanges, changedTables } from '../component-changes.js';
+import { lockTables } from '../lock-order.js';
 import { type StepDraft, step } from '../step.js';
 import { syncTriggers } from './sync-triggers.js';
 
@@ -45,5 +46,6 @@ export function planOnlineExpand(c: ComponentChanges, stageId: string): StepDraf
         : []),
     ];
   });
-  return [...columns, ...syncTriggers(c, stageId)];
+  // Every table up front, parents first, like every stage that takes ACCESS EXCLUSIVE (a moment's hold).
+  return [...lockTables(changedTables(c), c), ...columns, ...syncTriggers(c, stageId)];
 }
