@@ -10,6 +10,7 @@ import type { StageContext } from './run-stage.js';
 import {
   ConnectionLostError,
   isLockTimeout,
+  LockBudgetSpent,
   lockWaitSql,
   recordFailure,
   retryReason,
@@ -52,7 +53,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
       } else {
         await withRetries(
           ctx,
-          (attempt) => conn.unsafe(lockWaitSql(ctx.settings, attempt, false)).then(() => conn.unsafe(step.sql)),
+          (attempt) => runAlone(conn, step, ctx, attempt),
           () => retries++,
         );
       }
@@ -88,6 +89,33 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
   });
   const ms = Date.now() - started;
   return { stageId: stage.id, ms, transactionMs: 0, checkMs: 0, steps, lockRetries: retries };
+}
+
+/**
+ * A statement outside any transaction. One that does not block writers (a concurrent index build, a
+ * VALIDATE: SHARE UPDATE EXCLUSIVE) may wait as long as a statement may: a concurrent build waits for
+ * every older transaction, and a short lock_timeout would cancel it halfway, leaving an INVALID index.
+ * Any other waits as the try allows (lockWaitSql). An index build that still ended INVALID is dropped
+ * and tried again, never taken as built.
+ */
+async function runAlone(conn: ReservedSql, step: Step, ctx: StageContext, attempt: number): Promise<void> {
+  const patient = step.lock === 'SHARE UPDATE EXCLUSIVE';
+  await conn.unsafe(
+    patient
+      ? `SELECT set_config('lock_timeout', ${quoteLiteral(ctx.settings.statementTimeout)}, false)`
+      : lockWaitSql(ctx.settings, attempt, false),
+  );
+  await conn.unsafe(step.sql);
+  if (step.kind !== 'index' || !step.creates || !step.table) return;
+  const [invalid] = await conn.unsafe<{ name: string }[]>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid
+       JOIN pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE i.indrelid = $1::regclass AND c.relname = $2 AND NOT i.indisvalid`,
+    [step.table, step.creates],
+  );
+  if (!invalid) return;
+  await conn.unsafe(`DROP INDEX CONCURRENTLY IF EXISTS ${invalid.name}`);
+  throw new LockBudgetSpent(`the concurrent build of ${step.creates} ended INVALID; it was dropped to be built again`);
 }
 
 /** The catalog's hash, read in a read-only transaction of its own (the reading sets its search_path there). */
