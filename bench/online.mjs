@@ -33,7 +33,7 @@ const pct = (values, p) => {
 };
 const latency = (ops) => {
   const ms = ops.map((o) => o[1]);
-  return { writes: ms.length, p50: pct(ms, 50), p99: pct(ms, 99), max: ms.length ? Math.max(...ms) : 0 };
+  return { writes: ms.length, p50: pct(ms, 50), p99: pct(ms, 99), max: ms.reduce((a, b) => Math.max(a, b), 0) };
 };
 
 const server = await startEmbeddedPostgres({
