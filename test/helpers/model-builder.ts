@@ -44,7 +44,7 @@ function catalogTable(spec: TableSpec): TableModel {
       }),
       ...refs.map(([c]) => column(c, 'integer')),
     ],
-    primaryKey: spec.parent ? null : { name: `${spec.name}_pkey`, columns: ['id'] },
+    primaryKey: spec.parent ? null : { name: `${spec.name}_pkey`, columns: ['id'], definition: 'PRIMARY KEY (id)' },
     uniques: [],
     foreignKeys: refs.map(([c, parent]) => ({
       name: `${spec.name}_${c}_fkey`,
@@ -59,7 +59,18 @@ function catalogTable(spec: TableSpec): TableModel {
       match: 'simple',
       validated: true,
     })),
-    indexes: [],
+    indexes: spec.parent
+      ? []
+      : [
+          {
+            name: `${spec.name}_pkey`,
+            columns: ['id'],
+            unique: true,
+            definition: `CREATE UNIQUE INDEX ${spec.name}_pkey ON ${schema}.${spec.name} USING btree (id)`,
+            predicate: null,
+            backsConstraint: true,
+          },
+        ],
     checks: [],
     rowEstimate: 1000,
     parent: spec.parent ? { schema, name: spec.parent } : null,

@@ -212,3 +212,44 @@ describe('references from relations()', () => {
     expect(work.warnings.map((w) => w.kind)).toContain('relation-without-key');
   });
 });
+
+describe('online backfill walks', () => {
+  const walksOf = (specs: TableSpec[]) =>
+    planOf(specs, 'online')
+      .stages.filter((s) => s.kind === 'backfill')
+      .flatMap((s) => s.steps)
+      .map((s) => `${s.table}: ${s.sql.split(' WHERE ')[0]!.replace(/^UPDATE "public"."\w+" AS c SET /, '')}`);
+
+  test('each table is walked once, keys and references together, parents first', () => {
+    const walks = walksOf([
+      { name: 'likes', refs: { post_id: 'posts', user_id: 'users' } },
+      { name: 'posts', refs: { author_id: 'users' } },
+      { name: 'users' },
+    ]);
+    expect(walks.map((w) => w.split(':')[0])).toEqual(['public.users', 'public.posts', 'public.likes']);
+    expect(walks[0]).toBe('public.users: "id__uuidmig_new" = gen_random_uuid()');
+    // posts keeps a uuid its default gave a row written since the expand, and takes its author's in the same UPDATE.
+    expect(walks[1]).toMatch(
+      /^public.posts: "id__uuidmig_new" = coalesce\(c."id__uuidmig_new", gen_random_uuid\(\)\), /,
+    );
+    expect(walks[1]).toContain('"author_id__uuidmig_new" = (SELECT p."id__uuidmig_new" FROM "public"."users" AS p');
+  });
+
+  test('a self-reference reads keys given in a walk of their own, before', () => {
+    const walks = walksOf([{ name: 'nodes', refs: { parent_id: 'nodes' } }]);
+    expect(walks).toEqual([
+      'public.nodes: "id__uuidmig_new" = gen_random_uuid()',
+      expect.stringMatching(/^public.nodes: "parent_id__uuidmig_new" = \(SELECT p."id__uuidmig_new" FROM/),
+    ]);
+  });
+
+  test('a cycle of two tables: both keys first, then the references', () => {
+    const walks = walksOf([
+      { name: 'a_loop', refs: { next_id: 'b_loop' } },
+      { name: 'b_loop', refs: { next_id: 'a_loop' } },
+    ]);
+    expect(walks.slice(0, 2).every((w) => w.endsWith('= gen_random_uuid()'))).toBe(true);
+    expect(walks.slice(2).every((w) => w.includes('"next_id__uuidmig_new" = (SELECT'))).toBe(true);
+    expect(walks).toHaveLength(4);
+  });
+});

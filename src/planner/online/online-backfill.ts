@@ -1,9 +1,9 @@
 import { qualifyTable, quoteIdent, quoteLiteral } from '../../db/quote.js';
-import { type TableModel, tableKey } from '../../model/types.js';
-import { type Fill, fills } from '../backfill-stage.js';
+import type { TableModel } from '../../model/types.js';
 import type { ComponentChanges } from '../component-changes.js';
 import { clauses } from '../sql-text.js';
 import { type StepDraft, step } from '../step.js';
+import { planWalks } from './online-walks.js';
 
 export const DEFAULT_BATCH_SIZE = 5000;
 
@@ -17,8 +17,8 @@ export function batchKey(table: TableModel): { name: string; type: string }[] | 
 /**
  * The online backfill: every row written before the expand gets its shadows, in keyset batches over
  * each table's key, each batch a short transaction of its own (journaled, so a resumed run goes on
- * from the next batch): keys first (a fresh uuid where none is set yet), then each table's references
- * from their parents' shadows in one walk, parents' fills before the fills that read them. Rows written
+ * from the next batch). Each table is walked once where it can be (planWalks): its keys get a fresh
+ * uuid where none is set yet and its references their parents' shadows, parents walked first. Rows written
  * since the expand got theirs from the sync triggers and defaults; the walk rewrites them with the same.
  */
 export function planOnlineBackfill(
@@ -28,29 +28,14 @@ export function planOnlineBackfill(
 ): StepDraft[] {
   const quiet = (table: TableModel) =>
     !fireTriggers && ((table.triggers ?? []).length > 0 || (table.rules ?? []).length > 0);
-  const keys = c.changes
-    .filter((ch) => ch.role === 'key')
-    .map((change) => {
+  return planWalks(c).map(({ table, keys, fills }) => {
+    // A key keeps a uuid already given (by the default, to a row written since the expand).
+    const alone = keys.length === 1 && !fills.length;
+    const given = keys.map((change) => {
       const shadow = quoteIdent(change.shadow);
-      return batched(
-        change.table,
-        `give every ${change.table.name} row written before the expand its uuid`,
-        `UPDATE ${qualifyTable(change.table)} AS c SET ${shadow} = gen_random_uuid()`,
-        `c.${shadow} IS NULL`,
-        batchSize,
-        quiet(change.table),
-      );
+      return alone ? `${shadow} = gen_random_uuid()` : `${shadow} = coalesce(c.${shadow}, gen_random_uuid())`;
     });
-  // One walk per table fills all its references (and their orphans' old values): each row is
-  // rewritten once, not once per reference.
-  const groups = new Map<string, Fill[]>();
-  for (const fill of fills(c)) {
-    const key = tableKey(fill.change.table);
-    groups.set(key, [...(groups.get(key) ?? []), fill]);
-  }
-  const references = [...groups.values()].map((group) => {
-    const table = group[0]!.change.table;
-    const sets = group.flatMap(({ change, parent, source, match }) => {
+    const filled = fills.flatMap(({ change, parent, source, match }) => {
       const uuid = `(SELECT p.${quoteIdent(source)} FROM ${parent} AS p WHERE ${match})`;
       const own = `${quoteIdent(change.shadow)} = ${uuid}`;
       if (!change.orphanColumn) return [own];
@@ -58,17 +43,23 @@ export function planOnlineBackfill(
       const kept = `CASE WHEN ${allSet} AND ${uuid} IS NULL THEN c.${quoteIdent(change.column.name)} END`;
       return [own, `${quoteIdent(change.orphanColumn)} = ${kept}`];
     });
-    const columns = group.map(({ change }) => change.column.name).join(', ');
+    const columns = fills.map(({ change }) => change.column.name).join(', ');
+    const what = [
+      ...(keys.length ? [`give every ${table.name} row written before the expand its uuid`] : []),
+      ...(fills.length ? [`fill ${table.name}.${columns} with the uuids of their parents`] : []),
+    ];
+    // A walk that only gives keys skips the rows that have theirs; one that fills references rewrites
+    // every row (a row written since the expand gets the same values again).
+    const where = fills.length ? 'TRUE' : keys.map((k) => `c.${quoteIdent(k.shadow)} IS NULL`).join(' OR ');
     return batched(
       table,
-      `fill ${table.name}.${columns} with the uuids of their parents`,
-      `UPDATE ${qualifyTable(table)} AS c SET ${sets.join(', ')}`,
-      'TRUE',
+      what.join(', and '),
+      `UPDATE ${qualifyTable(table)} AS c SET ${[...given, ...filled].join(', ')}`,
+      keys.length > 1 && !fills.length ? `(${where})` : where,
       batchSize,
       quiet(table),
     );
   });
-  return [...keys, ...references];
 }
 
 /**
