@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { registerApply } from './apply-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerFinalize } from './finalize-command.js';
+import { registerInit } from './init-command.js';
 import { type CliIo, processIo, reportError } from './io.js';
 import { registerPlan } from './plan-command.js';
 import { registerRehearse } from './rehearse-command.js';
@@ -31,6 +32,7 @@ function buildProgram(io: CliIo): Command {
   registerStatus(program, io);
   registerRehearse(program, io);
   registerDemo(program, io);
+  registerInit(program, io);
   for (const command of program.commands)
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: () => {} });
   return program;
