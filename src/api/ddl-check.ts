@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import postgres from 'postgres';
 import { connect, parseDatabaseUrl, type Sql } from '../db/connect.js';
 import { maskUrl } from '../db/mask.js';
 import { quoteIdent } from '../db/quote.js';
+import { BREAKPOINT } from '../drizzle/entry-sql.js';
 import { UsageError } from '../errors.js';
 import { openApply } from '../executor/apply.js';
 import { openFinalize } from '../executor/finalize.js';
@@ -43,7 +45,13 @@ interface Scratch {
  * source's major version, or in a scratch database on the server of `checkUrl` (the user's choice),
  * dropped afterwards.
  */
-export async function checkDdl(sql: Sql, sourceUrl: string, plan: Plan, checkUrl?: string): Promise<DdlCheckResult> {
+export async function checkDdl(
+  sql: Sql,
+  sourceUrl: string,
+  plan: Plan,
+  checkUrl?: string,
+  entrySql?: string,
+): Promise<DdlCheckResult> {
   const t0 = Date.now();
   const [server] = await sql<{ v: string; n: number }[]>`SELECT current_setting('server_version') AS v,
     current_setting('server_version_num')::int AS n`;
@@ -58,13 +66,56 @@ export async function checkDdl(sql: Sql, sourceUrl: string, plan: Plan, checkUrl
   try {
     await copyRoles(sql, scratch.url);
     await copyDatabase(sourceUrl, scratch.url, path.join(work, 'schema.dump'), 1, true);
-    const blockers = await journey(plan, scratch.url);
+    const blockers = entrySql ? await runEntry(plan, entrySql, scratch.url) : [];
+    if (!blockers.length) blockers.push(...(await journey(plan, scratch.url)));
     return { blockers, where: scratch.where, ms: Date.now() - t0 };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     await scratch.close();
   }
 }
+
+/**
+ * The team folder's entry, as drizzle's migrator runs it on a fresh database: every statement in one
+ * transaction, on the empty copy; then rolled back, so the journey below starts from the same copy.
+ */
+async function runEntry(plan: Plan, entrySql: string, url: string): Promise<Finding[]> {
+  const conn = await connect(url, { max: 1 });
+  try {
+    await conn.unsafe('BEGIN');
+    for (const [i, statement] of entrySql.split(BREAKPOINT).entries()) {
+      try {
+        await conn.unsafe(statement);
+      } catch (error) {
+        if (!(error instanceof postgres.PostgresError)) throw error;
+        const hub = plan.components[0]?.hub ?? { schema: '', name: '' };
+        return [
+          {
+            kind: 'ddl-check',
+            table: { schema: hub.schema, name: hub.name },
+            columns: [],
+            message:
+              `On an empty copy of this database, statement ${i + 1} of the drizzle folder's migration failed: ` +
+              `${error.message.replace(/\.$/, '')}. The statement: ${oneLine(statement)}. drizzle-kit migrate would ` +
+              'fail the same way on a fresh database; that is a uuidmig bug: report it with this message.',
+          },
+        ];
+      }
+    }
+    return [];
+  } finally {
+    await conn.unsafe('ROLLBACK').catch(() => {});
+    await conn.end({ timeout: 5 });
+  }
+}
+
+const oneLine = (statement: string) =>
+  statement
+    .split('\n')
+    .filter((line) => !line.startsWith('--'))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** apply, rollback, apply again, finalize: the first statement that fails, as a refusal. */
 async function journey(plan: Plan, url: string): Promise<Finding[]> {

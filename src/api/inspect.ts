@@ -5,7 +5,7 @@ import { likelyReferences } from '../model/likely-references.js';
 import { type DrizzleSchemaModel, tableKey } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { onlineBlockers } from '../planner/online/online-blockers.js';
-import { changesOf, planMigration } from '../planner/plan-migration.js';
+import { changesOf, type PlanInput, planMigration } from '../planner/plan-migration.js';
 import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { checkLegacyKeys } from '../preflight/legacy-keys.js';
 import { likelyReferenceWarnings } from '../preflight/likely-references.js';
@@ -33,13 +33,14 @@ export interface InspectSettings {
 
 /**
  * Read the catalog, find the work, run the read-only preflight (orphans, mappings, references nothing
- * declares, objects that cannot hold on uuid), and plan. Reads only.
+ * declares, objects that cannot hold on uuid), and plan. Reads only. The planner's input comes back too:
+ * the same input planned with another strategy (the team folder's entry) is another pure call.
  */
 export async function inspect(
   sql: Sql,
   schema: DrizzleSchemaModel,
   s: InspectSettings,
-): Promise<{ plan: Plan; blockers: Finding[] }> {
+): Promise<{ plan: Plan; blockers: Finding[]; input: PlanInput }> {
   const catalog = await readCatalog(sql, { schemas: s.schemaFilter });
   const legacy = resolveLegacySpecs(s.legacyColumn, catalog);
   const given = resolveReferenceSpecs(s.reference, catalog);
@@ -83,7 +84,7 @@ export async function inspect(
   ];
   if (temp) blockers.push(...(await probeUuidRebuilds(sql, plan)));
   else plan.warnings.push(noTempWarning);
-  return { plan, blockers };
+  return { plan, blockers, input };
 }
 
 const noTempWarning: Finding = {

@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { connect, parseDatabaseUrl, withDatabaseErrors } from '../db/connect.js';
+import { findTeamFolder } from '../drizzle/folder.js';
+import { type EntryForPlan, entryForPlan } from '../drizzle/plan-entry.js';
+import { writeEntry } from '../drizzle/team-entry.js';
 import { UsageError } from '../errors.js';
 import type { Finding } from '../model/work.js';
 import { loadSqlParser } from '../planner/online/rewrite-sql.js';
@@ -7,7 +10,7 @@ import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { sealPlan } from '../planner/seal.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
-import { loadDrizzleSchema } from '../schema/load-schema.js';
+import { importDrizzleSchema, schemaModel } from '../schema/load-schema.js';
 import { checkDdl } from './ddl-check.js';
 import { inspect } from './inspect.js';
 import { type InputOptions, resolveInputs } from './resolve-inputs.js';
@@ -26,7 +29,11 @@ export interface PlanOptions extends InputOptions {
   strategy?: Strategy;
   /** Online: rows per backfill batch (default 5000). */
   batchSize?: number;
-  /** Folder that receives plans/ and migrations/ (default: the current folder). */
+  /**
+   * Folder that receives plans/ and migrations/ (default: the current folder). A drizzle-kit folder
+   * (with meta/_journal.json) receives the plan's migration as its next entry instead (as the config's
+   * `out` does), and plans/ then goes in the current folder.
+   */
   out?: string;
   name?: string;
   /**
@@ -47,7 +54,10 @@ export interface PlanResult {
   /** Where the plan's statements were proven on an empty copy, and how long it took; null when skipped. */
   ddlCheck: { where: string; ms: number } | null;
   planFile: string | null;
+  /** plan's own `migrations/<id>/`, or the team's drizzle folder that received the entry. */
   migrationsFolder: string | null;
+  /** The entry appended to the team's drizzle folder; null when plan wrote a folder of its own. */
+  drizzleEntry: { sqlFile: string; snapshotFile: string; tag: string; replaced: string | null } | null;
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,60}$/;
@@ -75,15 +85,26 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
     throw new UsageError(`--batch-size takes a whole number of rows above 0, not "${settings.batchSize}".`);
   if (settings.strategy === 'online') await loadSqlParser();
   const inputs = await resolveInputs(options);
+  const cwd = options.cwd ?? process.cwd();
   const url = parseDatabaseUrl(inputs.databaseUrl).toString();
-  const schema = await loadDrizzleSchema(inputs.schema, options.cwd);
+  const configDir = inputs.config ? path.dirname(inputs.config.file) : null;
+  // The config's `out` is relative to the current folder for drizzle-kit; beside the config it is found too.
+  const configOut = inputs.config?.out;
+  const team = findTeamFolder(
+    [options.out, configOut, configOut && configDir ? path.resolve(configDir, configOut) : undefined],
+    cwd,
+  );
+  const imported = await importDrizzleSchema(inputs.schema, options.cwd);
+  const schema = schemaModel(imported);
   const sql = await connect(url);
   let made: { plan: Plan; blockers: Finding[] };
   let ddlCheck: PlanResult['ddlCheck'] = null;
+  let entry: EntryForPlan | null = null;
   try {
-    made = await withDatabaseErrors(url, () =>
+    const inspected = await withDatabaseErrors(url, () =>
       inspect(sql, schema, { ...settings, schemaFilter: inputs.schemaFilter }),
     );
+    made = inspected;
     if (options.skipDdlCheck) {
       made.plan.warnings.unshift({
         kind: 'ddl-check-skipped',
@@ -95,8 +116,16 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
       });
     }
     made.plan = sealPlan(made.plan); // its warnings changed
+    if (team && !made.blockers.length && made.plan.stages.length) {
+      const plan = made.plan;
+      entry = await withDatabaseErrors(url, () =>
+        entryForPlan(sql, team, plan, inspected.input, imported, inputs.config, settings.now),
+      );
+      made.blockers.push(...entry.blockers);
+    }
     if (!made.blockers.length && made.plan.stages.length && !options.skipDdlCheck) {
-      const checked = await withDatabaseErrors(url, () => checkDdl(sql, url, made.plan, options.ddlCheckUrl));
+      const entrySql = entry?.prepared.sql;
+      const checked = await withDatabaseErrors(url, () => checkDdl(sql, url, made.plan, options.ddlCheckUrl, entrySql));
       made.blockers.push(...checked.blockers);
       ddlCheck = { where: checked.where, ms: checked.ms };
     }
@@ -104,9 +133,21 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
     await sql.end({ timeout: 5 });
   }
   if (made.blockers.length || made.plan.stages.length === 0 || options.write === false)
-    return { ...made, ddlCheck, planFile: null, migrationsFolder: null };
-  const out = path.resolve(options.cwd ?? process.cwd(), options.out ?? '.');
-  const planFile = writePlanFile(made.plan, path.join(out, 'plans'));
-  const migrationsFolder = writeMigrations(made.plan, path.join(out, 'migrations', made.plan.id)).folder;
-  return { ...made, ddlCheck, planFile, migrationsFolder };
+    return { ...made, ddlCheck, planFile: null, migrationsFolder: null, drizzleEntry: null };
+  const out = path.resolve(cwd, options.out ?? '.');
+  if (!entry) {
+    const planFile = writePlanFile(made.plan, path.join(out, 'plans'));
+    const migrationsFolder = writeMigrations(made.plan, path.join(out, 'migrations', made.plan.id)).folder;
+    return { ...made, ddlCheck, planFile, migrationsFolder, drizzleEntry: null };
+  }
+  // The team's folder takes the migration; the plan stays in plans/ where apply looks for it (beside the
+  // config, or in the current folder, when --out is the team's folder itself), and names the entry apply records.
+  const { prepared } = entry;
+  const base = out === prepared.folder ? (configDir ?? cwd) : out;
+  made.plan = sealPlan({ ...made.plan, drizzle: { folder: path.relative(base, prepared.folder), ...prepared.entry } });
+  const planFile = writePlanFile(made.plan, path.join(base, 'plans'));
+  writeEntry(prepared);
+  const { sqlFile, snapshotFile } = prepared;
+  const drizzleEntry = { sqlFile, snapshotFile, tag: prepared.entry.tag, replaced: prepared.replaced?.tag ?? null };
+  return { ...made, ddlCheck, planFile, migrationsFolder: prepared.folder, drizzleEntry };
 }

@@ -9,7 +9,7 @@ import { renderSinceApply, WRITES_ONLY } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { confirm } from './confirm.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions, databaseUrlOf } from './options.js';
+import { type CommonOptions, commonOptions, databaseUrlOf, planOption, projectFolder, yesOption } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
@@ -22,14 +22,13 @@ interface ApplyFlags extends CommonOptions, RunFlags {
 }
 
 export function registerApply(program: Command, io: CliIo): void {
-  runOptions(commonOptions(program.command('apply')))
+  planOption(yesOption(runOptions(commonOptions(program.command('apply')))), 'the plan to run')
     .description("run a plan's stages; --dry-run prints every statement with its lock level and changes nothing")
-    .option('--plan <file>', 'the plan to run (default: the newest in ./plans)')
     .option('--dry-run', 'print every statement with its lock level and estimated rows; change nothing')
     .option('--until <stage>', 'online plans: "build" stops before the swap, so the deploy can be timed with it')
     .option('--batch-pause <ms>', 'online plans: pause between two backfill batches, to spare the application')
     .action(async (flags: ApplyFlags) => {
-      const planFile = pickPlanFile(flags.plan, io);
+      const planFile = pickPlanFile(flags.plan, io, projectFolder(flags));
       const url = await databaseUrlOf(flags);
       if (flags.dryRun) return dryRun(planFile, url, flags, io);
       const settings = runSettings(flags);

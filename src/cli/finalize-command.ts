@@ -4,7 +4,7 @@ import { displayColumn, displayTable } from '../model/types.js';
 import { finalizeOutputSchema, JSON_OUTPUT_VERSION } from '../render/json-output.js';
 import { confirm } from './confirm.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions, databaseUrlOf } from './options.js';
+import { type CommonOptions, commonOptions, databaseUrlOf, planOption, projectFolder, yesOption } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
@@ -12,13 +12,12 @@ import { showSession } from './show-session.js';
 import { stageTimes } from './stage-times.js';
 
 export function registerFinalize(program: Command, io: CliIo): void {
-  runOptions(commonOptions(program.command('finalize')))
+  planOption(yesOption(runOptions(commonOptions(program.command('finalize')))))
     .description(
       'after verify passes, drop what only the migration needed (legacy columns the schema does not declare)',
     )
-    .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions & RunFlags) => {
-      const planFile = pickPlanFile(flags.plan, io);
+      const planFile = pickPlanFile(flags.plan, io, projectFolder(flags));
       const settings = runSettings(flags);
       await confirm(`Finalize ${planFile}: drop the legacy columns, after which rollback is impossible?`, flags.yes);
       const session = await openFinalize({ plan: planFile, databaseUrl: await databaseUrlOf(flags), settings });

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { plan } from '../api/plan.js';
+import { type PlanResult, plan } from '../api/plan.js';
 import { BlockedError } from '../errors.js';
 import type { OrphanPolicy, Strategy } from '../planner/plan-schema.js';
 import { JSON_OUTPUT_VERSION, planOutputSchema } from '../render/json-output.js';
 import { renderSummary } from '../render/summary.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions } from './options.js';
+import { type CommonOptions, commonOptions, projectFolder, schemaOption } from './options.js';
 
 interface PlanFlags extends CommonOptions {
   legacyColumn: string[];
@@ -22,7 +22,7 @@ interface PlanFlags extends CommonOptions {
 }
 
 export function registerPlan(program: Command, io: CliIo): void {
-  commonOptions(program.command('plan'))
+  schemaOption(commonOptions(program.command('plan')))
     .description('read the Drizzle schema and the live catalog, write a plan and its SQL migrations')
     .option(
       '--legacy-column <name>',
@@ -57,7 +57,7 @@ export function registerPlan(program: Command, io: CliIo): void {
     )
     .option('--batch-size <rows>', 'online: rows per backfill batch, each its own short transaction (default 5000)')
     .option('--fire-triggers', "let the user's triggers fire for the migration's own writes (default: held off)")
-    .option('--out <dir>', 'folder that receives plans/ and migrations/', '.')
+    .option('--out <dir>', "folder that receives plans/ and migrations/ (default: the config's folder, else .)")
     .option('--name <name>', 'name of the plan', 'uuid_keys')
     .action(async (flags: PlanFlags) => {
       const result = await plan({
@@ -70,7 +70,7 @@ export function registerPlan(program: Command, io: CliIo): void {
         ddlCheckUrl: flags.ddlCheckUrl ?? process.env.UUIDMIG_DDL_CHECK_URL,
         skipDdlCheck: flags.skipDdlCheck,
         orphans: flags.orphans,
-        out: flags.out,
+        out: flags.out ?? projectFolder(flags),
         name: flags.name,
         fireTriggers: flags.fireTriggers,
         strategy: flags.strategy,
@@ -82,6 +82,7 @@ export function registerPlan(program: Command, io: CliIo): void {
           command: 'plan',
           planFile: result.planFile,
           migrations: result.migrationsFolder,
+          ...(result.drizzleEntry ? { drizzleEntry: result.drizzleEntry } : {}),
           blocked: result.blockers.length > 0,
           ddlCheck: result.ddlCheck,
           blockers: result.blockers,
@@ -90,7 +91,7 @@ export function registerPlan(program: Command, io: CliIo): void {
       } else {
         io.stdout(renderSummary(result.plan, result.blockers, { verbose: flags.verbose }));
         if (result.ddlCheck) io.stdout(`\n${ddlCheckLine(result.ddlCheck, result.blockers)}\n`);
-        if (result.planFile) io.stdout(`\nwrote ${result.planFile}\nwrote ${result.migrationsFolder}/\n`);
+        if (result.planFile) io.stdout(`\n${writtenLines(result)}`);
         else if (!result.blockers.length)
           io.stdout('\nNothing to do: no integer key or reference needs to become uuid.\n');
       }
@@ -100,6 +101,19 @@ export function registerPlan(program: Command, io: CliIo): void {
         );
       }
     });
+}
+
+function writtenLines(result: PlanResult): string {
+  const entry = result.drizzleEntry;
+  if (!entry) return `wrote ${result.planFile}\nwrote ${result.migrationsFolder}/\n`;
+  return [
+    `wrote ${result.planFile}`,
+    `wrote ${entry.sqlFile}, ${entry.snapshotFile} and its entry in ${result.migrationsFolder}/meta/_journal.json` +
+      (entry.replaced ? ` (in place of ${entry.replaced}, an earlier uuidmig plan's, never run here)` : ''),
+    `uuidmig apply runs the plan and records ${entry.tag} in drizzle's migrations table; on an empty database ` +
+      'drizzle-kit migrate runs it.',
+    '',
+  ].join('\n');
 }
 
 const ddlCheckLine = (c: { where: string; ms: number }, blockers: { kind: string }[]) =>

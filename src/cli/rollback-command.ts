@@ -4,7 +4,7 @@ import { JSON_OUTPUT_VERSION, rollbackOutputSchema } from '../render/json-output
 import { renderSinceApply } from '../render/since-apply.js';
 import { confirm } from './confirm.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions, databaseUrlOf } from './options.js';
+import { type CommonOptions, commonOptions, databaseUrlOf, planOption, projectFolder, yesOption } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 import { progressFor } from './progress.js';
 import { type RunFlags, runOptions, runSettings } from './run-options.js';
@@ -12,11 +12,10 @@ import { showSession } from './show-session.js';
 import { stageTimes } from './stage-times.js';
 
 export function registerRollback(program: Command, io: CliIo): void {
-  runOptions(commonOptions(program.command('rollback')))
+  planOption(yesOption(runOptions(commonOptions(program.command('rollback')))))
     .description('undo an applied plan while the legacy columns still exist')
-    .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions & RunFlags) => {
-      const planFile = pickPlanFile(flags.plan, io);
+      const planFile = pickPlanFile(flags.plan, io, projectFolder(flags));
       const settings = runSettings(flags);
       await confirm(`Roll back ${planFile}: the keys become integers again?`, flags.yes);
       const session = await openRollback({ plan: planFile, databaseUrl: await databaseUrlOf(flags), settings });

@@ -6,15 +6,17 @@ import { renderSinceApply, WRITES_ONLY } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { verify } from '../verify/verify.js';
 import { type CliIo, writeJson } from './io.js';
-import { type CommonOptions, commonOptions, databaseUrlOf } from './options.js';
+import { type CommonOptions, commonOptions, databaseUrlOf, planOption, projectFolder } from './options.js';
 import { pickPlanFile } from './pick-plan.js';
 
 export function registerVerify(program: Command, io: CliIo): void {
-  commonOptions(program.command('verify'))
+  planOption(commonOptions(program.command('verify')))
     .description('orphan counts, row counts and relationship fingerprints: before (saved), now, diff')
-    .option('--plan <file>', 'the plan (default: the newest in ./plans)')
     .action(async (flags: CommonOptions) => {
-      const report = await verify({ plan: pickPlanFile(flags.plan, io), databaseUrl: await databaseUrlOf(flags) });
+      const report = await verify({
+        plan: pickPlanFile(flags.plan, io, projectFolder(flags)),
+        databaseUrl: await databaseUrlOf(flags),
+      });
       if (flags.json) {
         writeJson(io, verifyOutputSchema, {
           version: JSON_OUTPUT_VERSION,

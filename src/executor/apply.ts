@@ -1,5 +1,7 @@
 import type { ReservedSql } from 'postgres';
 import { type Sql, withDatabaseErrors } from '../db/connect.js';
+import { entryRecorder } from '../drizzle/record.js';
+import { checkEntryFile } from '../drizzle/reviewed-entry.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { checkPrivileges } from '../preflight/privileges.js';
 import {
@@ -62,6 +64,7 @@ export interface ApplyReport {
  */
 export async function openApply(options: ApplyOptions): Promise<RunSession<ApplyReport>> {
   const plan = loadPlan(options.plan);
+  if (typeof options.plan === 'string') checkEntryFile(plan, options.plan);
   const settings = runSettingsFor(plan, options.settings);
   const handle = await openRun(options.databaseUrl);
   const { conn } = handle;
@@ -85,6 +88,8 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
   let run = record?.run ?? 0;
   const timings: StageTiming[] = [];
   const guard = <T>(work: () => Promise<T>) => handle.guard(work);
+  // The team folder's drizzle entry is recorded as applied with the plan's last stage.
+  const recorder = entryRecorder(options.onCopy ? undefined : plan.drizzle, plan.stages);
   return {
     plan,
     action: 'apply',
@@ -105,12 +110,14 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
         try {
           if (online && stage.kind === 'swap') await agreeBeforeSwap(handle.sql, plan, stage.component);
           const proven = !online && (stage.kind === 'swap' || stage.kind === 'rewrite');
+          const checks = proven ? baselineChecks(plan, stage.component) : {};
           const timing = await runStage(conn, stage, {
             planId: plan.id,
             run,
             action: 'apply',
             settings,
-            ...(proven ? baselineChecks(plan, stage.component) : {}),
+            ...checks,
+            ...recorder.inStage(stage, checks.beforeCommit),
             ...hooks,
           });
           timings.push(timing);
@@ -124,6 +131,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
       title: 'verify-after: the same checks, compared with verify-before',
       run: () =>
         guard(async () => {
+          if (!stoppedBeforeSwap) await recorder.afterStages(conn);
           if (online) return onlineAfter(conn, handle.sql, plan, timings, mode === 'resume', stoppedBeforeSwap);
           await setStatus(conn, plan.id, 'applied');
           const before = await loadChecks(conn, plan.id, 'before');

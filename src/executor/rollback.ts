@@ -1,4 +1,5 @@
 import type { Sql } from '../db/connect.js';
+import { forgetEntry } from '../drizzle/record.js';
 import { BlockedError } from '../errors.js';
 import { planOnlineValidate } from '../planner/online/online-attach.js';
 import { planReverseBuild, planReverseSwap } from '../planner/online/online-reverse.js';
@@ -81,7 +82,11 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
       const drafts = online
         ? planOnlineCleanup(changes, online.expand)
         : swapped
-          ? planRollback(changes, plan.options.fireTriggers)
+          ? planRollback(
+              changes,
+              plan.options.fireTriggers,
+              plan.stages.some((s) => s.component === changes.component.id && s.kind === 'rewrite'),
+            )
           : planCleanup(changes);
       stages.push(stage(id, kind, slug, changes.component.id, drafts));
     }
@@ -117,6 +122,8 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
         run: () =>
           guard(async () => {
             await setStatus(conn, plan.id, 'rolled_back');
+            // The team folder's entry is no longer applied here: drizzle's migrations table forgets it.
+            if (plan.drizzle) await forgetEntry(conn, plan.drizzle);
             const now = await runChecks(conn, plan);
             await saveChecks(conn, plan.id, 'after-rollback', now);
             const baseline = plan.options.strategy === 'online' ? 'after' : 'before';

@@ -98,6 +98,19 @@ export const findingSchema = z.object({
   reference: z.string().optional(),
 });
 
+export const drizzleEntrySchema = z.object({
+  /** The team's folder, relative to the folder holding `plans/` (absolute when the plan was not written). */
+  folder: z.string(),
+  /** `0003_uuid_keys`: the entry's file is `<tag>.sql`. */
+  tag: z.string(),
+  /** The journal entry's `when`, which drizzle's migrator records as `created_at`. */
+  when: z.number(),
+  /** sha256 (hex) of the entry's file, as drizzle-orm's readMigrationFiles computes it. */
+  hash: z.string(),
+  migrationsSchema: z.string(),
+  migrationsTable: z.string(),
+});
+
 /**
  * 2: tables' parents and policies' columns are structured; rules; per-table legacy columns.
  * 3: digests of every stage and of the plan (apply refuses a plan changed since it was written).
@@ -143,6 +156,11 @@ export const planSchema = z.object({
   warnings: z.array(findingSchema),
   components: z.array(z.object({ id: z.string(), hub: tableRef, tables: z.array(tableRef) })),
   stages: z.array(stageSchema),
+  /**
+   * The migration plan appended to the team's drizzle-kit folder (src/drizzle/), which apply records in
+   * drizzle's migrations table as drizzle-orm's migrator would. Absent when plan wrote its own folder.
+   */
+  drizzle: drizzleEntrySchema.optional(),
   /** sha256 of everything above, stage digests included (planner/seal.ts). */
   digest: z.string(),
 });
@@ -150,6 +168,7 @@ export const planSchema = z.object({
 export type Plan = z.infer<typeof planSchema>;
 export type Stage = z.infer<typeof stageSchema>;
 export type Step = z.infer<typeof stepSchema>;
+export type DrizzleEntry = z.infer<typeof drizzleEntrySchema>;
 export type LockLevel = (typeof LOCK_LEVELS)[number];
 export type OrphanPolicy = Plan['options']['orphans'];
 export type Strategy = Plan['options']['strategy'];

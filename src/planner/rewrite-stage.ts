@@ -7,6 +7,7 @@ import { type ColumnChange, type ComponentChanges, withChildren } from './compon
 import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
+import { keepsPosition, retypeColumn } from './retype-in-place.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
@@ -73,13 +74,17 @@ export function planRewrite(
       rewritten.length === 1 ? rewritten[0]! : null,
     ),
     ...c.changes.flatMap((ch) => [
-      step(
-        'expand',
-        `add uuid column ${ch.shadow} (the table is empty: instant)`,
-        `ALTER TABLE ${qualifyTable(ch.table)} ADD COLUMN ${quoteIdent(ch.shadow)} uuid`,
-        'ACCESS EXCLUSIVE',
-        ch.table,
-      ),
+      ...(keepsPosition(ch)
+        ? []
+        : [
+            step(
+              'expand',
+              `add uuid column ${ch.shadow} (the table is empty: instant)`,
+              `ALTER TABLE ${qualifyTable(ch.table)} ADD COLUMN ${quoteIdent(ch.shadow)} uuid`,
+              'ACCESS EXCLUSIVE',
+              ch.table,
+            ),
+          ]),
       ...(ch.orphanColumn
         ? [
             step(
@@ -92,7 +97,7 @@ export function planRewrite(
           ]
         : []),
     ]),
-    ...c.changes.flatMap(swapColumn),
+    ...c.changes.flatMap((ch) => (keepsPosition(ch) ? retypeColumn(ch) : swapColumn(ch))),
     ...c.changes.flatMap(columnAttributes),
     ...rewritten.map((t) =>
       step(

@@ -1,10 +1,11 @@
 import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
-import { columnKey } from '../model/types.js';
+import { columnKey, tableKey } from '../model/types.js';
 import { boundObjects, legacyUniqueName } from './bound-objects.js';
 import { dropBound, rebuildBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, changedTables, withChildren } from './component-changes.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
+import { keepsPosition, unretypeColumns } from './retype-in-place.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
@@ -12,9 +13,10 @@ import { immediateConstraints, type StepDraft, step } from './step.js';
  * Undo a swapped component in one transaction, while the legacy columns exist: every reference gets
  * its integer back from its parent's legacy value (so rows written after apply come back too), the
  * integer columns take their names back, the uuid columns go, and every constraint, index and view is
- * rebuilt from its original definition.
+ * rebuilt from its original definition. A component the rewrite strategy migrated (`rewritten`) had its
+ * columns retyped where they stand: they take their integers back there, so the columns keep their order.
  */
-export function planRollback(c: ComponentChanges, fireTriggers = false): StepDraft[] {
+export function planRollback(c: ComponentChanges, fireTriggers = false, rewritten = false): StepDraft[] {
   const bound = boundObjects(c);
   const legacyUniques = c.changes
     .filter((ch) => ch.role === 'key')
@@ -32,9 +34,18 @@ export function planRollback(c: ComponentChanges, fireTriggers = false): StepDra
         rebuiltOf(bound),
       ),
     ),
-    ...c.changes.flatMap(unswapColumn),
+    ...(rewritten ? unretype(c) : []),
+    ...c.changes.filter((ch) => !(rewritten && keepsPosition(ch))).flatMap(unswapColumn),
     ...rebuildBound(bound, 'integer'),
   ];
+}
+
+/** The columns a rewrite retyped where they stand take their integers back there, one rewrite per table. */
+function unretype(c: ComponentChanges): StepDraft[] {
+  return c.tables.flatMap((table) => {
+    const changes = c.changes.filter((ch) => tableKey(ch.table) === tableKey(table) && keepsPosition(ch));
+    return changes.length ? unretypeColumns(table, changes) : [];
+  });
 }
 
 /** Undo a component that never swapped (a failed run): drop what expand and backfill added. */

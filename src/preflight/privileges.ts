@@ -1,5 +1,6 @@
 import type { Sql } from '../db/connect.js';
 import { qualify } from '../db/quote.js';
+import { missingRecordPrivilege } from '../drizzle/record.js';
 import { DatabaseError } from '../errors.js';
 import type { Plan } from '../planner/plan-schema.js';
 
@@ -72,6 +73,10 @@ export async function checkPrivileges(sql: Queryable, plan: Plan, command: strin
             : `it may not create the bookkeeping schema uuidmig (CREATE on database ${r.database})`,
         ]),
   ];
+  if (plan.drizzle && (command === 'apply' || command === 'roll back')) {
+    const lacking = await missingRecordPrivilege(sql, plan.drizzle, command === 'roll back');
+    if (lacking) missing.push(lacking);
+  }
   if (!missing.length) return;
   throw new DatabaseError(
     `The database user "${r.user}" cannot ${command} this plan: ${missing.join('; ')}. Connect as the tables' ` +

@@ -7,6 +7,12 @@ export function renderDryRun(plan: Plan, verdict: string): string {
     `Dry run of plan ${plan.id}: ${plan.stages.length} stage(s), ${count} statement(s). Nothing was changed.`,
     verdict,
     applicationNote(plan),
+    ...(plan.drizzle
+      ? [
+          `With its last stage, apply records ${plan.drizzle.tag} in drizzle's migrations table ` +
+            `${plan.drizzle.migrationsSchema}.${plan.drizzle.migrationsTable}, so drizzle-kit migrate skips it.`,
+        ]
+      : []),
     '',
   ];
   for (const stage of plan.stages) {

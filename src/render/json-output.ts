@@ -35,6 +35,10 @@ export const planOutputSchema = output('plan', {
   /** The plan file and migrations folder written, or null when blocked (nothing is written). */
   planFile: z.string().nullable(),
   migrations: z.string().nullable(),
+  /** The entry appended to the team's drizzle folder (then `migrations` is that folder); absent otherwise. */
+  drizzleEntry: z
+    .object({ sqlFile: z.string(), snapshotFile: z.string(), tag: z.string(), replaced: z.string().nullable() })
+    .optional(),
   blocked: z.boolean(),
   blockers: z.array(findingSchema),
   /** Where every statement was proven on an empty schema-only copy; null when skipped or blocked before. */

@@ -9,9 +9,23 @@ import { UsageError } from '../errors.js';
 export async function importUserModule(file: string, what: string): Promise<Record<string, unknown>> {
   const jiti = createJiti(file, { moduleCache: false, fsCache: false, interopDefault: false });
   try {
-    return (await jiti.import(file)) as Record<string, unknown>;
+    return await toStderr(() => jiti.import(file) as Promise<Record<string, unknown>>);
   } catch (error) {
     throw new UsageError(`Could not load the ${what} ${file}: ${reasonOf(error)}.`, { cause: error });
+  }
+}
+
+/**
+ * What a user's module prints while it loads (a config that logs its database, a schema that
+ * console.logs) goes to stderr: stdout is uuidmig's, and under --json it carries one JSON document.
+ */
+async function toStderr<T>(load: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    return await load();
+  } finally {
+    process.stdout.write = write;
   }
 }
 

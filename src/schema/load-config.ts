@@ -24,6 +24,12 @@ const configSchema = z
     out: z.string().optional(),
     dbCredentials: credentialsSchema.optional(),
     schemaFilter: z.union([z.string(), z.array(z.string())]).optional(),
+    casing: z.enum(['camelCase', 'snake_case']).optional(),
+    breakpoints: z.boolean().optional(),
+    migrations: z
+      .object({ table: z.string().optional(), schema: z.string().optional(), prefix: z.string().optional() })
+      .loose()
+      .optional(),
   })
   .loose();
 
@@ -33,6 +39,10 @@ export interface DrizzleConfig {
   out?: string;
   databaseUrl?: string;
   schemaFilter: string[];
+  /** How drizzle-kit names columns declared without a name (its `casing`). */
+  casing?: 'camelCase' | 'snake_case';
+  /** Where drizzle-orm's migrator records what it ran, and how drizzle-kit prefixes its files. */
+  migrations: { table: string; schema: string; prefix: string };
 }
 
 export const CONFIG_NAMES = [
@@ -48,7 +58,10 @@ export function findDefaultConfig(cwd = process.cwd()): string | undefined {
   return CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f));
 }
 
-/** Read a drizzle.config.ts for `schema`, `out`, `dbCredentials` and `schemaFilter`, like drizzle-kit. */
+/**
+ * Read a drizzle.config.ts for `schema`, `out`, `dbCredentials`, `schemaFilter`, `casing` and `migrations`,
+ * like drizzle-kit.
+ */
 export async function loadDrizzleConfig(file: string): Promise<DrizzleConfig> {
   const absolute = path.resolve(file);
   if (!fs.existsSync(absolute)) throw new UsageError(`The config file ${file} does not exist.`);
@@ -74,6 +87,12 @@ export async function loadDrizzleConfig(file: string): Promise<DrizzleConfig> {
     out: config.out,
     databaseUrl: config.dbCredentials ? credentialsToUrl(config.dbCredentials) : undefined,
     schemaFilter: config.schemaFilter === undefined ? [] : [config.schemaFilter].flat(),
+    ...(config.casing ? { casing: config.casing } : {}),
+    migrations: {
+      table: config.migrations?.table ?? '__drizzle_migrations',
+      schema: config.migrations?.schema ?? 'drizzle',
+      prefix: config.migrations?.prefix ?? 'index',
+    },
   };
 }
 

@@ -40,7 +40,7 @@ describe('apply --dry-run', () => {
     expect(r.stdout).toMatch(
       new RegExp(
         /0000\.\d{3} {2}ACCESS EXCLUSIVE {5}public\.users\n {6}/.source +
-          /ALTER TABLE "public"\."users" RENAME COLUMN "id" TO "legacy_id"/.source,
+          /ALTER TABLE "public"\."users" ADD COLUMN "legacy_id" integer NOT NULL/.source,
       ),
     );
     expect(r.stdout).toMatch(

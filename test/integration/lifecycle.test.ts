@@ -176,6 +176,41 @@ describe('the whole journey, row for row', () => {
     });
   });
 
+  test('the rewrite keeps every column where it stood; identities and sequences move with the integers', async () => {
+    const columns = async (table: string) =>
+      (
+        await db.sql`SELECT attname, format_type(atttypid, atttypmod) AS type, attidentity AS identity
+          FROM pg_attribute WHERE attrelid = ${table}::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`
+      ).map((r) => `${r.attname} ${r.type}${r.identity ? ` identity ${r.identity}` : ''}`);
+    await runLifecycle(db, 'key-types', {
+      afterApply: async () => {
+        expect(await columns('devices')).toEqual([
+          'id uuid',
+          'account_id uuid',
+          'region_id uuid',
+          'legacy_id integer identity a',
+          'account_id__uuidmig_old bigint',
+          'region_id__uuidmig_old smallint',
+        ]);
+        expect(await columns('sessions')).toEqual([
+          'id uuid',
+          'device_id uuid',
+          'started_at timestamp with time zone',
+          'legacy_id bigint identity d',
+          'device_id__uuidmig_old integer',
+        ]);
+        // The identity goes on from where it was (not from its start), under its old sequence name.
+        const [seq] = await db.sql`SELECT pg_get_serial_sequence('devices', 'legacy_id') AS name`;
+        expect(seq!.name).toBe('public.devices_id_seq');
+        const [state] = await db.sql`SELECT last_value::int AS n FROM devices_id_seq`;
+        const [account] = await db.sql`SELECT id FROM accounts LIMIT 1`;
+        const [added] = await db.sql`INSERT INTO devices (account_id) VALUES (${account!.id}) RETURNING legacy_id`;
+        expect(added!.legacy_id).toBe(state!.n + 1);
+        await db.sql`DELETE FROM devices WHERE legacy_id = ${added!.legacy_id}`;
+      },
+    });
+  });
+
   test("an inheritance child's own key, foreign key and index follow its inherited columns to uuid", async () => {
     const plan = await runLifecycle(db, 'inheritance', {
       afterApply: async () => {

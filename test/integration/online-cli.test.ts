@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { type CliRun, runUuidmig } from '../helpers/cli.js';
+import { type CliRun, ddlCheckArgs, runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 
@@ -41,6 +41,7 @@ test('plan, dry run, apply --until build, status, apply, verify, rollback, apply
     'null',
     '--batch-size',
     '500',
+    ...ddlCheckArgs(),
   );
   expect(planned.code, planned.stderr).toBe(0);
   expect(planned.stdout).toMatch(/build_users/);

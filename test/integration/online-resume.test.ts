@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
 import { loadPlan } from '../../src/executor/load-plan.js';
-import { runUuidmig } from '../helpers/cli.js';
+import { ddlCheckArgs, runUuidmig } from '../helpers/cli.js';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { snapshotRows, translatedRows } from '../helpers/row-snapshot.js';
@@ -32,7 +32,16 @@ afterEach(async () => {
 test('kill -9 mid-backfill, an INVALID index from a failed build, then apply resumes and finishes exact', async () => {
   const env = { DATABASE_URL: db.url };
   const planned = await runUuidmig(
-    ['plan', '--schema', fixturePath('forum', 'schema'), '--strategy', 'online', '--orphans', 'null'],
+    [
+      'plan',
+      '--schema',
+      fixturePath('forum', 'schema'),
+      '--strategy',
+      'online',
+      '--orphans',
+      'null',
+      ...ddlCheckArgs(),
+    ],
     { cwd: out, env: { ...env, UUIDMIG_DDL_CHECK_URL: adminUrl() } },
   );
   expect(planned.code, planned.stderr).toBe(0);

@@ -253,3 +253,19 @@ describe('online backfill walks', () => {
     expect(walks).toHaveLength(4);
   });
 });
+
+describe('the rewrite keeps column positions', () => {
+  test('a key and a reference change type where they stand; the integers go to new columns at the end', () => {
+    const stage = planOf([{ name: 'users' }, { name: 'posts', refs: { author_id: 'users' } }]).stages[0]!;
+    const sql = stage.steps.map((s) => s.sql);
+    expect(sql).toContain('ALTER TABLE "public"."users" ADD COLUMN "legacy_id" integer NOT NULL');
+    expect(sql).toContain('ALTER TABLE "public"."users" ALTER COLUMN "id" TYPE uuid USING NULL');
+    expect(sql).toContain('ALTER TABLE "public"."posts" ADD COLUMN "author_id__uuidmig_old" integer');
+    expect(sql).toContain('ALTER TABLE "public"."posts" ALTER COLUMN "author_id" TYPE uuid USING NULL');
+    // The serial's default and sequence move to the legacy column before the type changes.
+    const moved = sql.indexOf(`ALTER SEQUENCE public.users_id_seq OWNED BY "public"."users"."legacy_id"`);
+    expect(moved).toBeGreaterThan(-1);
+    expect(moved).toBeLessThan(sql.indexOf('ALTER TABLE "public"."users" ALTER COLUMN "id" TYPE uuid USING NULL'));
+    expect(sql.some((s) => /RENAME COLUMN|__uuidmig_new" uuid/.test(s))).toBe(false);
+  });
+});

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import type { Sql } from '../db/connect.js';
+import type { Finding } from '../model/work.js';
+import { type PlanInput, planMigration } from '../planner/plan-migration.js';
+import type { Plan } from '../planner/plan-schema.js';
+import type { DrizzleConfig } from '../schema/load-config.js';
+import type { ImportedSchema } from '../schema/load-schema.js';
+import type { TeamFolder } from './folder.js';
+import { lastRecorded } from './record.js';
+import { ownUnrecordedEntry, type PreparedEntry, pendingEntries, prepareEntry } from './team-entry.js';
+
+export interface EntryForPlan {
+  prepared: PreparedEntry;
+  /** Team migrations this database has not run: uuidmig's entry after them would make drizzle skip them. */
+  blockers: Finding[];
+}
+
+/**
+ * The entry a plan appends to the team's folder, made from the same input the plan was made from,
+ * planned with the rewrite strategy (every statement in one transaction, which is how drizzle's
+ * migrator runs it). Reads the database's migrations table: a team entry it has not run yet blocks the
+ * plan (once uuidmig apply records its entry, drizzle-kit migrate would skip the older one for good).
+ */
+export async function entryForPlan(
+  sql: Sql,
+  team: TeamFolder,
+  plan: Plan,
+  input: PlanInput,
+  imported: ImportedSchema,
+  config: DrizzleConfig | null,
+  now: Date,
+): Promise<EntryForPlan> {
+  const migrations = config?.migrations ?? { table: '__drizzle_migrations', schema: 'drizzle', prefix: 'index' };
+  const table = { migrationsSchema: migrations.schema, migrationsTable: migrations.table };
+  const recorded = await lastRecorded(sql, table);
+  const replaced = ownUnrecordedEntry(team, recorded?.hashes ?? new Set());
+  const pending =
+    recorded?.createdAt == null ? [] : pendingEntries(team, recorded.createdAt, replaced).map((e) => e.tag);
+  const blockers: Finding[] = pending.length
+    ? [
+        {
+          kind: 'drizzle-pending',
+          table: { schema: migrations.schema, name: migrations.table },
+          columns: [],
+          message:
+            `This database has not run ${pending.join(', ')} from ${team.folder} (its ` +
+            `${migrations.schema}.${migrations.table} ends before them), and drizzle-kit migrate would skip them ` +
+            'for good once uuidmig records its migration after them: run drizzle-kit migrate first, then plan again.',
+        },
+      ]
+    : [];
+  const rewrite = planMigration({ ...input, options: { ...input.options, strategy: 'rewrite' } });
+  const prepared = prepareEntry(team, replaced, rewrite, plan.id, imported, {
+    name: plan.name,
+    now,
+    prefix: migrations.prefix,
+    casing: config?.casing,
+    ...table,
+    projectDir: config ? path.dirname(config.file) : path.dirname(imported.files[0]!),
+  });
+  return { prepared, blockers };
+}

@@ -1,0 +1,149 @@
+import { qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js';
+import type { ColumnModel, TableModel } from '../model/types.js';
+import type { ColumnChange } from './component-changes.js';
+import { doBlock } from './sql-text.js';
+import { type StepDraft, step } from './step.js';
+
+/**
+ * The rewrite strategy empties its tables before it swaps their columns, so a converting column can
+ * change type where it stands (`ALTER COLUMN ... TYPE uuid USING NULL`: no row to convert) and keep its
+ * position, with the integers going to a new legacy (or retired) column at the end. Composite keys
+ * then read back in declared order, and `SELECT *`/`COPY` keep their column order. Not where
+ * PostgreSQL would refuse the type change: a partition key column, one a generated column reads, or a
+ * key a check of its own reads (the check stays with the integers); those are renamed aside as the
+ * other strategies do.
+ */
+export function keepsPosition(change: ColumnChange): boolean {
+  const { table, column } = change;
+  if ((table.partitionKey ?? []).includes(column.name)) return false;
+  if (table.columns.some((c) => c.generated && (c.generatedFrom ?? [column.name]).includes(column.name))) return false;
+  return !(change.role === 'key' && table.checks.some((k) => k.columns.includes(column.name)));
+}
+
+/** On the emptied table: the integers' new column, what generated them moved onto it, the type changed in place. */
+export function retypeColumn(change: ColumnChange): StepDraft[] {
+  const t = qualifyTable(change.table);
+  const { column } = change;
+  const col = quoteIdent(column.name);
+  const kept = quoteIdent(change.keepAs);
+  const alter = (what: string, sql: string) =>
+    step('column', what, `ALTER TABLE ${t} ${sql}`, 'ACCESS EXCLUSIVE', change.table);
+  const key = change.role === 'key';
+  return [
+    alter(
+      `${change.keepAs} will keep the integers of ${column.name} (the table is empty: instant)`,
+      `ADD COLUMN ${kept} ${column.type}${key && column.notNull ? ' NOT NULL' : ''}`,
+    ),
+    ...(key ? moveGenerator(change.table, column, column.name, change.keepAs) : []),
+    ...(!key && column.default !== null
+      ? [alter(`drop the integer default of ${column.name}`, `ALTER COLUMN ${col} DROP DEFAULT`)]
+      : []),
+    alter(
+      `${column.name} becomes uuid where it stands (no row to convert)`,
+      `ALTER COLUMN ${col} TYPE uuid USING NULL`,
+    ),
+    ...(key
+      ? [
+          change.newDefault === null
+            ? alter(`${column.name} has no default, as the Drizzle schema says`, `ALTER COLUMN ${col} DROP DEFAULT`)
+            : alter(
+                `${column.name} defaults to ${change.newDefault}, as the Drizzle schema says`,
+                `ALTER COLUMN ${col} SET DEFAULT ${change.newDefault}`,
+              ),
+        ]
+      : []),
+  ];
+}
+
+/**
+ * Rollback of a column retyped in place, for one table: every converting column takes its integers
+ * back where it stands, in one rewrite of the table (`TYPE ... USING` the column that kept them), then
+ * what generated a key's integers moves back and the kept columns go.
+ */
+export function unretypeColumns(table: TableModel, changes: ColumnChange[]): StepDraft[] {
+  const t = qualifyTable(table);
+  const alter = (what: string, sql: string) =>
+    step('column', what, `ALTER TABLE ${t} ${sql}`, 'ACCESS EXCLUSIVE', table);
+  const types = changes.map(
+    (ch) => `ALTER COLUMN ${quoteIdent(ch.column.name)} TYPE ${ch.column.type} USING ${quoteIdent(ch.keepAs)}`,
+  );
+  const names = changes.map((ch) => ch.column.name).join(', ');
+  return [
+    ...changes
+      .filter((ch) => ch.role === 'key' && ch.newDefault !== null)
+      .map((ch) =>
+        alter(`${ch.column.name} loses its uuid default`, `ALTER COLUMN ${quoteIdent(ch.column.name)} DROP DEFAULT`),
+      ),
+    alter(`${names} take their integers back where they stand (one rewrite of ${table.name})`, types.join(', ')),
+    ...changes.flatMap((ch) => [
+      ...(ch.role === 'key' && !ch.legacySequence ? moveGenerator(table, ch.column, ch.keepAs, ch.column.name) : []),
+      ...(ch.role === 'reference' && ch.column.default !== null
+        ? [
+            alter(
+              `${ch.column.name} gets its default back`,
+              `ALTER COLUMN ${quoteIdent(ch.column.name)} SET DEFAULT ${ch.column.default}`,
+            ),
+          ]
+        : []),
+      // A sequence apply made for an application-supplied key is owned by the kept column: it goes with it.
+      ...[ch.keepAs, ...(ch.orphanColumn ? [ch.orphanColumn] : [])].map((drop) =>
+        alter(`drop ${drop}`, `DROP COLUMN ${quoteIdent(drop)}`),
+      ),
+    ]),
+  ];
+}
+
+/**
+ * A key's generator moves with its integers from one column to the other: an identity (its sequence's
+ * name, options and position carried over, read at run time), or a default (a serial's `nextval`) and
+ * the ownership of its sequence.
+ */
+function moveGenerator(table: TableModel, column: ColumnModel, from: string, to: string): StepDraft[] {
+  const t = qualifyTable(table);
+  const alter = (what: string, sql: string) =>
+    step('column', what, `ALTER TABLE ${t} ${sql}`, 'ACCESS EXCLUSIVE', table);
+  if (column.identity) return [moveIdentity(table, column.identity, from, to)];
+  if (column.default === null) return [];
+  return [
+    alter(`${to} takes the default of ${from}`, `ALTER COLUMN ${quoteIdent(to)} SET DEFAULT ${column.default}`),
+    alter(`${from} gives its default up`, `ALTER COLUMN ${quoteIdent(from)} DROP DEFAULT`),
+    ...(column.ownedSequence
+      ? [
+          step(
+            'column',
+            `the sequence ${column.ownedSequence} belongs to ${to}`,
+            `ALTER SEQUENCE ${column.ownedSequence} OWNED BY ${t}.${quoteIdent(to)}`,
+            'ACCESS EXCLUSIVE',
+            table,
+          ),
+        ]
+      : []),
+  ];
+}
+
+/** PostgreSQL cannot move an identity: it is dropped from one column and made on the other, the same. */
+function moveIdentity(table: TableModel, kind: 'always' | 'by default', from: string, to: string): StepDraft {
+  const t = qualifyTable(table);
+  const body = [
+    `seq regclass := pg_get_serial_sequence(${quoteLiteral(t)}, ${quoteLiteral(from)})::regclass;`,
+    'name text; s pg_sequence; last bigint; called boolean;',
+    'BEGIN',
+    `SELECT format('%I.%I', n.nspname, c.relname) INTO name FROM pg_class AS c`,
+    '  JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE c.oid = seq;',
+    'SELECT * INTO s FROM pg_sequence WHERE seqrelid = seq;',
+    `EXECUTE format('SELECT last_value, is_called FROM %s', name) INTO last, called;`,
+    `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(from)} DROP IDENTITY;`,
+    `EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED ${kind === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS ` +
+      "IDENTITY (SEQUENCE NAME %s START %s INCREMENT %s MINVALUE %s MAXVALUE %s CACHE %s %s CYCLE)',",
+    `  ${quoteLiteral(t)}, ${quoteLiteral(to)}, name, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,`,
+    `  CASE WHEN s.seqcycle THEN '' ELSE 'NO' END);`,
+    'PERFORM setval(name, last, called);',
+  ];
+  return step(
+    'column',
+    `the identity of ${from} moves to ${to}, its sequence, options and position kept`,
+    doBlock(['DECLARE', ...body, 'END'].join('\n')),
+    'ACCESS EXCLUSIVE',
+    table,
+  );
+}
