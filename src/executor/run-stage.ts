@@ -4,6 +4,7 @@ import { isConnectionLost, type Sql } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Plan, Stage, Step } from '../planner/plan-schema.js';
+import { cancelAutovacuum } from './autovacuum.js';
 import { type Action, type JournalEntry, journal, journalMany } from './bookkeeping.js';
 import { catalogHashNow, runOutsideTransaction } from './run-outside.js';
 import {
@@ -277,6 +278,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         continue;
       }
       if (isLockTimeout(error) && attempt < ctx.settings.lockRetries) {
+        await cancelAutovacuum(conn, stage);
         const wait = retryWait(ctx.settings, attempt);
         ctx.onRetry?.(attempt + 1, wait, retryReason(error));
         await new Promise((r) => setTimeout(r, wait));
