@@ -122,7 +122,9 @@ describe('the forum schema', () => {
     expect(journal.entries.map((e: { tag: string }) => e.tag)).toEqual(['0000_rewrite_users']);
     const swap = fs.readFileSync(path.join(output.migrations, '0000_rewrite_users.sql'), 'utf8');
     expect(swap).toContain('--> statement-breakpoint');
-    expect(swap).toContain('-- lock: ACCESS EXCLUSIVE on public.users (~300 rows): keep the old id as legacy_id');
+    expect(swap).toContain(
+      '-- lock: ACCESS EXCLUSIVE on public.users (~300 rows): legacy_id will keep the integers of id (the table',
+    );
   });
 
   test("drizzle-orm's migrator runs the written folder, and every row keeps its parent", async () => {

@@ -68,7 +68,14 @@ test('the default apply finishes while four writers insert and delete: baseline 
   const atStart = counts.reduce((a, b) => a + b, 0);
   let report: Awaited<ReturnType<typeof apply>>;
   try {
-    report = await apply({ plan: planFile, databaseUrl: db.url });
+    const session = await openApply({ plan: planFile, databaseUrl: db.url });
+    await session.before?.run();
+    for (const stage of session.stages) await session.runStage(stage, {});
+    // Writes that commit after the swap and before verify-after are what it must tell apart.
+    const swapped = counts.reduce((a, b) => a + b, 0);
+    while (counts.reduce((a, b) => a + b, 0) < swapped + 8) await new Promise((r) => setTimeout(r, 5));
+    report = await session.after.run();
+    await session.close();
   } finally {
     done = true;
     await Promise.all(writers);
