@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { stageTimingSchema } from '../executor/timing-schema.js';
+import { initOutputSchema } from '../init/output.js';
 import { findingSchema, planSchema, stageSchema } from '../planner/plan-schema.js';
 import { rehearsalReportSchema } from '../rehearse/report-schema.js';
 import { checkDifferenceSchema } from '../verify/check-schema.js';
@@ -130,6 +131,7 @@ export const errorOutputSchema = z.object({
 });
 
 export const jsonOutputSchemas = {
+  init: initOutputSchema,
   plan: planOutputSchema,
   'apply --dry-run': dryRunOutputSchema,
   apply: applyOutputSchema,
