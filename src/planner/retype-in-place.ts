@@ -22,12 +22,10 @@ export function keepsPosition(change: ColumnChange): boolean {
 
 /** On the emptied table: the integers' new column, what generated them moved onto it, the type changed in place. */
 export function retypeColumn(change: ColumnChange): StepDraft[] {
-  const t = qualifyTable(change.table);
   const { column } = change;
   const col = quoteIdent(column.name);
   const kept = quoteIdent(change.keepAs);
-  const alter = (what: string, sql: string) =>
-    step('column', what, `ALTER TABLE ${t} ${sql}`, 'ACCESS EXCLUSIVE', change.table);
+  const alter = alterOf(change.table);
   const key = change.role === 'key';
   return [
     alter(
@@ -61,9 +59,7 @@ export function retypeColumn(change: ColumnChange): StepDraft[] {
  * what generated a key's integers moves back and the kept columns go.
  */
 export function unretypeColumns(table: TableModel, changes: ColumnChange[]): StepDraft[] {
-  const t = qualifyTable(table);
-  const alter = (what: string, sql: string) =>
-    step('column', what, `ALTER TABLE ${t} ${sql}`, 'ACCESS EXCLUSIVE', table);
+  const alter = alterOf(table);
   const types = changes.map(
     (ch) => `ALTER COLUMN ${quoteIdent(ch.column.name)} TYPE ${ch.column.type} USING ${quoteIdent(ch.keepAs)}`,
   );
@@ -100,8 +96,7 @@ export function unretypeColumns(table: TableModel, changes: ColumnChange[]): Ste
  */
 function moveGenerator(table: TableModel, column: ColumnModel, from: string, to: string): StepDraft[] {
   const t = qualifyTable(table);
-  const alter = (what: string, sql: string) =>
-    step('column', what, `ALTER TABLE ${t} ${sql}`, 'ACCESS EXCLUSIVE', table);
+  const alter = alterOf(table);
   if (column.identity) return [moveIdentity(table, column.identity, from, to)];
   if (column.default === null) return [];
   return [
@@ -147,3 +142,9 @@ function moveIdentity(table: TableModel, kind: 'always' | 'by default', from: st
     table,
   );
 }
+
+/** `ALTER TABLE <table> ...` steps on one table, each with what it does. */
+const alterOf =
+  (table: TableModel) =>
+  (what: string, sql: string): StepDraft =>
+    step('column', what, `ALTER TABLE ${qualifyTable(table)} ${sql}`, 'ACCESS EXCLUSIVE', table);
