@@ -17,7 +17,9 @@ export interface ConnectOptions {
 /** Parse and validate a database URL; a malformed one is a usage error, not a connection error. */
 export function parseDatabaseUrl(url: string | undefined): URL {
   if (!url) {
-    throw new UsageError('No database URL: pass --database-url or set DATABASE_URL.');
+    throw new UsageError(
+      "No database URL: pass --database-url, set DATABASE_URL, or give the drizzle config's dbCredentials one.",
+    );
   }
   let parsed: URL;
   try {

@@ -82,7 +82,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
     const copy = await copyDatabase(sourceUrl, staging.url, path.join(work, 'source.dump'), options.jobs ?? 1);
     const stagingSql = await connect(staging.url, { max: 1 });
     const sizeBefore = await sizeOf(stagingSql);
-    say(`Copied in ${((copy.dumpMs + copy.restoreMs) / 1000).toFixed(2)} s. Planning and applying on staging.`);
+    const next = planFile ? 'Applying the plan on staging.' : 'Planning and applying on staging.';
+    say(`Copied in ${((copy.dumpMs + copy.restoreMs) / 1000).toFixed(2)} s. ${next}`);
 
     const thePlan: Plan = planFile ?? (await planOnStaging(staging.url, inputs!, options, work));
     const session = await openApply({ plan: thePlan, databaseUrl: staging.url });

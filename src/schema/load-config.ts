@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { importUserModule } from './import-module.js';
 
+// A `url` the config leaves undefined (`process.env.DATABASE_URL!` unset) is no URL, not an invalid
+// config: init needs none, and the other commands may be given --database-url.
 const credentialsSchema = z.union([
-  z.object({ url: z.string() }).loose(),
   z
     .object({
       host: z.string(),
@@ -15,6 +16,7 @@ const credentialsSchema = z.union([
       database: z.string(),
     })
     .loose(),
+  z.object({ url: z.string().optional() }).loose(),
 ]);
 
 const configSchema = z
@@ -96,8 +98,8 @@ export async function loadDrizzleConfig(file: string): Promise<DrizzleConfig> {
   };
 }
 
-function credentialsToUrl(c: z.infer<typeof credentialsSchema>): string {
-  if ('url' in c && typeof c.url === 'string') return c.url;
+function credentialsToUrl(c: z.infer<typeof credentialsSchema>): string | undefined {
+  if (!('host' in c)) return (c.url as string | undefined) || undefined;
   const d = c as { host: string; port?: number; user?: string; password?: string; database: string };
   const auth = d.user ? `${encodeURIComponent(d.user)}${d.password ? `:${encodeURIComponent(d.password)}` : ''}@` : '';
   return `postgres://${auth}${d.host}:${d.port ?? 5432}/${encodeURIComponent(d.database)}`;

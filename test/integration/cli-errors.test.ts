@@ -92,7 +92,10 @@ describe('exit 2: usage and configuration', () => {
   test('no database URL anywhere', async () => {
     const r = await runUuidmig(['plan', '--schema', schema]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('uuidmig: No database URL: pass --database-url or set DATABASE_URL.\n');
+    expect(r.stderr).toBe(
+      'uuidmig: No database URL: pass --database-url, set DATABASE_URL, ' +
+        "or give the drizzle config's dbCredentials one.\n",
+    );
   });
 
   test('a URL whose password breaks it (unencoded @, /, %): exit 2, the password not printed', async () => {

@@ -137,6 +137,18 @@ describe('drizzle.config.ts', () => {
     expect(model.files).toHaveLength(5);
   });
 
+  test('a config whose url comes from an unset variable has no database URL, and still loads', async () => {
+    const config = path.join(tmp, 'unset.config.ts');
+    fs.writeFileSync(
+      config,
+      "export default { dialect: 'postgresql', schema: './s.ts',\n" +
+        '  dbCredentials: { url: process.env.UUIDMIG_UNSET! } };\n',
+    );
+    const loaded = await loadDrizzleConfig(config);
+    expect(loaded.databaseUrl).toBeUndefined();
+    expect(loaded.schema).toBe('./s.ts');
+  });
+
   test('another dialect, or a config that is not an object, is refused', async () => {
     const mysql = path.join(tmp, 'mysql.config.ts');
     fs.writeFileSync(mysql, "export default { dialect: 'mysql', schema: './s.ts' };\n");
