@@ -75,6 +75,7 @@ async function measure(factor, label) {
   // any application that deletes parents (without it every delete scans likes: 0.3-0.7 s at 1-2M likes,
   // and a lock queued behind such a transaction stalls every writer that long, whatever the migration).
   await db.unsafe('CREATE INDEX likes_post_id_idx ON likes (post_id)');
+  await db.unsafe('CREATE TABLE bench_control (x int); INSERT INTO bench_control VALUES (1)');
   await db.unsafe('VACUUM ANALYZE');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-bench-online-'));
 
@@ -100,6 +101,7 @@ async function measure(factor, label) {
   const phases = [];
   const t0 = Date.now();
   await session.before?.run();
+  phases.push({ kind: 'verify', name: 'before', start: t0, end: Date.now(), timing: { transactionMs: 0, steps: [] } });
   for (const stage of session.stages) {
     const start = Date.now();
     const timing = await session.runStage(stage, {});
@@ -107,10 +109,37 @@ async function measure(factor, label) {
     // The stage's transaction first waits for its locks, then holds them to its commit.
     const locks = new Set(stage.steps.filter((x) => x.kind === 'lock').map((x) => x.id));
     const lockWaitMs = timing.steps.filter((x) => locks.has(x.stepId)).reduce((n, x) => n + x.ms, 0);
-    phases.push({ kind: stage.kind, name: stage.name, start, end: Date.now(), timing, rows: rowsMoved, lockWaitMs });
+    // Where a held stage's time goes: its slowest statements, and what no statement accounts for (the
+    // round trips of the journal and the commit).
+    const sqlOf = new Map(stage.steps.map((x) => [x.id, x.sql.replace(/\s+/g, ' ').slice(0, 90)]));
+    const slowest = [...timing.steps]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map((x) => ({ ms: x.ms, sql: sqlOf.get(x.stepId) }));
+    const stepsMs = timing.steps.reduce((n, x) => n + x.ms, 0);
+    const held = {
+      statements: timing.steps.length,
+      stepsMs,
+      // The locks go inside COMMIT, before the files of dropped indexes are unlinked.
+      commitMs: timing.commitMs,
+      otherMs: timing.transactionMs - stepsMs - timing.commitMs,
+      slowest,
+    };
+    phases.push({
+      kind: stage.kind,
+      name: stage.name,
+      start,
+      end: Date.now(),
+      timing,
+      rows: rowsMoved,
+      lockWaitMs,
+      held,
+    });
     log(`    ${stage.name}: ${s(Date.now() - start)} s`);
   }
+  const a0 = Date.now();
   const report = await session.after.run();
+  phases.push({ kind: 'verify', name: 'after', start: a0, end: Date.now(), timing: { transactionMs: 0, steps: [] } });
   await session.close();
   const applyMs = Date.now() - t0;
   clearInterval(sampler);
@@ -143,23 +172,39 @@ async function measure(factor, label) {
     }
     return out;
   };
+  // A probe's stall less the longest stall of a control probe that overlapped it: what a lock, not the
+  // machine, made that table wait.
+  const control = written.probes.filter(([, , table]) => table === 'control');
+  const lockStallMs = {};
+  for (const [t, ms, table] of written.probes) {
+    if (table === 'control') continue;
+    const machine = control.reduce((m, [ct, cms]) => (ct < t + ms && ct + cms > t ? Math.max(m, cms) : m), 0);
+    lockStallMs[table] = Math.max(lockStallMs[table] ?? 0, ms - machine);
+  }
   const held = phases.filter((p) => p.timing.transactionMs > 0);
+  const stages = phases.filter((p) => p.kind !== 'verify');
   const backfill = phases.filter((p) => p.kind === 'backfill');
   return {
     factor,
     rows,
     applyMs,
-    stages: phases.map((p) => ({
+    stages: stages.map((p) => ({
       name: p.name,
       ms: p.end - p.start,
       transactionMs: p.timing.transactionMs,
       lockWaitMs: p.lockWaitMs,
       lockRetries: p.timing.lockRetries,
+      ...(p.timing.transactionMs > 0 ? { held: p.held } : {}),
     })),
-    longestJournaledHoldMs: Math.max(0, ...held.map((p) => p.timing.transactionMs - p.lockWaitMs)),
+    // From the lock to COMMIT, and the COMMIT (the locks are released inside it, before the unlinks).
+    longestJournaledHoldMs: Math.max(0, ...held.map((p) => p.timing.transactionMs - p.lockWaitMs - p.timing.commitMs)),
+    longestCommitMs: Math.max(0, ...held.map((p) => p.timing.commitMs)),
     longestTransactionMs: Math.max(0, ...held.map((p) => p.timing.transactionMs)),
     longestProbeStallMs: probeMax(null),
-    probeStallByPhase: Object.fromEntries(['expand', 'backfill', 'build', 'swap'].map((k) => [k, probeMax(k)])),
+    longestLockStallMs: lockStallMs,
+    probeStallByPhase: Object.fromEntries(
+      ['expand', 'backfill', 'build', 'swap', 'verify'].map((k) => [k, probeMax(k)]),
+    ),
     latency: {
       baseline: latency(baseline.ops),
       ...Object.fromEntries(['expand', 'backfill', 'build', 'swap'].map((k) => [k, latency(during(k))])),
@@ -188,12 +233,15 @@ try {
     lines.push(`\nonline, scale ${r.factor}: ${r.rows.users} users, ${r.rows.posts} posts, ${r.rows.likes} likes`);
     lines.push(`  apply ${s(r.applyMs)} s: ${r.stages.map((x) => `${x.name} ${s(x.ms)} s`).join(', ')}`);
     lines.push(
-      `  longest ACCESS EXCLUSIVE hold: journal ${r.longestJournaledHoldMs} ms (transaction with its lock wait ` +
-        `${r.longestTransactionMs} ms); probe stall per table ` +
-        Object.entries(r.longestProbeStallMs)
-          .map(([t, ms]) => `${t} ${ms} ms`)
-          .join(', '),
+      `  longest ACCESS EXCLUSIVE hold: journal ${r.longestJournaledHoldMs} ms from the lock to COMMIT, ` +
+        `COMMIT ${r.longestCommitMs} ms (transaction with its lock wait ${r.longestTransactionMs} ms)`,
     );
+    const perTable = (o) =>
+      Object.entries(o)
+        .map(([t, ms]) => `${t} ${ms} ms`)
+        .join(', ');
+    lines.push(`  probe stall per table: ${perTable(r.longestProbeStallMs)}`);
+    lines.push(`  of it a lock's (less the control table's stall at the time): ${perTable(r.longestLockStallMs)}`);
     lines.push(`  writers (${r.writeRate.baselinePerS}/s baseline, ${r.writeRate.duringApplyPerS}/s during apply):`);
     for (const [phase, l] of Object.entries(r.latency))
       lines.push(`    ${phase.padEnd(9)} p50 ${l.p50} ms  p99 ${l.p99} ms  max ${l.max} ms  (${l.writes} writes)`);

@@ -88,7 +88,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
     startedAt: new Date(started),
   });
   const ms = Date.now() - started;
-  return { stageId: stage.id, ms, transactionMs: 0, checkMs: 0, steps, lockRetries: retries };
+  return { stageId: stage.id, ms, transactionMs: 0, commitMs: 0, checkMs: 0, steps, lockRetries: retries };
 }
 
 /**

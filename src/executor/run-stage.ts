@@ -37,6 +37,12 @@ export interface RunSettings {
    * statement's time matters): a failure runs the stage again statement by statement to name it.
    */
   batch: boolean;
+  /**
+   * Send the statements after a stage's lock in one round trip (online): the tables are held for the
+   * server's work, not for a round trip per statement on a busy machine. A failure runs the stage
+   * again statement by statement to name it.
+   */
+  batchHeld?: boolean;
   /** Pause between two batches of a batched step (the online backfill), to spare the application. */
   batchPauseMs: number;
   /** From this try on, a lock is waited for past deadlock_timeout (lockWaitSql); undefined: never. */
@@ -65,6 +71,7 @@ export const ONLINE_RUN_SETTINGS: Partial<RunSettings> = {
   retryDelayMs: 100,
   hashCatalog: 'after-commit',
   escalateAfter: 10,
+  batchHeld: true,
 };
 
 /** The settings a plan runs with: the defaults for its strategy, then what the user gave. */
@@ -111,13 +118,15 @@ async function inTransaction(
   stage: Stage,
   action: Action,
   work: (tx: Queryable) => Promise<void>,
-): Promise<void> {
+): Promise<number> {
   let committing = false;
   try {
     await conn.unsafe('BEGIN');
     await work(conn);
     committing = true;
+    const c0 = Date.now();
     await conn.unsafe('COMMIT');
+    return Date.now() - c0;
   } catch (error) {
     if (isConnectionLost(error)) throw new ConnectionLostError(stage, action, committing, { cause: error });
     await conn.unsafe('ROLLBACK').catch(() => {});
@@ -169,6 +178,16 @@ async function hashAfterCommit(conn: ReservedSql, stage: Stage, ctx: StageContex
   );
 }
 
+/** The journal row of a stage (stepId null) or of one of its steps, done. */
+const entryOf = (ctx: StageContext, stage: Stage, stepId: string | null) => ({
+  planId: ctx.planId,
+  run: ctx.run,
+  action: ctx.action,
+  stageId: stage.id,
+  stepId,
+  status: 'done' as const,
+});
+
 /**
  * Run one stage on the run's connection: in one transaction with lock_timeout and statement_timeout
  * set, journaling each statement and the stage's completion (with the catalog hash after it) in that
@@ -179,13 +198,14 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
   if (!stage.transactional) return runOutsideTransaction(conn, stage, ctx);
   const started = Date.now();
   let batch = ctx.settings.batch;
+  let batchHeld = ctx.settings.batchHeld === true && !batch;
   for (let attempt = 0; ; attempt++) {
     let current: Step | null = null;
     const steps: StepTiming[] = [];
     const attemptStart = Date.now();
     let checkMs = 0;
     try {
-      await inTransaction(conn, stage, ctx.action, async (tx) => {
+      const commitMs = await inTransaction(conn, stage, ctx.action, async (tx) => {
         await tx.unsafe(lockWaitSql(ctx.settings, attempt));
         await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
         const lockedAt = stage.steps.findLastIndex((s) => s.kind === 'lock');
@@ -193,28 +213,26 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         const c0 = Date.now();
         if (lockedAt < 0) await ctx.afterLock?.(tx);
         checkMs += Date.now() - c0;
+        /** Steps sent in one round trip: journaled, with no time of their own. */
+        const together = async (part: Step[]) => {
+          const t0 = Date.now();
+          if (part.length) await tx.unsafe(part.map((step) => step.sql).join(';\n'));
+          for (const step of part) {
+            const timing = { stepId: step.id, offsetMs: t0 - attemptStart, ms: 0, rows: null };
+            steps.push(timing);
+            done.push({ ...entryOf(ctx, stage, step.id), startedAt: new Date(t0) });
+            ctx.onStep?.(step, timing);
+          }
+        };
         if (batch) {
           // Up to the lock and its check, then the rest: two round trips for the whole stage.
-          const parts = [stage.steps.slice(0, lockedAt + 1), stage.steps.slice(lockedAt + 1)];
-          for (const [n, part] of parts.entries()) {
-            const t0 = Date.now();
-            if (part.length) await tx.unsafe(part.map((s) => s.sql).join(';\n'));
-            for (const step of part) {
-              steps.push({ stepId: step.id, offsetMs: t0 - attemptStart, ms: 0, rows: null });
-              done.push({
-                planId: ctx.planId,
-                run: ctx.run,
-                action: ctx.action,
-                stageId: stage.id,
-                stepId: step.id,
-                status: 'done',
-                startedAt: new Date(t0),
-              });
-            }
-            if (n === 0 && lockedAt >= 0) await ctx.afterLock?.(tx);
-          }
+          await together(stage.steps.slice(0, lockedAt + 1));
+          if (lockedAt >= 0) await ctx.afterLock?.(tx);
+          await together(stage.steps.slice(lockedAt + 1));
         }
-        for (const [index, step] of (batch ? [] : stage.steps).entries()) {
+        const held = batchHeld && lockedAt >= 0 ? stage.steps.slice(lockedAt + 1) : [];
+        const oneByOne = batch ? [] : stage.steps.slice(0, stage.steps.length - held.length);
+        for (const [index, step] of oneByOne.entries()) {
           current = step;
           const t0 = Date.now();
           const budgeted = step.kind === 'lock' && !escalated(ctx.settings, attempt);
@@ -226,16 +244,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
             rows: step.kind === 'fill' || step.kind === 'orphans' ? result.count : null,
           };
           steps.push(timing);
-          done.push({
-            planId: ctx.planId,
-            run: ctx.run,
-            action: ctx.action,
-            stageId: stage.id,
-            stepId: step.id,
-            status: 'done',
-            rows: timing.rows,
-            startedAt: new Date(t0),
-          });
+          done.push({ ...entryOf(ctx, stage, step.id), rows: timing.rows, startedAt: new Date(t0) });
           ctx.onStep?.(step, timing);
           if (index === lockedAt) {
             current = null; // what fails now is the check, not the lock statement
@@ -245,22 +254,14 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           }
         }
         current = null;
+        await together(held);
         const c1 = Date.now();
         await ctx.beforeCommit?.(tx);
         checkMs += Date.now() - c1;
         const hash = ctx.settings.hashCatalog === true ? catalogHash(await readCatalogInTransaction(tx)) : null;
         // The steps' rows and the stage's own, written with the stage: they commit, or vanish, with it.
         await journalMany(tx, done);
-        await journal(tx, {
-          planId: ctx.planId,
-          run: ctx.run,
-          action: ctx.action,
-          stageId: stage.id,
-          stepId: null,
-          status: 'done',
-          catalogHash: hash,
-          startedAt: new Date(started),
-        });
+        await journal(tx, { ...entryOf(ctx, stage, null), catalogHash: hash, startedAt: new Date(started) });
       });
       const transactionMs = Date.now() - attemptStart;
       if (ctx.settings.hashCatalog === 'after-commit') await hashAfterCommit(conn, stage, ctx);
@@ -268,13 +269,15 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         stageId: stage.id,
         ms: Date.now() - started,
         transactionMs,
+        commitMs,
         checkMs,
         steps,
         lockRetries: attempt,
       };
     } catch (error) {
-      if (batch && error instanceof postgres.PostgresError && !isLockTimeout(error)) {
+      if ((batch || batchHeld) && error instanceof postgres.PostgresError && !isLockTimeout(error)) {
         batch = false; // again, one statement at a time, to name the one that fails
+        batchHeld = false;
         continue;
       }
       if (isLockTimeout(error) && attempt < ctx.settings.lockRetries) {

@@ -14,6 +14,12 @@ export const stageTimingSchema = z.object({
   ms: z.number(),
   /** The committed transaction, from BEGIN to the end of COMMIT: what every lock was held within. */
   transactionMs: z.number(),
+  /**
+   * Of which the COMMIT. PostgreSQL releases the locks inside it, after the commit record is flushed
+   * and before the files of dropped indexes are unlinked (slow on a large index): the tables were held
+   * for less than transactionMs by up to this much.
+   */
+  commitMs: z.number().default(0),
   /** Of which the checks run before commit (verification inside the swap). */
   checkMs: z.number(),
   steps: z.array(stepTimingSchema),

@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { apply } from '../../src/executor/apply.js';
 import { openRollback, rollback } from '../../src/executor/rollback.js';
-import { DEFAULT_RUN_SETTINGS, runStage } from '../../src/executor/run-stage.js';
+import { runSettingsFor, runStage, StepFailedError } from '../../src/executor/run-stage.js';
 import type { Plan } from '../../src/planner/plan-schema.js';
 import { onlineAgreement } from '../../src/verify/shadow-agreement.js';
 import { verify } from '../../src/verify/verify.js';
@@ -155,7 +155,8 @@ test('the swap reads no table and writes no row: its transaction statistics stay
         planId: made.id,
         run: Number(record!.run),
         action: 'apply',
-        settings: DEFAULT_RUN_SETTINGS,
+        // As apply runs it: the statements after the lock in one round trip.
+        settings: runSettingsFor(made),
         beforeCommit: async (tx) => {
           activity = await tx.unsafe(
             `SELECT relname, seq_scan::int, coalesce(idx_scan, 0)::int AS idx_scan,
@@ -175,6 +176,33 @@ test('the swap reads no table and writes no row: its transaction statistics stay
   const finished = await apply({ plan: file, databaseUrl: db.url });
   expect(finished.ok).toBe(true);
   expect((await onlineAgreement(db.sql, made)).every((a) => a.rows === 0)).toBe(true);
+}, 240_000);
+
+test("a statement that fails in the swap's one round trip is named, and the swap is rolled back", async () => {
+  const { plan: made, file } = await onlinePlan();
+  expect((await apply({ plan: file, databaseUrl: db.url, until: 'build' })).stoppedBeforeSwap).toBe(true);
+  const swap = made.stages.find((s) => s.kind === 'swap')!;
+  const failing = { ...swap.steps.at(-1)!, id: `${swap.id}.999`, sql: 'SELECT 1 / 0' };
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const conn = await sql.reserve();
+  try {
+    const [record] = await conn`SELECT run FROM uuidmig.plans WHERE id = ${made.id}`;
+    const settings = runSettingsFor(made);
+    expect(settings.batchHeld).toBe(true);
+    const context = { planId: made.id, run: Number(record!.run), action: 'apply' as const, settings };
+    const error = await runStage(conn, { ...swap, steps: [...swap.steps, failing] }, context).catch((e) => e);
+    expect(error).toBeInstanceOf(StepFailedError);
+    expect((error as StepFailedError).failure.step?.id).toBe(failing.id);
+    expect((error as StepFailedError).message).toContain('division by zero');
+  } finally {
+    conn.release();
+    await sql.end();
+  }
+  // Nothing of the swap committed: the shadows are still beside the integer keys.
+  const [shadow] = await db.sql`SELECT count(*)::int AS n FROM information_schema.columns
+    WHERE table_name = 'users' AND column_name = 'id__uuidmig_new'`;
+  expect(shadow!.n).toBe(1);
+  expect((await apply({ plan: file, databaseUrl: db.url })).ok).toBe(true);
 }, 240_000);
 
 test('online rollback under writers: built beside, swapped back in a moment, every write kept', async () => {

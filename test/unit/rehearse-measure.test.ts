@@ -31,6 +31,7 @@ test('holds: in a transaction from the first ACCESS EXCLUSIVE to commit; outside
     stageId,
     ms,
     transactionMs,
+    commitMs: 0,
     checkMs: 0,
     lockRetries: 0,
     steps: steps.map(([stepId, offsetMs, stepMs]) => ({ stepId, offsetMs, ms: stepMs, rows: null })),
