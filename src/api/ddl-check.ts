@@ -7,6 +7,8 @@ import { connect, parseDatabaseUrl, type Sql } from '../db/connect.js';
 import { maskUrl } from '../db/mask.js';
 import { quoteIdent } from '../db/quote.js';
 import { BREAKPOINT } from '../drizzle/entry-sql.js';
+import { freshHistory } from '../drizzle/fresh-history.js';
+import type { PreparedEntry } from '../drizzle/team-entry.js';
 import { UsageError } from '../errors.js';
 import { openApply } from '../executor/apply.js';
 import { openFinalize } from '../executor/finalize.js';
@@ -24,6 +26,8 @@ import { copyRoles, startEmbeddedStaging } from '../rehearse/staging.js';
 export interface DdlCheckResult {
   /** One finding for the statement that failed; none when every statement ran. */
   blockers: Finding[];
+  /** The team folder's history that would not build a fresh database (freshHistory). */
+  warnings: Finding[];
   /** Where it ran: `an embedded PostgreSQL 15.18`, or the server of --ddl-check-url. */
   where: string;
   ms: number;
@@ -50,7 +54,7 @@ export async function checkDdl(
   sourceUrl: string,
   plan: Plan,
   checkUrl?: string,
-  entrySql?: string,
+  entry?: PreparedEntry,
 ): Promise<DdlCheckResult> {
   const t0 = Date.now();
   const [server] = await sql<{ v: string; n: number }[]>`SELECT current_setting('server_version') AS v,
@@ -66,9 +70,13 @@ export async function checkDdl(
   try {
     await copyRoles(sql, scratch.url);
     await copyDatabase(sourceUrl, scratch.url, path.join(work, 'schema.dump'), 1, true);
-    const blockers = entrySql ? await runEntry(plan, entrySql, scratch.url) : [];
-    if (!blockers.length) blockers.push(...(await journey(plan, scratch.url)));
-    return { blockers, where: scratch.where, ms: Date.now() - t0 };
+    // The entry first (it rolls back); when it fails, the journey names the object and the step, which
+    // say more than the entry's statement number: the entry's own failure stands only when the journey passes.
+    const entryFailure = entry ? await runEntry(plan, entry.sql, scratch.url) : [];
+    const journeyFailure = await journey(plan, scratch.url);
+    const blockers = journeyFailure.length ? journeyFailure : entryFailure;
+    const warnings = entry && !blockers.length ? await freshHistory(scratch.url, entry) : [];
+    return { blockers, warnings, where: scratch.where, ms: Date.now() - t0 };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     await scratch.close();
@@ -97,7 +105,8 @@ async function runEntry(plan: Plan, entrySql: string, url: string): Promise<Find
             message:
               `On an empty copy of this database, statement ${i + 1} of the drizzle folder's migration failed: ` +
               `${error.message.replace(/\.$/, '')}. The statement: ${oneLine(statement)}. drizzle-kit migrate would ` +
-              'fail the same way on a fresh database; that is a uuidmig bug: report it with this message.',
+              'fail the same way on a fresh database. apply, rollback and finalize ran on the same copy, so that ' +
+              'is a uuidmig bug: report it with this message.',
           },
         ];
       }

@@ -124,9 +124,11 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
       made.blockers.push(...entry.blockers);
     }
     if (!made.blockers.length && made.plan.stages.length && !options.skipDdlCheck) {
-      const entrySql = entry?.prepared.sql;
-      const checked = await withDatabaseErrors(url, () => checkDdl(sql, url, made.plan, options.ddlCheckUrl, entrySql));
+      const prepared = entry?.prepared;
+      const checked = await withDatabaseErrors(url, () => checkDdl(sql, url, made.plan, options.ddlCheckUrl, prepared));
       made.blockers.push(...checked.blockers);
+      if (checked.warnings.length)
+        made.plan = sealPlan({ ...made.plan, warnings: [...made.plan.warnings, ...checked.warnings] });
       ddlCheck = { where: checked.where, ms: checked.ms };
     }
   } finally {

@@ -9,6 +9,7 @@ interface InitFlags {
   config?: string;
   json?: boolean;
   tables?: string;
+  reference: string[];
   keepLegacy?: boolean;
   legacyColumn: string;
   dryRun?: boolean;
@@ -22,6 +23,12 @@ export function registerInit(program: Command, io: CliIo): void {
     .option('--config <file>', "drizzle.config.* to read the schema's location from (default: the one in this folder)")
     .option('--schema <path>', "Drizzle schema file, folder or glob (default: the config's schema)")
     .option('--tables <names>', 'only the keys of these tables, comma-separated (users,blog.posts); default all')
+    .option(
+      '--reference <child.col=parent.col>',
+      'a reference the schema files declare nowhere, converted with its parent (repeatable), as plan takes it',
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
     .option('--keep-legacy', "declare each converted key's old integer as a column, which finalize then keeps")
     .option('--legacy-column <name>', 'name of that column, as plan --legacy-column names it', 'legacy_id')
     .option('--dry-run', 'print a unified diff of each file that would change; write nothing')
@@ -37,6 +44,7 @@ export function registerInit(program: Command, io: CliIo): void {
           ?.split(',')
           .map((t) => t.trim())
           .filter(Boolean),
+        references: flags.reference,
         keepLegacy: flags.keepLegacy,
         legacyColumn: flags.legacyColumn,
         dryRun: flags.dryRun,

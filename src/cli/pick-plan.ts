@@ -10,21 +10,26 @@ import type { CliIo } from './io.js';
 export function pickPlanFile(flag: string | undefined, io: CliIo, folder = process.cwd()): string {
   if (flag) return flag;
   const cwd = process.cwd();
-  const folders = [...new Set([path.join(folder, 'plans'), path.join(cwd, 'plans')])];
-  for (const plans of folders) {
-    const files = fs.existsSync(plans)
-      ? fs
-          .readdirSync(plans)
-          .filter((f) => f.endsWith('.json'))
-          .sort()
-      : [];
-    if (!files.length) continue;
-    const file = path.join(plans, files.at(-1)!);
+  const file = newestPlanFile(folder);
+  if (file) {
     io.stderr(`uuidmig: using the newest plan, ${path.relative(cwd, file) || file}\n`);
     return file;
   }
-  const where = folders.map((f) => path.relative(cwd, f) || '.').map((f) => (f.startsWith('.') ? f : `./${f}`));
+  const where = planFolders(folder)
+    .map((f) => path.relative(cwd, f) || '.')
+    .map((f) => (f.startsWith('.') ? f : `./${f}`));
   throw new UsageError(
     `No plan given and none in ${where.join(' or ')}: pass --plan <file> (uuidmig plan writes one).`,
   );
+}
+
+const planFolders = (folder: string) => [...new Set([path.join(folder, 'plans'), path.join(process.cwd(), 'plans')])];
+
+/** The newest plan file in `<folder>/plans`, else in ./plans: the one apply takes without --plan. */
+export function newestPlanFile(folder = process.cwd()): string | null {
+  for (const plans of planFolders(folder)) {
+    const files = fs.existsSync(plans) ? fs.readdirSync(plans).filter((f) => f.endsWith('.json')) : [];
+    if (files.length) return path.join(plans, files.sort().at(-1)!);
+  }
+  return null;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Sql } from '../db/connect.js';
+import { displayColumn, type TableRef } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { type PlanInput, planMigration } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
@@ -8,6 +9,8 @@ import type { ImportedSchema } from '../schema/load-schema.js';
 import type { TeamFolder } from './folder.js';
 import { lastRecorded } from './record.js';
 import { ownUnrecordedEntry, type PreparedEntry, pendingEntries, prepareEntry } from './team-entry.js';
+
+const spec = (t: TableRef) => (t.schema === 'public' ? t.name : `${t.schema}.${t.name}`);
 
 export interface EntryForPlan {
   prepared: PreparedEntry;
@@ -49,6 +52,21 @@ export async function entryForPlan(
         },
       ]
     : [];
+  // The snapshot is drizzle-kit's reading of the schema files: a column they declare integer that the
+  // plan makes uuid would be integer there, and drizzle-kit generate would turn it back.
+  for (const m of plan.mistakes) {
+    const column = displayColumn(m.table, m.column);
+    blockers.push({
+      kind: 'drizzle-drift',
+      table: m.table,
+      columns: [m.column],
+      message:
+        `${column} is declared ${m.declaredType} in the Drizzle schema but becomes uuid (it references ` +
+        `${displayColumn(m.parent, m.parentColumn)}), so the snapshot plan writes into ${team.folder} would ` +
+        `disagree with the database: declare it uuid first (uuidmig init --reference ` +
+        `${spec(m.table)}.${m.column}=${spec(m.parent)}.${m.parentColumn} does it), then plan again.`,
+    });
+  }
   const rewrite = planMigration({ ...input, options: { ...input.options, strategy: 'rewrite' } });
   const prepared = prepareEntry(team, replaced, rewrite, plan.id, imported, {
     name: plan.name,

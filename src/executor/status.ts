@@ -23,6 +23,8 @@ export interface StatusReport {
   /** A uuidmig run holding the migration lock now. */
   running: RunLockHolder | null;
   plans: PlanStanding[];
+  /** The newest plan file beside the config (or in ./plans) that this database has not seen: apply's next. */
+  planned?: { id: string; file: string } | null;
 }
 
 type Row = {

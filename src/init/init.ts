@@ -7,6 +7,7 @@ import { unifiedDiff } from './diff.js';
 import { findReferences } from './find-references.js';
 import { findTables } from './find-tables.js';
 import { fixImports } from './imports.js';
+import { optionReferences } from './option-references.js';
 import { Resolver } from './resolve.js';
 import { camelCase, FileRewrite } from './rewrite-file.js';
 import { loadSourceFiles } from './source-files.js';
@@ -21,6 +22,8 @@ export interface InitOptions {
   keepLegacy?: boolean;
   /** The legacy column's name, as `plan --legacy-column` names it (default legacy_id). */
   legacyColumn?: string;
+  /** `child.col=parent.col`: references the files declare nowhere, converted with their parents. */
+  references?: string[];
   /** Compute the diffs, write nothing. */
   dryRun?: boolean;
   cwd?: string;
@@ -50,6 +53,7 @@ export function init(options: InitOptions): InitResult {
   const sources = loadSourceFiles(findSchemaFiles(options.schema, cwd));
   const tables = sources.flatMap(findTables);
   const found = findReferences(sources, new Resolver(tables));
+  found.references.push(...optionReferences(tables, options.references ?? []));
   const choice = chooseColumns(tables, found, chosenTables(tables, options.tables));
   const rewrites = new Map(sources.map((s) => [s, new FileRewrite(s)]));
   const rewriteOf = (column: ColumnInfo) => rewrites.get(column.table.file)!;

@@ -43,7 +43,8 @@ export interface ColumnInfo {
 /** A reference from child columns to parent columns, pairwise, with where it was declared. */
 export interface Reference {
   pairs: { child: ColumnInfo; parent: ColumnInfo }[];
-  source: 'references' | 'foreignKey' | 'relations';
+  /** `option`: `--reference`, declared nowhere in the files. */
+  source: 'references' | 'foreignKey' | 'relations' | 'option';
 }
 
 /** An `.op('int4_ops')` on a column of an index. */

@@ -107,6 +107,8 @@ export const statusOutputSchema = output('status', {
       next: z.string(),
     }),
   ),
+  /** The newest plan file beside the config (or in ./plans) that this database has not seen. */
+  planned: z.object({ id: z.string(), file: z.string() }).nullable().default(null),
 });
 
 export const finalizeOutputSchema = output('finalize', {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { apply } from '../../src/executor/apply.js';
 import { finalize } from '../../src/executor/finalize.js';
 import { rollback } from '../../src/executor/rollback.js';
+import { init } from '../../src/init/init.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { FIXTURES, fixturePath } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
@@ -102,6 +103,8 @@ test("plan appends to the team's folder; drizzle-kit and uuidmig agree with rows
   expect(first.drizzleEntry).toMatchObject({ tag: '0001_uuid_keys', replaced: null });
   const made = await plan({ config, cwd: project, databaseUrl: db.url });
   expect(made.blockers).toEqual([]);
+  // Its history builds this schema on a fresh database, so no warning says otherwise.
+  expect(made.plan.warnings.filter((w) => w.kind === 'drizzle-history')).toEqual([]);
   expect(made.drizzleEntry?.replaced).toBe('0001_uuid_keys');
   await expect(apply({ plan: first.planFile!, databaseUrl: db.url })).rejects.toThrow(
     'and it was changed after uuidmig plan wrote it; nothing was run.',
@@ -209,6 +212,88 @@ test("plan appends to the team's folder; drizzle-kit and uuidmig agree with rows
       'users.id uuid',
     ]);
     expect((await recorded(fresh.sql)).map((r) => r.hash)).toEqual((await recorded(db.sql)).map((r) => r.hash));
+  } finally {
+    await fresh.drop();
+  }
+});
+
+test('a column declared integer that the plan makes uuid blocks the entry, until init declares it', async () => {
+  expect(kit(['generate', '--name', 'init'], db.url).ok).toBe(true);
+  expect(kit(['migrate'], db.url).ok).toBe(true);
+  await db.sql.unsafe(`
+    INSERT INTO users (email) VALUES ('a@x');
+    INSERT INTO posts (author_id, title) VALUES (1, 'one');
+    INSERT INTO comments (post_id, body) VALUES (1, 'hi');
+  `);
+  // comments.post_id: an integer the schema ties to nothing, a reference only --reference declares.
+  const schema = path.join(project, 'src', 'schema.ts');
+  const text = fs.readFileSync(fixturePath('drizzle-made', 'schema.ts'), 'utf8');
+  const integerPostId = text
+    .slice(0, text.indexOf('export const commentsRelations'))
+    .replace("postId: uuid('post_id'),", "postId: integer('post_id'),")
+    .replace('index, pgTable', 'index, integer, pgTable');
+  fs.writeFileSync(schema, integerPostId);
+  const config = path.join(project, 'drizzle.config.ts');
+  const options = {
+    config,
+    cwd: project,
+    databaseUrl: db.url,
+    skipDdlCheck: true,
+    reference: ['comments.post_id=posts.id'],
+  };
+  const blocked = await plan(options);
+  expect(blocked.blockers.map((b) => b.message)).toEqual([
+    'public.comments.post_id is declared integer in the Drizzle schema but becomes uuid (it references ' +
+      `public.posts.id), so the snapshot plan writes into ${path.join(project, 'drizzle')} would disagree with ` +
+      'the database: declare it uuid first (uuidmig init --reference comments.post_id=posts.id does it), ' +
+      'then plan again.',
+  ]);
+  expect(journal().entries).toHaveLength(1);
+  init({ schema, references: ['comments.post_id=posts.id'] });
+  const made = await plan(options);
+  expect(made.blockers).toEqual([]);
+  expect(made.plan.mistakes).toEqual([]);
+  expect(made.plan.references.map((r) => r.id)).toContain('public.comments.post_id -> public.posts.id');
+  expect(
+    JSON.parse(fs.readFileSync(made.drizzleEntry!.snapshotFile, 'utf8')).tables['public.comments'].columns.post_id.type,
+  ).toBe('uuid');
+});
+
+test('a view that cannot hold uuid keys is named by the DDL check, not blamed on the entry', async () => {
+  expect(kit(['generate', '--name', 'init'], db.url).ok).toBe(true);
+  expect(kit(['migrate'], db.url).ok).toBe(true);
+  await db.sql.unsafe('CREATE VIEW newest_post AS SELECT max(id) AS id FROM posts');
+  fs.copyFileSync(fixturePath('drizzle-made', 'schema.ts'), path.join(project, 'src', 'schema.ts'));
+  const made = await plan({ config: path.join(project, 'drizzle.config.ts'), cwd: project, databaseUrl: db.url });
+  expect(made.blockers).toHaveLength(1);
+  const [blocker] = made.blockers;
+  expect(blocker!.message).toMatch(/^On an empty copy of this database, apply failed at step .* newest_post/);
+  expect(blocker!.message).toContain('function max(uuid) does not exist');
+  expect(blocker!.message).toContain('If the object it names cannot hold uuid keys, change it');
+  expect(journal().entries).toHaveLength(1);
+});
+
+test("a history that does not build this database's schema is a warning: fresh databases stop there", async () => {
+  expect(kit(['generate', '--name', 'init'], db.url).ok).toBe(true);
+  expect(kit(['migrate'], db.url).ok).toBe(true);
+  // A trigger made by hand on production, which no entry of the folder creates.
+  await db.sql.unsafe(`
+    CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+    CREATE TRIGGER posts_touch BEFORE UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION touch();
+  `);
+  fs.copyFileSync(fixturePath('drizzle-made', 'schema.ts'), path.join(project, 'src', 'schema.ts'));
+  const made = await plan({ config: path.join(project, 'drizzle.config.ts'), cwd: project, databaseUrl: db.url });
+  expect(made.blockers).toEqual([]);
+  const history = made.plan.warnings.filter((w) => w.kind === 'drizzle-history').map((w) => w.message);
+  expect(history).toHaveLength(1);
+  expect(history[0]).toMatch(
+    /^drizzle-kit migrate on a fresh database would stop at 0001_uuid_keys \(statement \d+\): /,
+  );
+  expect(history[0]).toContain('posts_touch');
+  // And drizzle-kit's own migrate on a fresh database agrees.
+  const fresh = await createTestDatabase('team_fresh_history');
+  try {
+    expect(kit(['migrate'], fresh.url).ok).toBe(false);
   } finally {
     await fresh.drop();
   }

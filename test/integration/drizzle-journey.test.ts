@@ -77,10 +77,14 @@ test('init, plan, rehearse, apply, deploy, verify, finalize, then drizzle-kit ge
   expect(again.stderr).toContain('init: 0 files changed');
 
   // plan: the plan in plans/, the migration as the next entry of the team's folder.
-  const planned = await uuidmig('plan', ...ddlCheckArgs());
-  expect(planned.code, planned.stderr).toBe(0);
+  const made = await uuidmig('plan', ...ddlCheckArgs());
+  expect(made.code, made.stderr).toBe(0);
   const [planFile] = fs.readdirSync(path.join(project, 'plans'));
   expect(fs.readdirSync(path.join(project, 'drizzle')).sort()).toEqual(['0000_init.sql', '0001_uuid_keys.sql', 'meta']);
+  // status knows the plan apply would take, before the database does.
+  const planned = (await uuidmig('status')).stdout;
+  expect(planned).toContain(`plan ${planFile!.replace('.json', '')} (planned, plans/${planFile})`);
+  expect(planned).toContain('next: uuidmig rehearse, then uuidmig apply');
 
   // rehearse that plan on a copy (pg_dump 15 cannot copy a newer server: the rehearse tests cover that).
   if (!NEWER_THAN_PG_DUMP) {
@@ -118,8 +122,9 @@ test('init, plan, rehearse, apply, deploy, verify, finalize, then drizzle-kit ge
   expect(verified.code, verified.stdout).toBe(0);
   const finalized = await uuidmig('finalize', '--yes');
   expect(finalized.code, finalized.stderr).toBe(0);
-  const status = await uuidmig('status');
-  expect(status.stdout).toContain('finalized');
+  const status = (await uuidmig('status')).stdout;
+  expect(status).toContain('finalized');
+  expect(status).not.toContain('(planned,');
   expect(await relationships(db.sql)).toEqual(
     [...before, 'comment on the new post -> after deploy', 'post after deploy -> u7@x'].sort(),
   );

@@ -333,6 +333,30 @@ test('--tables converts only the keys named, and the columns that reference them
   );
 });
 
+test('--reference converts a column the files declare nowhere with its parent, as plan takes it', () => {
+  write({
+    'schema.ts': [
+      "import { bigint, integer, pgTable, serial, text } from 'drizzle-orm/pg-core';",
+      "export const orders = pgTable('orders', { id: serial('id').primaryKey(), note: text('note') });",
+      'export const customers = pgTable(',
+      "  'customers',",
+      "  { id: serial('id').primaryKey(), lastOrderId: integer('last_order_id'),",
+      "    count: bigint('n', { mode: 'number' }) },",
+      ');',
+      '',
+    ].join('\n'),
+  });
+  const result = runTwice({ references: ['customers.lastOrderId=public.orders.id'] });
+  expect(result.references).toEqual(['public.customers.last_order_id']);
+  expect(read('schema.ts')).toContain("lastOrderId: uuid('last_order_id'),\n    count: bigint('n'");
+  expect(() => run({ references: ['customers.last_order=orders.id'] })).toThrow(
+    '--reference customers.last_order=orders.id: "customers.last_order" names no column of the schema files.',
+  );
+  expect(() => run({ references: ['customers.last_order_id'] })).toThrow(
+    '--reference takes child.column=parent.column, not "customers.last_order_id".',
+  );
+});
+
 test('a key in primaryKey({ columns }), an import that goes whole, and what is left alone, said why', () => {
   const before = `import { serial } from 'drizzle-orm/pg-core';
 import {
