@@ -28,10 +28,15 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('before any apply, status says there is nothing and what to run', async () => {
+test('before any apply, status shows the plan apply would take, or that there is none, and what to run', async () => {
+  const [file] = fs.readdirSync(path.join(dir, 'plans'));
   const r = await uuidmig('status');
   expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout).toContain('No plan was applied to this database yet: run uuidmig plan, then uuidmig apply.');
+  expect(r.stdout).toContain(`plan ${file!.replace('.json', '')} (planned, plans/${file})\n  not applied`);
+  expect(r.stdout).toContain('next: uuidmig rehearse, then uuidmig apply');
+  fs.rmSync(path.join(dir, 'plans'), { recursive: true });
+  const none = await uuidmig('status');
+  expect(none.stdout).toContain('No plan was applied to this database yet: run uuidmig plan, then uuidmig apply.');
   expect(await db.sql`SELECT to_regnamespace('uuidmig') AS s`).toEqual([{ s: null }]);
 });
 
