@@ -24,6 +24,10 @@ const single = process.argv.includes('--single');
 const log = (line) => process.stderr.write(`${line}\n`);
 const s = (ms) => (ms / 1000).toFixed(2);
 
+if (process.argv.includes('--schema-load')) {
+  await import('./schema-load.mjs');
+  process.exit(0);
+}
 if (process.argv.includes('--online')) {
   await import('./online.mjs');
   process.exit(0);

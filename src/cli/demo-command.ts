@@ -14,7 +14,12 @@ export function registerDemo(program: Command, io: CliIo): void {
       const scale = Number(flags.scale);
       if (!Number.isFinite(scale) || scale <= 0 || scale > 100)
         throw new UsageError(`--scale takes a number above 0 and at most 100, not "${flags.scale}".`);
-      const ok = await runDemo({ scale, keep: Boolean(flags.keep), say: (t) => io.stdout(`${t}\n`) });
+      const ok = await runDemo({
+        scale,
+        keep: Boolean(flags.keep),
+        say: (t) => io.stdout(`${t}\n`),
+        note: (t) => io.stderr(`uuidmig: ${t}\n`),
+      });
       if (!ok) throw new BlockedError('The demo found verification differences (listed above); please report it.');
     });
 }

@@ -10,6 +10,8 @@ export interface Progress {
   task<T>(title: string, work: (note: (line: string) => void) => Promise<T>): Promise<T>;
   /** A line that belongs to no task. */
   say(line: string): void;
+  /** At a terminal a task's note replaces its last; in a log every note is a line of its own. */
+  live: boolean;
 }
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
@@ -21,6 +23,7 @@ export function progressFor(io: CliIo): Progress {
 function plainProgress(io: CliIo): Progress {
   const line = (text: string) => io.stderr(`uuidmig: ${text}\n`);
   return {
+    live: false,
     say: line,
     async task(title, work) {
       const started = Date.now();
@@ -36,6 +39,7 @@ function terminalProgress(io: CliIo): Progress {
   const stream = createWritable((chunk) => io.stderr(String(chunk))) as unknown as NodeJS.WriteStream;
   const logger = new ListrLogger({ processOutput: new ProcessOutput(stream, stream), useIcons: true });
   return {
+    live: true,
     say: (text) => io.stderr(`${text}\n`),
     async task(title, work) {
       let result: Awaited<ReturnType<typeof work>> | undefined;

@@ -1,5 +1,6 @@
 import type { RunSession } from '../executor/session.js';
-import { batchProgress } from './batch-progress.js';
+import { batchProgress } from '../render/batch-progress.js';
+import { statementProgress } from '../render/statement-progress.js';
 import type { Progress } from './progress.js';
 
 /**
@@ -21,6 +22,7 @@ export async function showSession<R>(session: RunSession<R>, progress: Progress)
           onRetry: (attempt, wait, reason) => note(`${reason}: retry ${attempt} in ${wait} ms`),
           onNote: note,
           onBatch: batchProgress(note),
+          onStatement: statementProgress(note, progress.live ? 1000 : 5000),
         }),
       );
     }

@@ -10,6 +10,7 @@ import { openRollback } from '../executor/rollback.js';
 import { type RunSession, runSession } from '../executor/session.js';
 import type { StageTiming } from '../executor/timing-schema.js';
 import { LOCK_LEVELS } from '../planner/plan-schema.js';
+import { statementProgress } from '../render/statement-progress.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { verify } from '../verify/verify.js';
 import { writeDemoProject } from './demo-project.js';
@@ -20,6 +21,8 @@ export interface DemoOptions {
   /** Leave the server running and the files in place. */
   keep: boolean;
   say: (text: string) => void;
+  /** Progress while something long runs (stderr): the rows being loaded, a statement past its first second. */
+  note?: (text: string) => void;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -37,6 +40,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
  */
 export async function runDemo(options: DemoOptions): Promise<boolean> {
   const { say } = options;
+  const note = options.note ?? (() => {});
   const server = await startEmbeddedPostgres({ keep: options.keep });
   const project = writeDemoProject();
   let ok = true;
@@ -46,6 +50,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     await admin`CREATE DATABASE forum_demo`;
     await admin.end();
     const url = server.urlFor('forum_demo');
+    note(`loading the forum (scale ${options.scale}, about ${Math.round(options.scale * 100_000)} rows) ...`);
     const [, loadMs] = await timed(async () => {
       const sql = postgres(url, { max: 1, onnotice: () => {} });
       await sql.unsafe(readSqlFile('demo/forum').replaceAll('{{scale}}', String(options.scale)));
@@ -88,7 +93,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     // The stages as every command shows them: `stage 0000 rewrite_users (1/1): 1.18 s`.
     const shown = async <R extends { stages: StageTiming[] }>(session: RunSession<R>) => {
       const labels = new Map(session.stages.map((s) => [s.id, session.label(s)]));
-      const report = await runSession(session);
+      const report = await runSession(session, { onStatement: statementProgress(note, 5000) });
       return { report, times: report.stages.map((s) => `${labels.get(s.stageId)}: ${seconds(s.ms)}`).join(', ') };
     };
     const applyText = async () => {

@@ -116,6 +116,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
             run,
             action: 'apply',
             settings,
+            watch: handle.watch,
             ...checks,
             ...recorder.inStage(stage, checks.beforeCommit),
             ...hooks,

@@ -124,7 +124,8 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
       label: (s) => stageLabel(s, stages),
       runStage: (s, hooks = {}) =>
         guard(async () => {
-          const context = { planId: plan.id, run: record!.run, action: 'finalize' as const, settings, ...hooks };
+          const action = 'finalize' as const;
+          const context = { planId: plan.id, run: record!.run, action, settings, watch: handle.watch, ...hooks };
           const timing = await runStage(conn, s, context);
           timings.push(timing);
           return timing;

@@ -110,6 +110,7 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
             run: record.run,
             action: 'rollback' as const,
             settings,
+            watch: handle.watch,
             ...hooks,
             ...proof,
           };

@@ -2,6 +2,7 @@ import type { ReservedSql } from 'postgres';
 import { connect, isConnectionLost, parseDatabaseUrl, type Sql, withDatabaseErrors } from '../db/connect.js';
 import { acquireRunLock } from './advisory-lock.js';
 import { ConnectionLostError } from './run-stage.js';
+import { statementWatch, type Watch } from './statement-watch.js';
 
 export interface RunHandle {
   url: string;
@@ -13,6 +14,8 @@ export interface RunHandle {
    * connection is remembered, so nothing more is sent on it.
    */
   guard<T>(work: () => Promise<T>): Promise<T>;
+  /** Watches a statement of `conn` from another connection of `sql` (progress of long statements). */
+  watch: Watch;
   /** Whether the server ended the run's connection: nothing may be sent on it any more. */
   readonly lost: boolean;
   close(): Promise<void>;
@@ -27,11 +30,15 @@ export async function openRun(databaseUrl: string | undefined, lock = true): Pro
     conn = await withDatabaseErrors(url, () => sql.reserve());
     const unlock = lock ? await withDatabaseErrors(url, () => acquireRunLock(conn!)) : async () => {};
     const reserved = conn;
+    const [{ pid }] = (await withDatabaseErrors(url, () => reserved`SELECT pg_backend_pid() AS pid`)) as unknown as [
+      { pid: number },
+    ];
     let lost = false;
     return {
       url,
       sql,
       conn: reserved,
+      watch: statementWatch(sql, pid),
       get lost() {
         return lost;
       },

@@ -16,6 +16,7 @@ import {
   retryReason,
   retryWait,
 } from './stage-failure.js';
+import { unwatched } from './statement-watch.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 /**
@@ -105,7 +106,7 @@ async function runAlone(conn: ReservedSql, step: Step, ctx: StageContext, attemp
       ? `SELECT set_config('lock_timeout', ${quoteLiteral(ctx.settings.statementTimeout)}, false)`
       : lockWaitSql(ctx.settings, attempt, false),
   );
-  await conn.unsafe(step.sql);
+  await (ctx.watch ?? unwatched)(step, ctx.onStatement, () => conn.unsafe(step.sql));
   if (step.kind !== 'index' || !step.creates || !step.table) return;
   const [invalid] = await conn.unsafe<{ name: string }[]>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid

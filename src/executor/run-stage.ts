@@ -17,6 +17,7 @@ import {
   retryReason,
   retryWait,
 } from './stage-failure.js';
+import { type StatementHook, unwatched, type Watch } from './statement-watch.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface RunSettings {
@@ -104,6 +105,9 @@ export interface StageContext {
   afterLock?: (tx: Queryable) => Promise<void>;
   /** Runs inside the stage's transaction after its last statement; throwing rolls the stage back. */
   beforeCommit?: (tx: Queryable) => Promise<void>;
+  /** Watches a statement from another connection while it runs (statementWatch), for onStatement. */
+  watch?: Watch;
+  onStatement?: StatementHook;
 }
 
 type Queryable = Pick<ReservedSql, 'unsafe'>;
@@ -236,7 +240,10 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           current = step;
           const t0 = Date.now();
           const budgeted = step.kind === 'lock' && !escalated(ctx.settings, attempt);
-          const result = budgeted ? await lockWithinBudget(tx, step, ctx) : await tx.unsafe(step.sql);
+          const watch = ctx.watch ?? unwatched;
+          const result = budgeted
+            ? await lockWithinBudget(tx, step, ctx)
+            : await watch(step, ctx.onStatement, () => tx.unsafe(step.sql));
           const timing = {
             stepId: step.id,
             offsetMs: t0 - attemptStart,

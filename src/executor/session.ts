@@ -1,5 +1,6 @@
 import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 import type { Action } from './bookkeeping.js';
+import type { StatementHook } from './statement-watch.js';
 import type { StageTiming, StepTiming } from './timing-schema.js';
 
 export interface StageHooks {
@@ -9,6 +10,8 @@ export interface StageHooks {
   onNote?: (line: string) => void;
   /** A batch of a batched step committed: the step's rows so far, and the bound reached. */
   onBatch?: (step: Step, rows: number, bound: string) => void;
+  /** A statement running past its first second: where it stands, every second. */
+  onStatement?: StatementHook;
 }
 
 /** Work before or after the stages (verify-before, verify-after), with a title to show while it runs. */

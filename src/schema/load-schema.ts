@@ -1,6 +1,6 @@
 import type { DrizzleSchemaModel } from '../model/types.js';
 import { findSchemaFiles } from './find-files.js';
-import { importUserModule } from './import-module.js';
+import { importUserModules } from './import-module.js';
 import { drizzleExportsToModel } from './to-model.js';
 
 /** The user's Drizzle schema files, imported once: the model and drizzle-kit's snapshot both read these. */
@@ -13,9 +13,7 @@ export interface ImportedSchema {
 /** Import a Drizzle schema (file, folder or glob, as drizzle-kit finds them). */
 export async function importDrizzleSchema(schema: string | string[], cwd = process.cwd()): Promise<ImportedSchema> {
   const files = findSchemaFiles(schema, cwd);
-  const modules: Record<string, unknown>[] = [];
-  for (const file of files) modules.push(await importUserModule(file, 'Drizzle schema file'));
-  return { files, modules };
+  return { files, modules: await importUserModules(files, 'Drizzle schema file') };
 }
 
 /** The model of an imported schema. */
