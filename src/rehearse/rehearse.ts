@@ -11,6 +11,8 @@ import { loadPlan } from '../executor/load-plan.js';
 import type { StageTiming } from '../executor/run-stage.js';
 import { timestamp } from '../planner/plan-migration.js';
 import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
+import { batchProgress } from '../render/batch-progress.js';
+import { statementProgress } from '../render/statement-progress.js';
 import { verify } from '../verify/verify.js';
 import { checkClientTools } from './client-tools.js';
 import { copyDatabase } from './copy-database.js';
@@ -98,7 +100,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
       const applyStart = Date.now();
       for (const stage of session.stages) {
         const startMs = Date.now() - applyStart;
-        timings.push({ stage: await session.runStage(stage), startMs });
+        const hooks = { onStatement: statementProgress(say, 5000), onBatch: batchProgress(say) };
+        timings.push({ stage: await session.runStage(stage, hooks), startMs });
         say(`${session.label(stage)}: ${seconds(timings.at(-1)!.stage.ms)}`);
       }
       applyMs = Date.now() - applyStart;
