@@ -174,11 +174,26 @@ async function measure(factor, label) {
   };
   // A probe's stall less the longest stall of a control probe that overlapped it: what a lock, not the
   // machine, made that table wait.
-  const control = written.probes.filter(([, , table]) => table === 'control');
+  // (Control probes in start order; one that overlaps [t, t + ms] starts before t + ms and, as no probe
+  // waits past the 2 s lock_timeout by much, after t - 3 s: a window found by binary search.)
+  const control = written.probes.filter(([, , table]) => table === 'control').sort((a, b) => a[0] - b[0]);
+  const firstFrom = (time) => {
+    let [lo, hi] = [0, control.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (control[mid][0] < time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const lockStallMs = {};
   for (const [t, ms, table] of written.probes) {
     if (table === 'control') continue;
-    const machine = control.reduce((m, [ct, cms]) => (ct < t + ms && ct + cms > t ? Math.max(m, cms) : m), 0);
+    let machine = 0;
+    for (let i = firstFrom(t - 3000); i < control.length && control[i][0] < t + ms; i++) {
+      const [ct, cms] = control[i];
+      if (ct + cms > t) machine = Math.max(machine, cms);
+    }
     lockStallMs[table] = Math.max(lockStallMs[table] ?? 0, ms - machine);
   }
   const held = phases.filter((p) => p.timing.transactionMs > 0);
