@@ -56,7 +56,9 @@ export function renderSnapshot(
   const seen = new Set<unknown>();
   const imports: Record<string, unknown> = {};
   for (const [i, mod] of imported.modules.entries()) {
-    for (const [name, value] of Object.entries(mod)) {
+    // In the order drizzle-kit's loader (esbuild) gives a module's exports: by name, not by declaration.
+    for (const name of Object.keys(mod).sort()) {
+      const value = mod[name];
       if (seen.has(value)) continue;
       seen.add(value);
       imports[`${i}:${name}`] = value;
