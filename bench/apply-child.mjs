@@ -11,17 +11,29 @@ const planMs = Date.now() - t0;
 const session = await openApply({ plan: made.planFile, databaseUrl: url });
 const t1 = Date.now();
 await session.before?.run();
+// apply's wall time, every check included: from here to the end of verify-after.
 const verifyBeforeMs = Date.now() - t1;
 const stages = [];
 for (const stage of session.stages) {
   const timing = await session.runStage(stage);
-  stages.push({ name: stage.name, ms: timing.ms, checkMs: timing.checkMs });
+  stages.push({ name: stage.name, ms: timing.ms, checkMs: timing.checkMs, transactionMs: timing.transactionMs });
 }
 const t2 = Date.now();
 const report = await session.after.run();
 const verifyAfterMs = Date.now() - t2;
 await session.close();
 const ok = report.differences.every((d) => d.differs.length === 0);
+const applyMs = Date.now() - t1;
+const afterFrom = report.afterFrom;
 process.stdout.write(
-  JSON.stringify({ planMs, verifyBeforeMs, stages, verifyAfterMs, ok, maxRssKb: process.resourceUsage().maxRSS }),
+  JSON.stringify({
+    planMs,
+    applyMs,
+    verifyBeforeMs,
+    stages,
+    verifyAfterMs,
+    afterFrom,
+    ok,
+    maxRssKb: process.resourceUsage().maxRSS,
+  }),
 );

@@ -53,6 +53,7 @@ export function registerApply(program: Command, io: CliIo): void {
           resumed: report.resumed,
           stages: report.stages,
           verification: { ok, differences: report.differences, sinceApply: report.sinceApply },
+          afterFrom: report.afterFrom,
           ...(online ? { agreement: report.agreement, stoppedBeforeSwap: report.stoppedBeforeSwap } : {}),
         });
       } else {
@@ -60,6 +61,13 @@ export function registerApply(program: Command, io: CliIo): void {
         io.stdout(`${what} plan ${report.plan.id}${report.resumed ? ' (resumed)' : ''}:\n`);
         io.stdout(stageTimes(report.stages, labels));
         if (online) io.stdout(renderAgreement('verify-after, at one snapshot:', report.agreement));
+        else if (report.afterFrom === 'in-lock')
+          io.stdout(
+            renderVerifyReport(
+              "verify-after: before -> at each stage's commit (taken inside its lock, where nothing else could write)",
+              report.differences,
+            ),
+          );
         else io.stdout(renderVerifyReport('verify-after: before -> now', report.differences));
         if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
         if (report.ok && report.differences.some((d) => d.differs.length)) io.stdout(`${WRITES_ONLY}\n`);

@@ -2,6 +2,7 @@ import type { ReservedSql } from 'postgres';
 import { type Sql, withDatabaseErrors } from '../db/connect.js';
 import { entryRecorder } from '../drizzle/record.js';
 import { checkEntryFile } from '../drizzle/reviewed-entry.js';
+import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { checkPrivileges } from '../preflight/privileges.js';
 import {
@@ -56,6 +57,13 @@ export interface ApplyReport {
   stoppedBeforeSwap: boolean;
   /** Nothing differs, or only by rows written around the rows the stages proved. */
   ok: boolean;
+  /**
+   * Where verify-after's checks come from: `in-lock`, each component's checks taken inside its stage
+   * just before commit, under the lock (nothing could write in between, so they are the committed
+   * state, and no table is read a third time); `read`, read from the tables after the stages (a resumed
+   * run, or the online strategy's snapshot proof).
+   */
+  afterFrom: 'in-lock' | 'read';
 }
 
 /**
@@ -90,6 +98,8 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
   const guard = <T>(work: () => Promise<T>) => handle.guard(work);
   // The team folder's drizzle entry is recorded as applied with the plan's last stage.
   const recorder = entryRecorder(options.onCopy ? undefined : plan.drizzle, plan.stages);
+  // Each component's checks at its commit, as its stage's lock proved them (offline strategies).
+  const inLock = new Map<string, CheckRow[]>();
   return {
     plan,
     action: 'apply',
@@ -110,7 +120,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
         try {
           if (online && stage.kind === 'swap') await agreeBeforeSwap(handle.sql, plan, stage.component);
           const proven = !online && (stage.kind === 'swap' || stage.kind === 'rewrite');
-          const checks = proven ? baselineChecks(plan, stage.component) : {};
+          const checks = proven ? baselineChecks(plan, stage.component, inLock) : {};
           const timing = await runStage(conn, stage, {
             planId: plan.id,
             run,
@@ -136,14 +146,17 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
           if (online) return onlineAfter(conn, handle.sql, plan, timings, mode === 'resume', stoppedBeforeSwap);
           await setStatus(conn, plan.id, 'applied');
           const before = await loadChecks(conn, plan.id, 'before');
-          const after = await runChecks(conn, plan);
+          const components = planChanges(plan).map((c) => c.component.id);
+          const fromLock = mode !== 'resume' && components.every((c) => inLock.has(c));
+          const after = fromLock ? components.flatMap((c) => inLock.get(c)!) : await runChecks(conn, plan);
           await saveChecks(conn, plan.id, 'after', after);
           const differences = compareChecks(before, after);
           const differs = differences.some((d) => d.differs.length);
           const sinceApply = differs ? await changesSinceApply(conn, plan, before, after) : [];
           const ok = !differs || explainedByWrites(differences, sinceApply);
           const resumed = mode === 'resume';
-          const rest = { agreement: [], stoppedBeforeSwap: false };
+          const afterFrom: ApplyReport['afterFrom'] = fromLock ? 'in-lock' : 'read';
+          const rest = { agreement: [], stoppedBeforeSwap: false, afterFrom };
           return { plan, resumed, stages: timings, before, after, differences, sinceApply, ...rest, ok };
         }),
     },
@@ -157,7 +170,11 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
  * are exactly the rows the baseline saw. Writers that came meanwhile wait on the lock and go on after
  * commit. The baseline commits (in uuidmig.checks) with the stage, or vanishes with it.
  */
-function baselineChecks(plan: Plan, component: string): Pick<StageContext, 'afterLock' | 'beforeCommit'> {
+function baselineChecks(
+  plan: Plan,
+  component: string,
+  inLock: Map<string, CheckRow[]>,
+): Pick<StageContext, 'afterLock' | 'beforeCommit'> {
   let baseline: CheckRow[] = [];
   return {
     afterLock: async (tx) => {
@@ -167,13 +184,15 @@ function baselineChecks(plan: Plan, component: string): Pick<StageContext, 'afte
     },
     beforeCommit: async (tx) => {
       await analyzeComponent(tx, plan, component);
-      const differences = compareChecks(baseline, await runChecks(tx, plan, component)).filter((d) => d.differs.length);
+      const now = await runChecks(tx, plan, component);
+      const differences = compareChecks(baseline, now).filter((d) => d.differs.length);
       if (differences.length) {
         throw new StageCheckError(
           'verification inside the stage (against the baseline taken after its lock, with no other writer since) ' +
             `found ${differences.map((d) => `${d.name} (${d.differs.join(', ')})`).join('; ')}`,
         );
       }
+      inLock.set(component, now); // a stage that fails after this ends the run before verify-after
     },
   };
 }
@@ -207,7 +226,7 @@ async function onlineAfter(
   const agreement = await onlineAgreement(sql, plan);
   const ok = agreement.every((d) => d.rows === 0);
   const none = { before: [], differences: [], sinceApply: [] };
-  return { plan, resumed, stages, after, ...none, agreement, stoppedBeforeSwap, ok };
+  return { plan, resumed, stages, after, ...none, agreement, stoppedBeforeSwap, ok, afterFrom: 'read' };
 }
 
 /** `uuidmig apply` as a library call: verify-before, every pending stage, verify-after. */

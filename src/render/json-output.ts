@@ -62,6 +62,11 @@ export const applyOutputSchema = output('apply', {
   resumed: z.boolean(),
   stages: z.array(stageTimingSchema),
   verification,
+  /**
+   * Where verification's `now` side comes from: `in-lock`, the checks each stage took under its lock just
+   * before committing (offline strategies; the tables are not read again); `read`, read after the stages.
+   */
+  afterFrom: z.enum(['in-lock', 'read']),
   /** Online plans: the proof at one snapshot after the stages (rows that disagree, per converting column). */
   agreement: agreement.optional(),
   /** Online plans run with --until build: stopped before the swap, as asked. */

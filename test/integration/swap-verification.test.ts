@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { openApply } from '../../src/executor/apply.js';
+import { apply, openApply } from '../../src/executor/apply.js';
 import { sealPlan } from '../../src/planner/seal.js';
+import { runChecks } from '../../src/verify/run-checks.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
@@ -62,4 +63,15 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
     SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute
     WHERE attrelid = 'users'::regclass AND attname = 'id'`;
   expect(type!.t).toBe('integer');
+});
+
+test("apply's verify-after is what each stage checked in its lock: the committed tables, not read again", async () => {
+  await loadFixture(db.sql, 'forum');
+  const made = await plan({ schema: fixturePath('forum', 'schema'), databaseUrl: db.url, out: dir, orphans: 'null' });
+  const report = await apply({ plan: made.planFile!, databaseUrl: db.url });
+  expect(report.afterFrom).toBe('in-lock');
+  expect(report.ok).toBe(true);
+  // Nothing wrote since: a fresh read of every check is exactly what the stages proved at their commit.
+  expect(await runChecks(db.sql, made.plan)).toEqual(report.after);
+  expect(report.after.filter((c) => c.kind === 'reference').length).toBe(made.plan.references.length);
 });
