@@ -213,6 +213,16 @@ describe('references from relations()', () => {
   });
 });
 
+test('online build: a check is added under ACCESS EXCLUSIVE, a foreign key under SHARE ROW EXCLUSIVE', () => {
+  const adds = planOf([{ name: 'posts', refs: { author_id: 'users' } }, { name: 'users' }], 'online')
+    .stages.filter((s) => s.kind === 'build')
+    .flatMap((s) => s.steps)
+    .filter((s) => s.description.startsWith('add '));
+  const lockOf = (kind: RegExp) => [...new Set(adds.filter((s) => kind.test(s.sql)).map((s) => s.lock))];
+  expect(lockOf(/ADD CONSTRAINT \S+ CHECK/)).toEqual(['ACCESS EXCLUSIVE']);
+  expect(lockOf(/ADD CONSTRAINT \S+ FOREIGN KEY/)).toEqual(['SHARE ROW EXCLUSIVE']);
+});
+
 describe('online backfill walks', () => {
   const walksOf = (specs: TableSpec[]) =>
     planOf(specs, 'online')

@@ -24,7 +24,9 @@ export function addThenValidate(table: TableModel, name: string, definition: str
             `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} ${definition} NOT VALID; END IF; END`,
           ),
         ),
-        'SHARE ROW EXCLUSIVE',
+        // PostgreSQL adds a foreign key under SHARE ROW EXCLUSIVE, a check under ACCESS EXCLUSIVE (for a
+        // moment: NOT VALID reads no row).
+        definition.startsWith('FOREIGN KEY') ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE',
         table,
       ),
       creates: name,
