@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { connect, parseDatabaseUrl, type Sql } from '../db/connect.js';
 import { maskUrl } from '../db/mask.js';
-import { quoteIdent } from '../db/quote.js';
-import { BREAKPOINT } from '../drizzle/entry-sql.js';
+import { scratchDatabase } from '../db/scratch-database.js';
 import { freshHistory } from '../drizzle/fresh-history.js';
+import { firstFailure } from '../drizzle/run-entry.js';
 import type { PreparedEntry } from '../drizzle/team-entry.js';
 import { UsageError } from '../errors.js';
 import { openApply } from '../executor/apply.js';
@@ -65,7 +63,7 @@ export async function checkDdl(
     'uuidmig plan can prove its statements on an empty copy',
     ', or plan with --skip-ddl-check (then a statement that cannot run fails inside apply)',
   );
-  const scratch = checkUrl ? await scratchDatabase(checkUrl, plan.name) : await embeddedScratch(server!.n);
+  const scratch = checkUrl ? await scratchOn(checkUrl, plan.name) : await embeddedScratch(server!.n);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-ddl-'));
   try {
     await copyRoles(sql, scratch.url);
@@ -91,27 +89,21 @@ async function runEntry(plan: Plan, entrySql: string, url: string): Promise<Find
   const conn = await connect(url, { max: 1 });
   try {
     await conn.unsafe('BEGIN');
-    for (const [i, statement] of entrySql.split(BREAKPOINT).entries()) {
-      try {
-        await conn.unsafe(statement);
-      } catch (error) {
-        if (!(error instanceof postgres.PostgresError)) throw error;
-        const hub = plan.components[0]?.hub ?? { schema: '', name: '' };
-        return [
-          {
-            kind: 'ddl-check',
-            table: { schema: hub.schema, name: hub.name },
-            columns: [],
-            message:
-              `On an empty copy of this database, statement ${i + 1} of the drizzle folder's migration failed: ` +
-              `${error.message.replace(/\.$/, '')}. The statement: ${oneLine(statement)}. drizzle-kit migrate would ` +
-              'fail the same way on a fresh database. apply, rollback and finalize ran on the same copy, so that ' +
-              'is a uuidmig bug: report it with this message.',
-          },
-        ];
-      }
-    }
-    return [];
+    const failed = await firstFailure(conn, entrySql);
+    if (!failed) return [];
+    const hub = plan.components[0]?.hub ?? { schema: '', name: '' };
+    return [
+      {
+        kind: 'ddl-check',
+        table: { schema: hub.schema, name: hub.name },
+        columns: [],
+        message:
+          `On an empty copy of this database, statement ${failed.index} of the drizzle folder's migration failed: ` +
+          `${failed.reason}. The statement: ${oneLine(failed.statement)}. drizzle-kit migrate would ` +
+          'fail the same way on a fresh database. apply, rollback and finalize ran on the same copy, so that ' +
+          'is a uuidmig bug: report it with this message.',
+      },
+    ];
   } finally {
     await conn.unsafe('ROLLBACK').catch(() => {});
     await conn.end({ timeout: 5 });
@@ -169,27 +161,13 @@ async function embeddedScratch(versionNum: number): Promise<Scratch> {
   return { url: staging.url, where: `an embedded PostgreSQL ${staging.serverVersion}`, close: staging.close };
 }
 
-/** A database of its own on the server of `url`, dropped afterwards (FORCE: nothing of ours stays connected). */
-async function scratchDatabase(url: string, planName: string): Promise<Scratch> {
+/** A database of its own on the server of `url` (`--ddl-check-url`), dropped afterwards. */
+async function scratchOn(url: string, planName: string): Promise<Scratch> {
   parseDatabaseUrl(url);
   // Named for the plan, so whoever sees it knows whose it is; unique, within 63 bytes.
-  const name = `uuidmig_ddl_${slugOf(planName).slice(0, 30)}_${randomBytes(4).toString('hex')}`;
-  const admin = await connect(url, { max: 1 });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${quoteIdent(name)}`);
-  } catch (error) {
-    await admin.end({ timeout: 5 });
+  const scratch = await scratchDatabase(url, `uuidmig_ddl_${slugOf(planName).slice(0, 30)}`).catch((error) => {
     const reason = (error as Error).message;
     throw new UsageError(`--ddl-check-url ${maskUrl(url)} cannot hold a scratch database: ${reason}.`);
-  }
-  const scratch = new URL(url);
-  scratch.pathname = `/${name}`;
-  return {
-    url: scratch.toString(),
-    where: `a scratch database on ${scratch.host}`,
-    async close() {
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => {});
-      await admin.end({ timeout: 5 });
-    },
-  };
+  });
+  return { ...scratch, where: `a scratch database on ${new URL(scratch.url).host}` };
 }

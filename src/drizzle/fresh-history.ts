@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import postgres from 'postgres';
 import { connect } from '../db/connect.js';
-import { quoteIdent } from '../db/quote.js';
+import { scratchDatabase } from '../db/scratch-database.js';
 import type { Finding } from '../model/work.js';
-import { BREAKPOINT } from './entry-sql.js';
+import { type EntryFailure, firstFailure } from './run-entry.js';
 import type { PreparedEntry } from './team-entry.js';
 
 /**
@@ -23,37 +21,25 @@ export async function freshHistory(scratchUrl: string, entry: PreparedEntry): Pr
     ...earlier.map((e) => ({ tag: e.tag, sql: fs.readFileSync(path.join(entry.folder, `${e.tag}.sql`), 'utf8') })),
     { tag: ours.tag, sql: entry.sql },
   ];
-  const name = `uuidmig_fresh_${randomBytes(4).toString('hex')}`;
-  const admin = await connect(scratchUrl, { max: 1 });
+  const scratch = await scratchDatabase(scratchUrl, 'uuidmig_fresh');
   try {
-    await admin.unsafe(`CREATE DATABASE ${quoteIdent(name)}`);
-    const url = new URL(scratchUrl);
-    url.pathname = `/${name}`;
-    const fresh = await connect(url.toString(), { max: 1 });
+    const fresh = await connect(scratch.url, { max: 1 });
     try {
       await fresh.unsafe('BEGIN');
       for (const file of files) {
-        for (const [i, statement] of file.sql.split(BREAKPOINT).entries()) {
-          if (!statement.trim()) continue;
-          try {
-            await fresh.unsafe(statement);
-          } catch (error) {
-            if (!(error instanceof postgres.PostgresError)) throw error;
-            return [warning(file.tag === ours.tag, file.tag, i + 1, error.message, entry.folder)];
-          }
-        }
+        const failed = await firstFailure(fresh, file.sql);
+        if (failed) return [warning(file.tag === ours.tag, file.tag, failed, entry.folder)];
       }
       return [];
     } finally {
       await fresh.end({ timeout: 5 });
     }
   } finally {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => {});
-    await admin.end({ timeout: 5 });
+    await scratch.close();
   }
 }
 
-function warning(ours: boolean, tag: string, statement: number, reason: string, folder: string): Finding {
+function warning(ours: boolean, tag: string, failed: EntryFailure, folder: string): Finding {
   const why = ours
     ? `the entries before it build a schema that is not this database's (uuidmig's entry is made from this ` +
       'database, which has objects or names the history lacks)'
@@ -64,8 +50,8 @@ function warning(ours: boolean, tag: string, statement: number, reason: string, 
     table: { schema: '', name: '' },
     columns: [],
     message:
-      `drizzle-kit migrate on a fresh database would stop at ${tag} (statement ${statement}): ` +
-      `${reason.replace(/\.$/, '')}: ${why}. This database can still be migrated with uuidmig apply; to build ` +
+      `drizzle-kit migrate on a fresh database would stop at ${tag} (statement ${failed.index}): ` +
+      `${failed.reason}: ${why}. This database can still be migrated with uuidmig apply; to build ` +
       `fresh databases (CI, new developers) from ${folder}, make its entries build this schema.`,
   };
 }

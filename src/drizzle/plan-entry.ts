@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Sql } from '../db/connect.js';
-import { displayColumn, type TableRef } from '../model/types.js';
+import { columnSpec } from '../model/specs.js';
+import { displayColumn } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { type PlanInput, planMigration } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
@@ -9,8 +10,6 @@ import type { ImportedSchema } from '../schema/load-schema.js';
 import type { TeamFolder } from './folder.js';
 import { lastRecorded } from './record.js';
 import { ownUnrecordedEntry, type PreparedEntry, pendingEntries, prepareEntry } from './team-entry.js';
-
-const spec = (t: TableRef) => (t.schema === 'public' ? t.name : `${t.schema}.${t.name}`);
 
 export interface EntryForPlan {
   prepared: PreparedEntry;
@@ -64,7 +63,8 @@ export async function entryForPlan(
         `${column} is declared ${m.declaredType} in the Drizzle schema but becomes uuid (it references ` +
         `${displayColumn(m.parent, m.parentColumn)}), so the snapshot plan writes into ${team.folder} would ` +
         `disagree with the database: declare it uuid first (uuidmig init --reference ` +
-        `${spec(m.table)}.${m.column}=${spec(m.parent)}.${m.parentColumn} does it), then plan again.`,
+        `${columnSpec(plan.catalog, m.table, m.column)}=${columnSpec(plan.catalog, m.parent, m.parentColumn)} ` +
+        'does it), then plan again.',
     });
   }
   const rewrite = planMigration({ ...input, options: { ...input.options, strategy: 'rewrite' } });
