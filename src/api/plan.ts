@@ -31,8 +31,8 @@ export interface PlanOptions extends InputOptions {
   batchSize?: number;
   /**
    * Folder that receives plans/ and migrations/ (default: the current folder). A drizzle-kit folder
-   * (with meta/_journal.json) receives the plan's migration as its next entry instead (as the config's
-   * `out` does), and plans/ then goes in the current folder.
+   * (0.x's meta/_journal.json, or 1.0's folder per migration) receives the plan's migration as its
+   * next entry instead (as the config's `out` does), and plans/ then goes in the current folder.
    */
   out?: string;
   name?: string;
@@ -57,7 +57,14 @@ export interface PlanResult {
   /** plan's own `migrations/<id>/`, or the team's drizzle folder that received the entry. */
   migrationsFolder: string | null;
   /** The entry appended to the team's drizzle folder; null when plan wrote a folder of its own. */
-  drizzleEntry: { sqlFile: string; snapshotFile: string; tag: string; replaced: string | null } | null;
+  drizzleEntry: {
+    sqlFile: string;
+    snapshotFile: string;
+    /** `meta/_journal.json` (drizzle-kit 0.x's layout); null in 1.0's, which has no journal. */
+    journal: string | null;
+    tag: string;
+    replaced: string | null;
+  } | null;
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,60}$/;
@@ -150,6 +157,8 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   const planFile = writePlanFile(made.plan, path.join(base, 'plans'));
   writeEntry(prepared);
   const { sqlFile, snapshotFile } = prepared;
-  const drizzleEntry = { sqlFile, snapshotFile, tag: prepared.entry.tag, replaced: prepared.replaced?.tag ?? null };
+  const journal = prepared.journal ? path.join(prepared.folder, 'meta', '_journal.json') : null;
+  const tag = prepared.entry.tag;
+  const drizzleEntry = { sqlFile, snapshotFile, journal, tag, replaced: prepared.replaced?.tag ?? null };
   return { ...made, ddlCheck, planFile, migrationsFolder: prepared.folder, drizzleEntry };
 }

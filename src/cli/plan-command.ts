@@ -108,7 +108,8 @@ function writtenLines(result: PlanResult): string {
   if (!entry) return `wrote ${result.planFile}\nwrote ${result.migrationsFolder}/\n`;
   return [
     `wrote ${result.planFile}`,
-    `wrote ${entry.sqlFile}, ${entry.snapshotFile} and its entry in ${result.migrationsFolder}/meta/_journal.json` +
+    `wrote ${entry.sqlFile}, ${entry.snapshotFile}` +
+      (entry.journal ? ` and its entry in ${entry.journal}` : '') +
       (entry.replaced ? ` (in place of ${entry.replaced}, an earlier uuidmig plan's, never run here)` : ''),
     `uuidmig apply runs the plan and records ${entry.tag} in drizzle's migrations table; on an empty database ` +
       'drizzle-kit migrate runs it.',

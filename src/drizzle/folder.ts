@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { folderEntries } from './folder-v1.js';
 
 /**
- * The team's drizzle-kit folder (0.x layout): `NNNN_name.sql` files, `meta/_journal.json` and
+ * The journal of a team's drizzle-kit 0.x folder: `NNNN_name.sql` files, `meta/_journal.json` and
  * `meta/NNNN_snapshot.json`. drizzle-kit generate diffs the schema against the last snapshot (by file
  * name); drizzle-orm's migrator runs the journal's entries whose `when` is newer than the last one it
  * recorded.
@@ -22,13 +23,25 @@ const journalSchema = z
 export type DrizzleJournal = z.infer<typeof journalSchema>;
 export type JournalEntry = DrizzleJournal['entries'][number];
 
-export interface TeamFolder {
+/** One migration of the team's folder, whichever layout holds it. */
+export interface FolderEntry {
+  /** The journal's tag (`0003_uuid_keys`), or the migration's folder name (`20261130091406_uuid_keys`). */
+  tag: string;
+  /** What drizzle's migrator records as `created_at`: the journal's `when`, or the folder name's UTC second. */
+  when: number;
   /** Absolute. */
-  folder: string;
-  journal: DrizzleJournal;
-  /** meta/'s snapshot files, sorted by name as drizzle-kit sorts them (the last is the schema it diffs against). */
-  snapshots: string[];
+  sqlFile: string;
+  snapshotFile: string;
 }
+
+/**
+ * The team's drizzle-kit folder, in the layout its drizzle-kit writes: `journal` (0.x: `NNNN_name.sql`,
+ * `meta/_journal.json`, `meta/NNNN_snapshot.json`) or `folders` (1.0: `<timestamp>_<name>/migration.sql`
+ * and `snapshot.json`, no journal). Entries in the order drizzle's migrator runs them.
+ */
+export type TeamFolder =
+  | { layout: 'journal'; folder: string; entries: FolderEntry[]; journal: DrizzleJournal; snapshots: string[] }
+  | { layout: 'folders'; folder: string; entries: FolderEntry[] };
 
 /** The id drizzle-kit gives the snapshot before the first (`prevId` of a folder's first snapshot). */
 export const ORIGIN_ID = '00000000-0000-0000-0000-000000000000';
@@ -36,7 +49,7 @@ export const ORIGIN_ID = '00000000-0000-0000-0000-000000000000';
 export const journalFile = (folder: string): string => path.join(folder, 'meta', '_journal.json');
 
 /**
- * The team's folder: `--out` when it is a drizzle-kit folder, else the config's `out` when it is one
+ * The team's folder: `--out` when it is a drizzle-kit folder (either layout), else the config's `out` when it is one
  * (relative to the current folder, as drizzle-kit reads it); null when neither is, and plan writes its
  * own `migrations/<id>/` as before.
  */
@@ -45,6 +58,8 @@ export function findTeamFolder(candidates: (string | undefined)[], cwd: string):
     if (!candidate) continue;
     const folder = path.resolve(cwd, candidate);
     if (fs.existsSync(journalFile(folder))) return readTeamFolder(folder);
+    const entries = folderEntries(folder);
+    if (entries.length) return { layout: 'folders', folder, entries };
   }
   return null;
 }
@@ -72,11 +87,17 @@ export function readTeamFolder(folder: string): TeamFolder {
     .filter((f) => !f.startsWith('_'))
     .map((f) => path.join(meta, f))
     .sort();
-  return { folder, journal: parsed.data, snapshots };
+  const entries = parsed.data.entries.map((e) => ({
+    tag: e.tag,
+    when: e.when,
+    sqlFile: path.join(folder, `${e.tag}.sql`),
+    snapshotFile: path.join(meta, `${e.tag.slice(0, e.tag.indexOf('_'))}_snapshot.json`),
+  }));
+  return { layout: 'journal', folder, entries, journal: parsed.data, snapshots };
 }
 
 /** The id of the folder's last snapshot: the new snapshot's `prevId`. */
-export function lastSnapshotId(team: TeamFolder): string {
+export function lastSnapshotId(team: { snapshots: string[] }): string {
   const last = team.snapshots.at(-1);
   if (!last) return ORIGIN_ID;
   const id = (JSON.parse(fs.readFileSync(last, 'utf8')) as { id?: unknown }).id;

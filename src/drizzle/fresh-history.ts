@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { connect } from '../db/connect.js';
 import { scratchDatabase } from '../db/scratch-database.js';
 import type { Finding } from '../model/work.js';
@@ -15,10 +14,9 @@ import type { PreparedEntry } from './team-entry.js';
  * names the entry, the statement and PostgreSQL's message.
  */
 export async function freshHistory(scratchUrl: string, entry: PreparedEntry): Promise<Finding[]> {
-  const ours = entry.journal.entries.at(-1)!;
-  const earlier = entry.journal.entries.filter((e) => e !== ours);
+  const ours = entry.entry;
   const files = [
-    ...earlier.map((e) => ({ tag: e.tag, sql: fs.readFileSync(path.join(entry.folder, `${e.tag}.sql`), 'utf8') })),
+    ...entry.earlier.map((e) => ({ tag: e.tag, sql: fs.readFileSync(e.sqlFile, 'utf8') })),
     { tag: ours.tag, sql: entry.sql },
   ];
   const scratch = await scratchDatabase(scratchUrl, 'uuidmig_fresh');

@@ -8,7 +8,7 @@ import type { Plan } from '../planner/plan-schema.js';
 import type { DrizzleConfig } from '../schema/load-config.js';
 import type { ImportedSchema } from '../schema/load-schema.js';
 import type { TeamFolder } from './folder.js';
-import { lastRecorded } from './record.js';
+import { recordedMigrations } from './record.js';
 import { ownUnrecordedEntry, type PreparedEntry, pendingEntries, prepareEntry } from './team-entry.js';
 
 export interface EntryForPlan {
@@ -34,10 +34,10 @@ export async function entryForPlan(
 ): Promise<EntryForPlan> {
   const migrations = config?.migrations ?? { table: '__drizzle_migrations', schema: 'drizzle', prefix: 'index' };
   const table = { migrationsSchema: migrations.schema, migrationsTable: migrations.table };
-  const recorded = await lastRecorded(sql, table);
-  const replaced = ownUnrecordedEntry(team, recorded?.hashes ?? new Set());
-  const pending =
-    recorded?.createdAt == null ? [] : pendingEntries(team, recorded.createdAt, replaced).map((e) => e.tag);
+  const recorded = await recordedMigrations(sql, table);
+  const replaced = ownUnrecordedEntry(team, recorded ?? []);
+  // A database without the table was made some other way (push): nothing in the folder is pending for it.
+  const pending = recorded ? pendingEntries(team, recorded, replaced).map((e) => e.tag) : [];
   const blockers: Finding[] = pending.length
     ? [
         {
@@ -46,8 +46,9 @@ export async function entryForPlan(
           columns: [],
           message:
             `This database has not run ${pending.join(', ')} from ${team.folder} (its ` +
-            `${migrations.schema}.${migrations.table} ends before them), and drizzle-kit migrate would skip them ` +
-            'for good once uuidmig records its migration after them: run drizzle-kit migrate first, then plan again.',
+            `${migrations.schema}.${migrations.table} does not hold them): uuidmig's migration must come after ` +
+            'every one of them (drizzle-kit 0.x would skip them for good once it records its migration after them; ' +
+            '1.0 would run them on uuid keys): run drizzle-kit migrate first, then plan again.',
         },
       ]
     : [];
@@ -68,7 +69,7 @@ export async function entryForPlan(
     });
   }
   const rewrite = planMigration({ ...input, options: { ...input.options, strategy: 'rewrite' } });
-  const prepared = prepareEntry(team, replaced, rewrite, plan.id, imported, {
+  const prepared = await prepareEntry(team, replaced, rewrite, plan.id, imported, {
     name: plan.name,
     now,
     prefix: migrations.prefix,

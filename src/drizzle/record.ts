@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { DrizzleEntry, Stage } from '../planner/plan-schema.js';
@@ -18,11 +19,21 @@ const exists = async (sql: Queryable, entry: Pick<DrizzleEntry, 'migrationsSchem
   return row!.ok;
 };
 
+/** drizzle-orm 1.0's migrations table: it records each migration's folder name, and when it ran. */
+const TABLE_V1 = `id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, name text,
+  applied_at timestamp with time zone DEFAULT now()`;
+const TABLE_V0 = 'id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint';
+
+/** Where an entry lives in the team's folder: `<tag>.sql`, or `<tag>/migration.sql`. */
+export const entrySqlFile = (folder: string, entry: Pick<DrizzleEntry, 'tag' | 'layout'>): string =>
+  entry.layout === 'folders' ? path.join(folder, entry.tag, 'migration.sql') : path.join(folder, `${entry.tag}.sql`);
+
 /**
  * Record the entry as applied, as drizzle-orm's pg migrator does after running it (same hash, its
- * `when` as `created_at`), so drizzle-kit migrate skips it and runs the team's later entries. The
- * schema and table are made with the migrator's own DDL when missing (only then: `CREATE SCHEMA IF NOT
- * EXISTS` needs CREATE on the database even when the schema exists). Nothing when the hash is there.
+ * `when` as `created_at`, and for drizzle-kit 1.0's layout its folder name, by which that migrator
+ * tells what ran), so drizzle-kit migrate skips it and runs the team's later entries. The schema and
+ * table are made with the migrator's own DDL when missing (only then: `CREATE SCHEMA IF NOT EXISTS`
+ * needs CREATE on the database even when the schema exists). Nothing when it is recorded already.
  */
 export async function recordEntry(sql: Queryable, entry: DrizzleEntry): Promise<void> {
   if (!(await exists(sql, entry))) {
@@ -31,18 +42,27 @@ export async function recordEntry(sql: Queryable, entry: DrizzleEntry): Promise<
     );
     if (!schema!.ok) await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(entry.migrationsSchema)}`);
     await sql.unsafe(
-      `CREATE TABLE IF NOT EXISTS ${table(entry)} (
-				id SERIAL PRIMARY KEY,
-				hash text NOT NULL,
-				created_at bigint
-			)`,
+      `CREATE TABLE IF NOT EXISTS ${table(entry)} (${entry.layout === 'folders' ? TABLE_V1 : TABLE_V0})`,
     );
   }
+  // A 0.x table a 1.0 migrator has not upgraded yet has no name: it matches the row by its time then.
+  const named = entry.layout === 'folders' && (await hasNameColumn(sql, entry));
+  const [columns, values, same] = named
+    ? ['"hash", "created_at", "name"', '$1::text, $2::bigint, $3::text', '"name" = $3::text']
+    : ['"hash", "created_at"', '$1::text, $2::bigint', '"hash" = $1::text'];
   await sql.unsafe(
-    `INSERT INTO ${table(entry)} ("hash", "created_at")
-     SELECT $1::text, $2::bigint WHERE NOT EXISTS (SELECT 1 FROM ${table(entry)} WHERE "hash" = $1::text)`,
-    [entry.hash, entry.when],
+    `INSERT INTO ${table(entry)} (${columns}) SELECT ${values}
+     WHERE NOT EXISTS (SELECT 1 FROM ${table(entry)} WHERE ${same})`,
+    named ? [entry.hash, entry.when, entry.tag] : [entry.hash, entry.when],
   );
+}
+
+async function hasNameColumn(sql: Queryable, entry: Pick<DrizzleEntry, 'migrationsSchema' | 'migrationsTable'>) {
+  const [row] = await sql.unsafe<{ ok: boolean }[]>(
+    `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${quoteLiteral(table(entry))})
+       AND attname = 'name' AND NOT attisdropped) AS ok`,
+  );
+  return row!.ok;
 }
 
 /**
@@ -77,21 +97,57 @@ export async function forgetEntry(sql: Queryable, entry: DrizzleEntry): Promise<
   ]);
 }
 
-/**
- * The `created_at` of the last migration drizzle's migrator recorded here (what it compares every
- * entry's `when` with); undefined when there is no migrations table (a database made with push).
- */
-export async function lastRecorded(
+/** A row of drizzle's migrations table (`name` only in drizzle-orm 1.0's). */
+export interface RecordedMigration {
+  hash: string;
+  createdAt: number | null;
+  name: string | null;
+}
+
+/** The migrations drizzle's migrator recorded here; undefined when there is no table (a database made with push). */
+export async function recordedMigrations(
   sql: Queryable,
   entry: Pick<DrizzleEntry, 'migrationsSchema' | 'migrationsTable'>,
-): Promise<{ createdAt: number | null; hashes: Set<string> } | undefined> {
+): Promise<RecordedMigration[] | undefined> {
   if (!(await exists(sql, entry))) return undefined;
-  const rows = await sql.unsafe<{ hash: string; created_at: string | null }[]>(
-    // Ordered as drizzle's migrator reads it (`order by created_at desc limit 1`: a NULL comes first).
-    `SELECT "hash", "created_at"::text AS created_at FROM ${table(entry)} ORDER BY "created_at" DESC`,
+  // Through to_jsonb: a 0.x table has no name column, and the query reads both.
+  const rows = await sql.unsafe<{ hash: string; created_at: string | null; name: string | null }[]>(
+    `SELECT r->>'hash' AS hash, r->>'created_at' AS created_at, r->>'name' AS name
+       FROM (SELECT to_jsonb(m) AS r FROM ${table(entry)} AS m) AS rows`,
   );
-  const first = rows[0]?.created_at;
-  return { createdAt: first == null ? null : Number(first), hashes: new Set(rows.map((r) => r.hash)) };
+  return rows.map((r) => ({
+    hash: r.hash,
+    createdAt: r.created_at === null ? null : Number(r.created_at),
+    name: r.name,
+  }));
+}
+
+/**
+ * The `created_at` drizzle-kit 0.x's migrator compares every journal entry's `when` with: the last
+ * one recorded (`order by created_at desc limit 1`, so a NULL comes first).
+ */
+export function lastCreatedAt(rows: RecordedMigration[]): number | null {
+  if (!rows.length || rows.some((r) => r.createdAt === null)) return null;
+  return Math.max(...rows.map((r) => r.createdAt!));
+}
+
+/**
+ * Whether drizzle's migrator would count an entry as run here: 0.x by its hash (for uuidmig's own
+ * entry; the team's are compared by time), 1.0 by its folder name, or, for a row a 0.x migrator wrote
+ * and 1.0 has not named yet, by the second of its time or its hash, as 1.0's upgrade matches them.
+ */
+export function isRecorded(
+  rows: RecordedMigration[],
+  layout: DrizzleEntry['layout'],
+  e: { tag: string; when: number; hash: string },
+): boolean {
+  if (layout !== 'folders') return rows.some((r) => r.hash === e.hash);
+  return rows.some(
+    (r) =>
+      r.name === e.tag ||
+      (r.name === null &&
+        (r.hash === e.hash || (r.createdAt !== null && Math.floor(r.createdAt / 1000) * 1000 === e.when))),
+  );
 }
 
 /**

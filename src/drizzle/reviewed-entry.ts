@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Plan } from '../planner/plan-schema.js';
-import { migrationHash } from './record.js';
+import { entrySqlFile, migrationHash } from './record.js';
 
 /**
  * The team folder's entry apply records must be the file plan wrote: drizzle's migrator tells a file
@@ -14,8 +14,9 @@ import { migrationHash } from './record.js';
 export function checkEntryFile(plan: Plan, planFile: string): void {
   if (!plan.drizzle) return;
   const base = path.dirname(path.dirname(path.resolve(planFile)));
-  const file = path.resolve(base, plan.drizzle.folder, `${plan.drizzle.tag}.sql`);
-  if (!fs.existsSync(path.dirname(file))) return;
+  const folder = path.resolve(base, plan.drizzle.folder);
+  const file = entrySqlFile(folder, plan.drizzle);
+  if (!fs.existsSync(folder)) return;
   const reason = !fs.existsSync(file)
     ? 'it is missing'
     : migrationHash(fs.readFileSync(file, 'utf8')) !== plan.drizzle.hash

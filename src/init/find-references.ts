@@ -1,4 +1,5 @@
 import { type CallExpression, Node, type SourceFile, SyntaxKind } from 'ts-morph';
+import { definedRelations } from './define-relations.js';
 import { returnedExpression, stringValue } from './find-tables.js';
 import type { Resolver } from './resolve.js';
 import { isPgCore, unwrap } from './source-files.js';
@@ -13,7 +14,8 @@ export interface Found {
 
 /**
  * Everything that ties columns together, in every schema file: `.references(() => users.id)`,
- * `foreignKey({ columns, foreignColumns })`, the `fields`/`references` of `relations()`, and
+ * `foreignKey({ columns, foreignColumns })`, the `fields`/`references` of `relations()`, the
+ * `from`/`to` (and `through`) of drizzle-orm 1.0's `defineRelations()`, and
  * `primaryKey({ columns })` (into each table's `primaryKeys`); and the `.op('int4_ops')` of indexes.
  */
 export function findReferences(files: SourceFile[], resolver: Resolver): Found {
@@ -29,10 +31,12 @@ export function findReferences(files: SourceFile[], resolver: Resolver): Found {
       }
     }
   }
+  const defined: CallExpression[] = [];
   for (const file of files) {
     for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       const callee = call.getExpression();
-      if (isPgCore(callee, 'primaryKey')) primaryKey(call, resolver);
+      if (isPgCore(callee, 'defineRelations') || isPgCore(callee, 'defineRelationsPart')) defined.push(call);
+      else if (isPgCore(callee, 'primaryKey')) primaryKey(call, resolver);
       else if (isPgCore(callee, 'foreignKey')) {
         const config = objectArgument(call);
         pairs(config?.columns, config?.foreignColumns, 'foreignKey', resolver, found);
@@ -46,6 +50,8 @@ export function findReferences(files: SourceFile[], resolver: Resolver): Found {
       }
     }
   }
+  // After every file's primaryKey(): which side of a 1.0 relation is the parent depends on the keys.
+  for (const call of defined) found.references.push(...definedRelations(call, resolver, found));
   return found;
 }
 

@@ -55,11 +55,14 @@ export function drizzleExport(callee: Node): { module: string; name: string } | 
 
 export const PG_CORE = 'drizzle-orm/pg-core';
 
-/** Whether `callee` is drizzle-orm/pg-core's `name` (for `relations`, drizzle-orm's). */
+/** Exports of drizzle-orm itself (or 1.0's `drizzle-orm/_relations`), not of pg-core. */
+const ORM_EXPORTS = new Set(['relations', 'defineRelations', 'defineRelationsPart']);
+
+/** Whether `callee` is drizzle-orm/pg-core's `name` (for `relations` and `defineRelations`, drizzle-orm's). */
 export function isPgCore(callee: Node, name: string): boolean {
   const found = drizzleExport(callee);
   if (!found || found.name !== name) return false;
-  return name === 'relations' ? found.module !== PG_CORE : found.module === PG_CORE;
+  return ORM_EXPORTS.has(name) ? found.module !== PG_CORE : found.module === PG_CORE;
 }
 
 /**

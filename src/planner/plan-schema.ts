@@ -101,9 +101,14 @@ export const findingSchema = z.object({
 export const drizzleEntrySchema = z.object({
   /** The team's folder, relative to the folder holding `plans/` (absolute when the plan was not written). */
   folder: z.string(),
-  /** `0003_uuid_keys`: the entry's file is `<tag>.sql`. */
+  /**
+   * The folder's layout: `journal` (drizzle-kit 0.x; absent in older plans) or `folders` (drizzle-kit 1.0,
+   * one folder per migration, recorded by name).
+   */
+  layout: z.enum(['journal', 'folders']).optional(),
+  /** `0003_uuid_keys` (the entry's file is `<tag>.sql`), or the folder `20261130091406_uuid_keys`. */
   tag: z.string(),
-  /** The journal entry's `when`, which drizzle's migrator records as `created_at`. */
+  /** The journal entry's `when` (or the folder name's time), which drizzle's migrator records as `created_at`. */
   when: z.number(),
   /** sha256 (hex) of the entry's file, as drizzle-orm's readMigrationFiles computes it. */
   hash: z.string(),

@@ -38,7 +38,13 @@ export const planOutputSchema = output('plan', {
   migrations: z.string().nullable(),
   /** The entry appended to the team's drizzle folder (then `migrations` is that folder); absent otherwise. */
   drizzleEntry: z
-    .object({ sqlFile: z.string(), snapshotFile: z.string(), tag: z.string(), replaced: z.string().nullable() })
+    .object({
+      sqlFile: z.string(),
+      snapshotFile: z.string(),
+      journal: z.string().nullable(),
+      tag: z.string(),
+      replaced: z.string().nullable(),
+    })
     .optional(),
   blocked: z.boolean(),
   blockers: z.array(findingSchema),

@@ -10,6 +10,7 @@ import type {
   TableRef,
 } from '../model/types.js';
 import { tableKey } from '../model/types.js';
+import { isRelationsV2, relationLinks } from './relations-v2.js';
 
 /**
  * Turn the exports of a Drizzle schema into the model. drizzle-orm recognises its own objects with
@@ -19,6 +20,7 @@ import { tableKey } from '../model/types.js';
 export function drizzleExportsToModel(exports: unknown[], files: string[]): DrizzleSchemaModel {
   const tables = new Map<string, { ref: TableRef; table: PgTable; model: DrizzleTableModel }>();
   const relations: Relations[] = [];
+  const relationsV2: Parameters<typeof relationLinks>[0][] = [];
   const enums: DrizzleSchemaModel['enums'] = [];
   const seenEnums = new Set<string>();
   for (const value of exports) {
@@ -28,6 +30,8 @@ export function drizzleExportsToModel(exports: unknown[], files: string[]): Driz
       if (!tables.has(tableKey(ref))) tables.set(tableKey(ref), { ref, table: value, model: tableToModel(value) });
     } else if (is(value, Relations)) {
       relations.push(value);
+    } else if (isRelationsV2(value)) {
+      relationsV2.push(value);
     } else if (isPgEnum(value)) {
       const schema = (value as unknown as { schema?: string }).schema ?? 'public';
       const key = tableKey({ schema, name: value.enumName });
@@ -54,8 +58,38 @@ export function drizzleExportsToModel(exports: unknown[], files: string[]): Driz
       });
     }
   }
+  for (const link of relationsV2.flatMap((v) => relationLinks(v, isKey))) {
+    const child = tables.get(tableKey(refOf(link.child)));
+    const parent = refOf(link.parent);
+    const reference = { columns: link.columns, refSchema: parent.schema, refTable: parent.name };
+    if (!child || child.model.references.some((r) => r.source === 'drizzle-relation' && sameTarget(r, reference)))
+      continue;
+    child.model.references.push({ ...reference, refColumns: link.parentColumns, source: 'drizzle-relation' });
+  }
   return { files, tables: [...tables.values()].map((t) => t.model), enums };
 }
+
+const sameTarget = (a: Pick<DrizzleReference, 'columns' | 'refSchema' | 'refTable'>, b: typeof a) =>
+  JSON.stringify([a.columns, a.refSchema, a.refTable]) === JSON.stringify([b.columns, b.refSchema, b.refTable]);
+
+/** Whether the columns are the table's primary key, or (unless `primaryOnly`) one of its unique keys. */
+function isKey(table: PgTable, columns: string[], primaryOnly: boolean): boolean {
+  const config = getTableConfig(table);
+  const same = (key: string[]) => key.length === columns.length && key.every((c) => columns.includes(c));
+  const primary = [config.columns.filter((c) => c.primary).map((c) => c.name), ...config.primaryKeys.map(namesOf)];
+  if (primary.some(same)) return true;
+  if (primaryOnly) return false;
+  const unique = [
+    ...config.columns.filter((c) => c.isUnique).map((c) => [c.name]),
+    ...config.uniqueConstraints.map(namesOf),
+    ...config.indexes
+      .filter((i) => i.config.unique)
+      .map((i) => i.config.columns.map((c) => (c as { name?: string }).name ?? '')),
+  ];
+  return unique.some(same);
+}
+
+const namesOf = (key: { columns: { name: string }[] }) => key.columns.map((c) => c.name);
 
 function refOf(table: PgTable): TableRef {
   const config = getTableConfig(table);

@@ -4,10 +4,14 @@ import path from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findTeamFolder, nextEntry, ORIGIN_ID } from '../../src/drizzle/folder.js';
-import { migrationHash } from '../../src/drizzle/record.js';
+import { folderMillis, nextFolderName } from '../../src/drizzle/folder-v1.js';
+import { isRecorded, lastCreatedAt, migrationHash } from '../../src/drizzle/record.js';
 import { loadDrizzleKit, renderSnapshot } from '../../src/drizzle/snapshot.js';
+import { snapshotDeltas } from '../../src/drizzle/snapshot-v1.js';
 import { importDrizzleSchema } from '../../src/schema/load-schema.js';
-import { fixturePath } from '../helpers/fixtures.js';
+import { FIXTURES, fixturePath } from '../helpers/fixtures.js';
+
+const REPO = path.resolve(FIXTURES, '..', '..');
 
 let dir: string;
 beforeAll(() => {
@@ -54,7 +58,15 @@ describe("the team's drizzle folder", () => {
     expect(findTeamFolder(['plain', undefined], dir)).toBeNull();
     const found = findTeamFolder(['plain', './drizzle'], dir);
     expect(found?.folder).toBe(team);
-    expect(found?.snapshots).toEqual([path.join(team, 'meta', '0000_snapshot.json')]);
+    expect(found?.layout === 'journal' && found.snapshots).toEqual([path.join(team, 'meta', '0000_snapshot.json')]);
+    expect(found?.entries).toEqual([
+      {
+        tag: '0000_init',
+        when: 1,
+        sqlFile: path.join(team, '0000_init.sql'),
+        snapshotFile: path.join(team, 'meta', '0000_snapshot.json'),
+      },
+    ]);
     teamFolder('mysql', { version: '5', dialect: 'mysql', entries: [] });
     expect(() => findTeamFolder(['mysql'], dir)).toThrow('is for dialect "mysql", not postgresql.');
   });
@@ -71,8 +83,8 @@ describe('the snapshot, by the project`s own drizzle-kit', () => {
   test('as drizzle-kit generate writes it: id and prevId first, _meta emptied, each table once', async () => {
     const imported = await importDrizzleSchema(fixturePath('drizzle-made', 'schema.ts'));
     const twice = { ...imported, modules: [...imported.modules, imported.modules[0]!] };
-    const kit = loadDrizzleKit(fixturePath('drizzle-made'), 'drizzle');
-    const { id, text } = renderSnapshot(kit, twice, ORIGIN_ID);
+    const kit = loadDrizzleKit(fixturePath('drizzle-made'), { folder: 'drizzle', layout: 'journal' });
+    const { id, text } = await renderSnapshot(kit, twice, ORIGIN_ID);
     const snapshot = JSON.parse(text);
     expect(Object.keys(snapshot).slice(0, 4)).toEqual(['id', 'prevId', 'version', 'dialect']);
     expect(snapshot).toMatchObject({ id, prevId: ORIGIN_ID, _meta: { columns: {}, schemas: {}, tables: {} } });
@@ -89,9 +101,73 @@ describe('the snapshot, by the project`s own drizzle-kit', () => {
   test('a project without drizzle-kit is told so in one sentence', () => {
     const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-bare-'));
     try {
-      expect(() => loadDrizzleKit(bare, 'drizzle')).toThrow(/none is installed where .* can find it; install it/);
+      const team = { folder: 'drizzle', layout: 'journal' } as const;
+      expect(() => loadDrizzleKit(bare, team)).toThrow(/none is installed where .* can find it; install it/);
+      // drizzle-kit 1.0 reads only its own layout, 0.31 only the journal: each mismatch in one sentence.
+      const withKit = (name: string, kit: string) => {
+        fs.mkdirSync(path.join(bare, name, 'node_modules'), { recursive: true });
+        fs.symlinkSync(path.join(REPO, 'node_modules', kit), path.join(bare, name, 'node_modules', 'drizzle-kit'));
+        return path.join(bare, name);
+      };
+      const kit1 = withKit('kit1', 'drizzle-kit-1');
+      expect(() => loadDrizzleKit(kit1, team)).toThrow(/no longer reads: convert it with npx drizzle-kit up/);
+      const kit0 = withKit('kit0', 'drizzle-kit');
+      expect(() => loadDrizzleKit(kit0, { folder: 'drizzle', layout: 'folders' })).toThrow(
+        /has drizzle-kit 1.0's layout \(a folder per migration\), and the project's drizzle-kit .* is older/,
+      );
     } finally {
       fs.rmSync(bare, { recursive: true, force: true });
     }
+  });
+});
+
+describe("drizzle-kit 1.0's layout: a folder per migration", () => {
+  test('found by its migration folders, in name order, each at its name`s UTC second', () => {
+    const team = path.join(dir, 'v1');
+    for (const name of ['20261130091414_posts', '20261130091406_init']) {
+      fs.mkdirSync(path.join(team, name), { recursive: true });
+      fs.writeFileSync(path.join(team, name, 'migration.sql'), 'SELECT 1;');
+    }
+    fs.mkdirSync(path.join(team, 'notes')); // no migration.sql: not a migration
+    const found = findTeamFolder(['v1'], dir);
+    expect(found?.layout).toBe('folders');
+    expect(found?.entries.map((e) => [e.tag, e.when])).toEqual([
+      ['20261130091406_init', Date.UTC(2026, 10, 30, 9, 14, 6)],
+      ['20261130091414_posts', Date.UTC(2026, 10, 30, 9, 14, 14)],
+    ]);
+    expect(found?.entries[0]?.snapshotFile).toBe(path.join(team, '20261130091406_init', 'snapshot.json'));
+  });
+
+  test('the next folder: now, or a second after the last one when a clock ran ahead', () => {
+    const entries = [{ tag: 'x', when: Date.UTC(2026, 10, 30, 9, 0, 0), sqlFile: '', snapshotFile: '' }];
+    expect(nextFolderName(entries, 'uuid_keys', new Date('2026-11-30T10:00:00.750Z'))).toEqual({
+      tag: '20261130100000_uuid_keys',
+      when: Date.UTC(2026, 10, 30, 10, 0, 0),
+    });
+    expect(nextFolderName(entries, 'k', new Date('2026-11-30T08:00:00Z')).tag).toBe('20261130090001_k');
+    expect(folderMillis('0000_init')).toBe(0);
+  });
+
+  test("recorded as drizzle-orm 1.0's migrator tells: by name, or a 0.x row by its second or hash", () => {
+    const e = { tag: '20261130091406_init', when: Date.UTC(2026, 10, 30, 9, 14, 6), hash: 'h' };
+    const row = (name: string | null, createdAt: number | null, hash = 'other') => ({ name, createdAt, hash });
+    expect(isRecorded([row('20261130091406_init', 1)], 'folders', e)).toBe(true);
+    expect(isRecorded([row('20261130091407_x', e.when)], 'folders', e)).toBe(false);
+    expect(isRecorded([row(null, e.when + 638)], 'folders', e)).toBe(true);
+    expect(isRecorded([row(null, 5, 'h')], 'folders', e)).toBe(true);
+    expect(isRecorded([row(null, 5)], 'folders', e)).toBe(false);
+    expect(isRecorded([row(null, 5, 'h')], 'journal', e)).toBe(true);
+    expect(lastCreatedAt([row(null, 3), row(null, 9)])).toBe(9);
+    expect(lastCreatedAt([row(null, 3), row(null, null)])).toBeNull();
+  });
+
+  test("a diff snapshot's deltas: created rows, dropped keys, changed fields", () => {
+    const t = (name: string) => ({ entityType: 'tables', schema: 'public', name, isRlsEnabled: false });
+    const c = (name: string, type: string) => ({ entityType: 'columns', schema: 'public', table: 'a', name, type });
+    expect(snapshotDeltas([t('a'), t('gone'), c('id', 'integer')], [t('a'), c('id', 'uuid'), t('new')])).toEqual([
+      { op: 'create', row: t('new') },
+      { op: 'drop', key: 'tables\0["public","gone"]' },
+      { op: 'alter', key: 'columns\0["public","a","id"]', set: { type: 'uuid' } },
+    ]);
   });
 });

@@ -458,3 +458,48 @@ describe('the command', () => {
     expect(JSON.parse(r.stdout).error.code).toBe(2);
   });
 });
+
+describe("drizzle-orm 1.0's defineRelations", () => {
+  const SCHEMA = `import { integer, pgTable, serial, text } from 'drizzle-orm/pg-core';
+
+export const users = pgTable('users', { id: serial('id').primaryKey(), name: text('name') });
+export const profiles = pgTable('profiles', { id: serial('id').primaryKey(), userId: integer('user_id').unique() });
+export const posts = pgTable('posts', { id: serial('id').primaryKey(), authorId: integer('author_id') });
+export const comments = pgTable('comments', { id: serial('id').primaryKey(), postId: integer('post_id') });
+export const tags = pgTable('tags', { id: serial('id').primaryKey() });
+export const postTags = pgTable('post_tags', { postId: integer('post_id'), tagId: integer('tag_id') });
+`;
+  const relationsFile = (tables: string) => `import { defineRelations } from 'drizzle-orm';
+${tables}
+
+export const relations = defineRelations(schema, (r) => ({
+  users: { profile: r.one.profiles({ from: r.users.id, to: r.profiles.userId }), posts: r.many.posts() },
+  posts: {
+    author: r.one.users({ from: r.posts.authorId, to: r.users.id }),
+    tags: r.many.tags({ from: r.posts.id.through(r.postTags.postId), to: r.tags.id.through(r.postTags.tagId) }),
+  },
+  comments: { post: r.one.posts({ from: [r.comments.postId], to: [r.posts.id] }) },
+}));
+`;
+
+  test.each([
+    ['a namespace import', "import * as schema from './schema';"],
+    [
+      'an object of imported tables',
+      "import { users, profiles, posts, comments, tags, postTags } from './schema';\n" +
+        'const schema = { users, profiles, posts, comments, tags, postTags };',
+    ],
+  ])('references declared only there, through %s, each way round, and through a junction', (_, tables) => {
+    write({ 'schema.ts': SCHEMA, 'relations.ts': relationsFile(tables) });
+    const result = runTwice();
+    expect(result.references).toEqual([
+      'public.comments.post_id',
+      'public.post_tags.post_id',
+      'public.post_tags.tag_id',
+      'public.posts.author_id',
+      'public.profiles.user_id',
+    ]);
+    expect(read('schema.ts')).toContain("userId: uuid('user_id').unique()");
+    expect(read('relations.ts')).toBe(relationsFile(tables));
+  });
+});
