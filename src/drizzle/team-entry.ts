@@ -82,7 +82,9 @@ export async function prepareEntry(
   if (team.layout === 'folders') {
     const next = nextFolderName(earlier, s.name, s.now);
     const dir = path.join(team.folder, next.tag);
-    if (fs.existsSync(dir)) throw new UsageError(`The drizzle folder already holds ${dir}; plan with another --name.`);
+    const replacing = replaced && path.dirname(replaced.sqlFile) === dir;
+    if (fs.existsSync(dir) && !replacing)
+      throw new UsageError(`The drizzle folder already holds ${dir}; plan with another --name.`);
     const kit = loadDrizzleKit(s.projectDir, { folder: team.folder, layout: 'folders' });
     const snapshot = await renderSnapshotV1(kit, imported, earlier);
     const files = { sqlFile: path.join(dir, 'migration.sql'), snapshotFile: path.join(dir, 'snapshot.json') };

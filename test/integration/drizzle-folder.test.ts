@@ -21,7 +21,8 @@ import { plan } from '../helpers/plan.js';
  * drizzle-kit and uuidmig must then agree about it on a database with rows and on a fresh one.
  */
 const REPO = path.resolve(FIXTURES, '..', '..');
-const KIT = path.join(REPO, 'node_modules', '.bin', 'drizzle-kit');
+// drizzle-kit 0.31's own CLI (node_modules/.bin/drizzle-kit may be the 1.0 alias's: both name their bin so).
+const KIT = path.join(REPO, 'node_modules', 'drizzle-kit', 'bin.cjs');
 
 let db: TestDatabase;
 let project: string;
@@ -45,7 +46,7 @@ afterEach(async () => {
 
 /** drizzle-kit's own CLI in the project, as the team runs it; its output, and whether it succeeded. */
 function kit(args: string[], url: string): { ok: boolean; output: string } {
-  const run = spawnSync(KIT, [...args, '--config', 'drizzle.config.ts'], {
+  const run = spawnSync(process.execPath, [KIT, ...args, '--config', 'drizzle.config.ts'], {
     cwd: project,
     env: { ...process.env, DATABASE_URL: url },
     encoding: 'utf8',
@@ -132,10 +133,14 @@ test("plan appends to the team's folder; drizzle-kit and uuidmig agree with rows
   copyJournal.entries.pop();
   fs.writeFileSync(path.join(copy, 'meta', '_journal.json'), JSON.stringify(copyJournal));
   // (drizzle-kit reads `--out` relative to the current folder, whatever it is given.)
-  execFileSync(KIT, ['generate', '--dialect', 'postgresql', '--schema', './src/schema.ts', '--out', './copy'], {
-    cwd: project,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [KIT, 'generate', '--dialect', 'postgresql', '--schema', './src/schema.ts', '--out', './copy'],
+    {
+      cwd: project,
+      stdio: 'pipe',
+    },
+  );
   const generated = fs.readFileSync(path.join(copy, 'meta', '0001_snapshot.json'), 'utf8');
   expect(JSON.stringify({ ...ours, id: 'x' }, null, 2)).toBe(
     JSON.stringify({ ...JSON.parse(generated), id: 'x' }, null, 2),

@@ -33,7 +33,8 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const KIT = path.resolve(fixturePath(''), '..', '..', 'node_modules', '.bin', 'drizzle-kit');
+// drizzle-kit 0.31's own CLI (node_modules/.bin/drizzle-kit may be the 1.0 alias's: both name their bin so).
+const KIT = path.resolve(fixturePath(''), '..', '..', 'node_modules', 'drizzle-kit', 'bin.cjs');
 
 /**
  * What drizzle-kit's introspection (`drizzle-kit pull`) reads from a database. It lists a composite
@@ -42,7 +43,9 @@ const KIT = path.resolve(fixturePath(''), '..', '..', 'node_modules', '.bin', 'd
  */
 function pull(url: string): ReturnType<typeof generateDrizzleJson> {
   const out = fs.mkdtempSync(path.join(dir, 'pull-'));
-  execFileSync(KIT, ['pull', '--dialect', 'postgresql', '--url', url, '--out', out], { stdio: 'pipe' });
+  execFileSync(process.execPath, [KIT, 'pull', '--dialect', 'postgresql', '--url', url, '--out', out], {
+    stdio: 'pipe',
+  });
   return JSON.parse(fs.readFileSync(path.join(out, 'meta', '0000_snapshot.json'), 'utf8'));
 }
 

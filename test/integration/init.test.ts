@@ -119,8 +119,10 @@ describe('a schema drizzle-kit made the database from', () => {
 
   test('what `drizzle-kit pull` reads from it, after init, converts every key and every foreign key', async () => {
     const out = path.join(work, 'pulled');
-    const kit = path.join(ROOT, 'node_modules', '.bin', 'drizzle-kit');
-    execFileSync(kit, ['pull', '--dialect', 'postgresql', '--url', db.url, '--out', out], { stdio: 'pipe' });
+    const kit = path.join(ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs'); // 0.31's, not the 1.0 alias's
+    execFileSync(process.execPath, [kit, 'pull', '--dialect', 'postgresql', '--url', db.url, '--out', out], {
+      stdio: 'pipe',
+    });
     const schema = ['schema.ts', 'relations.ts'].map((f) => path.join(out, f));
     expect(fs.readFileSync(schema[0]!, 'utf8')).toContain('op("int4_ops")');
     const result = init({ schema });

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURES } from './fixtures.js';
+
+const REPO = path.resolve(FIXTURES, '..', '..');
+const MODULES = path.join(REPO, 'node_modules');
+
+/**
+ * The drizzle majors a team may run, each installed in dev dependencies (1.0 under npm aliases, as the
+ * PostgreSQL versions are): the schema fixture each one's project starts from.
+ */
+export const DRIZZLE_MAJORS = [
+  { major: '0.x', orm: 'drizzle-orm', kit: 'drizzle-kit', schema: 'old.ts' },
+  { major: '1.0', orm: 'drizzle-orm-1', kit: 'drizzle-kit-1', schema: 'old-v1.ts' },
+] as const;
+export type DrizzleMajor = (typeof DRIZZLE_MAJORS)[number];
+
+/**
+ * A team's project folder for one drizzle major: its own `node_modules/drizzle-orm` and
+ * `node_modules/drizzle-kit`, resolved as a team's would be. The alias packages are hard-linked in (a
+ * symlink would make drizzle-kit find the repository's drizzle-orm 0.x from its real path).
+ */
+export function drizzleProject(prefix: string, m: DrizzleMajor): string {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (m.major === '0.x') {
+    fs.symlinkSync(MODULES, path.join(project, 'node_modules'), 'dir');
+    return project;
+  }
+  const modules = path.join(project, 'node_modules');
+  fs.mkdirSync(modules);
+  linkTree(path.join(MODULES, m.orm), path.join(modules, 'drizzle-orm'));
+  linkTree(path.join(MODULES, m.kit), path.join(modules, 'drizzle-kit'));
+  fs.symlinkSync(path.join(MODULES, 'postgres'), path.join(modules, 'postgres'), 'dir');
+  return project;
+}
+
+/** drizzle-kit's CLI in the project: `node <project>/node_modules/drizzle-kit/bin.cjs`. */
+export const kitBin = (project: string): string => path.join(project, 'node_modules', 'drizzle-kit', 'bin.cjs');
+
+function linkTree(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const [source, target] = [path.join(from, entry.name), path.join(to, entry.name)];
+    if (entry.isDirectory()) linkTree(source, target);
+    else {
+      try {
+        fs.linkSync(source, target);
+      } catch {
+        fs.copyFileSync(source, target);
+      }
+    }
+  }
+}
