@@ -42,15 +42,17 @@ function kindsOf(value: unknown): string[] {
 
 const isRelation = (value: unknown): value is RelationV2 => kindsOf(value).includes('RelationV2');
 
-/** Whether an export is what `defineRelations` (or `defineRelationsPart`) returned. */
+/**
+ * Whether an export is what `defineRelations` (or `defineRelationsPart`) returned: an entry per table
+ * or view it was given (`drizzle-kit pull` passes the whole schema, views included), at least one
+ * with a relation.
+ */
 export function isRelationsV2(value: unknown): value is Record<string, { relations: Record<string, unknown> }> {
   if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
   const entries = Object.values(value);
   return (
     entries.length > 0 &&
-    entries.every(
-      (e) => e && typeof e === 'object' && is((e as { table?: unknown }).table, PgTable) && 'relations' in e,
-    ) &&
+    entries.every((e) => e && typeof e === 'object' && 'table' in e && 'relations' in e) &&
     entries.some((e) => Object.values((e as { relations: object }).relations ?? {}).some(isRelation))
   );
 }
@@ -70,10 +72,12 @@ export function relationLinks(
   const links: RelationLink[] = [];
   for (const entry of Object.values(value)) {
     for (const relation of Object.values(entry.relations ?? {})) {
-      if (!isRelation(relation)) continue;
+      // A relation of a view, or onto one, declares no reference a key could hold.
+      if (!isRelation(relation) || !is(relation.sourceTable, PgTable) || !is(relation.targetTable, PgTable)) continue;
       const source = { table: relation.sourceTable, columns: names(relation.sourceColumns) };
       const target = { table: relation.targetTable, columns: names(relation.targetColumns) };
       if (relation.throughTable && relation.through) {
+        if (!is(relation.throughTable, PgTable)) continue;
         const junction = relation.throughTable;
         links.push({
           child: junction,

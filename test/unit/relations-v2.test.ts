@@ -1,6 +1,6 @@
 import { defineRelations } from 'drizzle-orm-1';
 import { relations } from 'drizzle-orm-1/_relations';
-import { integer, pgTable, primaryKey, serial, text, uuid } from 'drizzle-orm-1/pg-core';
+import { integer, pgTable, pgView, primaryKey, serial, text, uuid } from 'drizzle-orm-1/pg-core';
 import { expect, test } from 'vitest';
 import { drizzleExportsToModel } from '../../src/schema/to-model.js';
 
@@ -21,7 +21,9 @@ const shops = pgTable('shops', {
 });
 const notes = pgTable('notes', { id: serial('id').primaryKey(), shopId: integer('shop_id') });
 
-const tables = { users, profiles, posts, comments, tags, postTags, regions, shops, notes };
+// A view in the schema, as drizzle-kit pull hands defineRelations the whole schema, relations of its own too.
+const postCounts = pgView('post_counts', { authorId: integer('author_id'), posts: integer('posts') }).existing();
+const tables = { users, profiles, posts, comments, tags, postTags, regions, shops, notes, postCounts };
 const v2 = defineRelations(tables, (r) => ({
   users: {
     posts: r.many.posts(),
@@ -33,6 +35,7 @@ const v2 = defineRelations(tables, (r) => ({
     tags: r.many.tags({ from: r.posts.id.through(r.postTags.postId), to: r.tags.id.through(r.postTags.tagId) }),
   },
   comments: { post: r.one.posts({ from: r.comments.postId, to: r.posts.id }) },
+  postCounts: { author: r.one.users({ from: r.postCounts.authorId, to: r.users.id }) },
   shops: {
     region: r.one.regions({ from: [r.shops.country, r.shops.regionCode], to: [r.regions.country, r.regions.code] }),
   },
