@@ -10,6 +10,7 @@ import {
   type CheckDifference,
   type CheckRow,
   compareChecks,
+  formulaOf,
   runChecks,
 } from '../verify/run-checks.js';
 import { onlineAgreement, type ShadowDisagreement } from '../verify/shadow-agreement.js';
@@ -148,7 +149,9 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
           const before = await loadChecks(conn, plan.id, 'before');
           const components = planChanges(plan).map((c) => c.component.id);
           const fromLock = mode !== 'resume' && components.every((c) => inLock.has(c));
-          const after = fromLock ? components.flatMap((c) => inLock.get(c)!) : await runChecks(conn, plan);
+          const after = fromLock
+            ? components.flatMap((c) => inLock.get(c)!)
+            : await runChecks(conn, plan, undefined, formulaOf(before));
           await saveChecks(conn, plan.id, 'after', after);
           const differences = compareChecks(before, after);
           const differs = differences.some((d) => d.differs.length);

@@ -8,7 +8,7 @@ import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
 import { stage } from '../planner/step.js';
 import { checkPrivileges } from '../preflight/privileges.js';
-import { type CheckRow, compareChecks, runChecks } from '../verify/run-checks.js';
+import { type CheckRow, compareChecks, formulaOf, runChecks } from '../verify/run-checks.js';
 import { onlineAgreement, type ShadowDisagreement } from '../verify/shadow-agreement.js';
 import { changesSinceApply, explainedByWrites } from '../verify/since-apply.js';
 import { completedStages, findPlanRecord, loadChecks, setStatus } from './bookkeeping.js';
@@ -104,10 +104,11 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
         run: () =>
           guard(async () => {
             if (plan.options.strategy === 'online') return agreeBeforeFinalize(handle.sql, plan, pendingComponents);
+            const recorded = await loadChecks(conn, plan.id, 'before');
             const now: CheckRow[] = [];
-            for (const id of pendingComponents) now.push(...(await runChecks(conn, plan, id)));
+            for (const id of pendingComponents) now.push(...(await runChecks(conn, plan, id, formulaOf(recorded))));
             const names = new Set(now.map((c) => `${c.kind}:${c.name}`));
-            const before = (await loadChecks(conn, plan.id, 'before')).filter((c) => names.has(`${c.kind}:${c.name}`));
+            const before = recorded.filter((c) => names.has(`${c.kind}:${c.name}`));
             const all = compareChecks(before, now);
             const differences = all.filter((d) => d.differs.length);
             if (!differences.length) return;

@@ -10,7 +10,14 @@ import type { Plan, Stage } from '../planner/plan-schema.js';
 import { planCleanup, planRollback } from '../planner/rollback-stage.js';
 import { stage } from '../planner/step.js';
 import { checkPrivileges } from '../preflight/privileges.js';
-import { analyzeComponent, type CheckRow, compareChecks, componentState, runChecks } from '../verify/run-checks.js';
+import {
+  analyzeComponent,
+  type CheckRow,
+  compareChecks,
+  componentState,
+  formulaOf,
+  runChecks,
+} from '../verify/run-checks.js';
 import { onlineAgreement } from '../verify/shadow-agreement.js';
 import { type ChangeSinceApply, changesSinceApply } from '../verify/since-apply.js';
 import type { VerifyReport } from '../verify/verify.js';
@@ -125,10 +132,10 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
             await setStatus(conn, plan.id, 'rolled_back');
             // The team folder's entry is no longer applied here: drizzle's migrations table forgets it.
             if (plan.drizzle) await forgetEntry(conn, plan.drizzle);
-            const now = await runChecks(conn, plan);
+            const baseline = await loadChecks(conn, plan.id, plan.options.strategy === 'online' ? 'after' : 'before');
+            const now = await runChecks(conn, plan, undefined, formulaOf(baseline));
             await saveChecks(conn, plan.id, 'after-rollback', now);
-            const baseline = plan.options.strategy === 'online' ? 'after' : 'before';
-            const sinceApply = await changesSinceApply(conn, plan, await loadChecks(conn, plan.id, baseline), now);
+            const sinceApply = await changesSinceApply(conn, plan, baseline, now);
             // Each stage committed only once its own proof held.
             return {
               plan,

@@ -5,7 +5,10 @@ import type { ComponentChanges } from '../planner/component-changes.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 import type { CheckDifference, CheckRow } from './check-schema.js';
-import { referenceCheckSql, tableCountSql } from './check-sql.js';
+import { type FingerprintFormula, referenceCheckSql, tableCountSql } from './check-sql.js';
+
+export { formulaOf } from './check-sql.js';
+
 import type { KeyState } from './legacy-values.js';
 
 export type { CheckDifference, CheckRow } from './check-schema.js';
@@ -35,9 +38,17 @@ export async function analyzeComponent(sql: Queryable, plan: Plan, component: st
   await sql.unsafe(`ANALYZE ${changes.tables.map((t) => qualify(t.schema, t.name)).join(', ')}`);
 }
 
-/** Row counts of every table the plan touches, and orphans + fingerprint of every reference, now. */
-/** `component`: only that component's tables and references (by component id). */
-export async function runChecks(sql: Queryable, plan: Plan, component?: string): Promise<CheckRow[]> {
+/**
+ * Row counts of every table the plan touches, and orphans + fingerprint of every reference, now.
+ * `component`: only that component's tables and references (by component id). `formula`: the
+ * fingerprint of the recorded checks these are compared with (formulaOf), else the current one.
+ */
+export async function runChecks(
+  sql: Queryable,
+  plan: Plan,
+  component?: string,
+  formula: FingerprintFormula = 2,
+): Promise<CheckRow[]> {
   const checks: CheckRow[] = [];
   for (const changes of planChanges(plan)) {
     if (component !== undefined && changes.component.id !== component) continue;
@@ -59,7 +70,7 @@ export async function runChecks(sql: Queryable, plan: Plan, component?: string):
     for (const ref of plan.references.filter((r) => changes.references.some((x) => x.id === r.id))) {
       const child = changes.tables.find((t) => tableKey(t) === tableKey(ref.child))!;
       const [row] = await sql.unsafe<{ rows: bigint | number; orphans: bigint | number; fingerprint: string }[]>(
-        referenceCheckSql(ref, child, changes, state),
+        referenceCheckSql(ref, child, changes, state, null, formula),
       );
       checks.push({
         kind: 'reference',

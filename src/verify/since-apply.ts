@@ -5,7 +5,7 @@ import type { ColumnChange, ComponentChanges } from '../planner/component-change
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 import type { CheckDifference, CheckRow } from './check-schema.js';
-import { referenceCheckSql } from './check-sql.js';
+import { formulaOf, referenceCheckSql } from './check-sql.js';
 import { legacyValues } from './legacy-values.js';
 import { componentState } from './run-checks.js';
 
@@ -84,7 +84,7 @@ export async function changesSinceApply(
         change = moved === null ? 'changed' : moved === 0 ? 'rows' : 'repointed';
       } else if (survivors && survivors.deleted === 0) {
         const child = changes.tables.find((t) => sameTable(t, ref.child))!;
-        const sqlText = referenceCheckSql(ref, child, changes, state, survivors.where);
+        const sqlText = referenceCheckSql(ref, child, changes, state, survivors.where, formulaOf([b]));
         const [row] = await sql.unsafe<{ fingerprint: string }[]>(sqlText);
         change = String(row!.fingerprint) === b.fingerprint ? 'rows' : 'repointed';
       }

@@ -6,7 +6,7 @@ import { loadPlan } from '../executor/load-plan.js';
 import { withRun } from '../executor/run-handle.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { compareFinalized, runFinalizedChecks } from './finalized-checks.js';
-import { type CheckDifference, compareChecks, runChecks } from './run-checks.js';
+import { type CheckDifference, compareChecks, formulaOf, runChecks } from './run-checks.js';
 import { onlineAgreement, type ShadowDisagreement } from './shadow-agreement.js';
 import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from './since-apply.js';
 
@@ -80,7 +80,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
       }
       const finalized = record.status === 'finalized';
       const now = await withDatabaseErrors(url, () =>
-        finalized ? runFinalizedChecks(conn, plan) : runChecks(conn, plan),
+        finalized ? runFinalizedChecks(conn, plan) : runChecks(conn, plan, undefined, formulaOf(before)),
       );
       await saveChecks(conn, plan.id, 'verify', now);
       if (finalized) {
