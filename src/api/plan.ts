@@ -97,8 +97,10 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   const configDir = inputs.config ? path.dirname(inputs.config.file) : null;
   // The config's `out` is relative to the current folder for drizzle-kit; beside the config it is found too.
   const configOut = inputs.config?.out;
+  // --out decides alone: a folder that is no drizzle-kit folder gets plans/ and migrations/, even when
+  // the config's out is one.
   const team = findTeamFolder(
-    [options.out, configOut, configOut && configDir ? path.resolve(configDir, configOut) : undefined],
+    options.out ? [options.out] : [configOut, configOut && configDir ? path.resolve(configDir, configOut) : undefined],
     cwd,
   );
   const imported = await importDrizzleSchema(inputs.schema, options.cwd);

@@ -68,7 +68,7 @@ export function registerApply(program: Command, io: CliIo): void {
               report.differences,
             ),
           );
-        else io.stdout(renderVerifyReport('verify-after: before -> now', report.differences));
+        else io.stdout(renderVerifyReport('verify-after: before -> now', report.differences, report.sinceApply));
         if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
         if (report.ok && report.differences.some((d) => d.differs.length)) io.stdout(`${WRITES_ONLY}\n`);
         if (report.stoppedBeforeSwap)

@@ -36,7 +36,7 @@ export function registerVerify(program: Command, io: CliIo): void {
           io.stdout(renderAgreement(title, report.agreement));
         } else {
           const title = `verify plan ${report.plan.id} (${report.status}): before -> now`;
-          io.stdout(renderVerifyReport(title, report.differences));
+          io.stdout(renderVerifyReport(title, report.differences, report.sinceApply));
         }
         if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
         if (report.ok && report.differences.some((d) => d.differs.length)) io.stdout(`${WRITES_ONLY}\n`);

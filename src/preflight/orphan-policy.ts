@@ -18,20 +18,24 @@ export function orphanBlockers(
   for (const ref of references) {
     const n = byId.get(ref.id) ?? 0;
     if (n === 0) continue;
+    const child = tables.find((t) => tableKey(t) === tableKey(ref.child));
+    const notNull = ref.convertColumns.filter((c) => child?.columns.find((col) => col.name === c)?.notNull);
     if (policy === 'fail') {
+      // Both other policies set the orphans' reference to NULL: a NOT NULL column leaves fixing the rows.
+      const otherwise = notNull.length
+        ? ` (delete them, or point them at a row): ${displayColumn(ref.child, notNull)} is NOT NULL, so neither ` +
+          '--orphans null nor --orphans keep can take them'
+        : `, or pass --orphans null (set to NULL, old value kept in ${ref.convertColumns[0]}_legacy) or --orphans keep`;
+      const parent = displayTable(ref.parent);
       findings.push({
         kind: 'orphans',
         table: ref.child,
         columns: ref.convertColumns,
         reference: ref.id,
-        message:
-          `${ref.id}: ${n} row(s) point at no ${displayTable(ref.parent)} row; fix them, or pass --orphans null ` +
-          `(set to NULL, old value kept in ${ref.convertColumns[0]}_legacy) or --orphans keep.`,
+        message: `${ref.id}: ${n} row(s) point at no ${parent} row; fix them${otherwise}.`,
       });
       continue;
     }
-    const child = tables.find((t) => tableKey(t) === tableKey(ref.child));
-    const notNull = ref.convertColumns.filter((c) => child?.columns.find((col) => col.name === c)?.notNull);
     if (notNull.length) {
       findings.push({
         kind: 'orphans-not-null',

@@ -65,7 +65,7 @@ describe('verify', () => {
     const r = await uuidmig('verify');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
-      /public\.users\.invited_by -> public\.users\.id\s+5\s+0 \/ 0\s+DIFFERS\s+DIFFERS \(fingerprint\)/,
+      /public\.users\.invited_by -> public\.users\.id\s+5\s+0 \/ 0\s+differs\s+DIFFERS \(fingerprint\)/,
     );
     expect(r.stdout).toContain(
       'public.users.invited_by -> public.users.id: 5 rows, some rows of apply time point at other parents',
@@ -80,6 +80,10 @@ describe('verify', () => {
     const r = await uuidmig('verify');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("Since apply (the application's writes):");
+    // The table says what changed it, not DIFFERS: nothing of apply's time differs.
+    expect(r.stdout).toMatch(/table public\.users\s+5 -> 6\s+rows written since apply/);
+    expect(r.stdout).not.toContain('DIFFERS');
+    expect(r.stdout).toContain('2 table(s) and reference(s) changed only by rows written since apply (below).');
     expect(r.stdout).toContain('table public.users: 5 -> 6 rows (1 inserted, 0 deleted)');
     expect(r.stdout).toContain('rows inserted or deleted; every row of apply time points where it did');
     expect(r.stdout).toContain("Verdict: ok. Every row of apply's time points at the same parent");

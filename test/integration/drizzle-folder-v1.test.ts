@@ -222,3 +222,14 @@ test('a team moving from drizzle-kit 0.x: after `drizzle-kit up`, apply records 
 });
 
 const recorded0 = (sql: postgres.Sql) => sql`SELECT * FROM drizzle.__drizzle_migrations ORDER BY id`;
+
+test('an --out that is no drizzle folder takes plans/ and migrations/; the team folder stays as it is', async () => {
+  await teamWithRows();
+  init({ schema: 'src/schema.ts', cwd: project });
+  const scratch = path.join(project, 'scratch');
+  const made = await plan({ config: config(), cwd: project, databaseUrl: db.url, skipDdlCheck: true, out: scratch });
+  expect(made.drizzleEntry).toBeNull();
+  expect(made.migrationsFolder).toBe(path.join(scratch, 'migrations', made.plan.id));
+  expect(made.plan.drizzle).toBeUndefined();
+  expect(migrations()).toHaveLength(1);
+});

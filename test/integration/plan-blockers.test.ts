@@ -81,6 +81,17 @@ test('orphans in a NOT NULL column block --orphans null', async () => {
     'public.comments.post_id is NOT NULL and 2 row(s) have no parent, ' +
       'so --orphans null cannot set them to NULL; fix those rows first.',
   ]);
+  // Without --orphans, the refusal does not offer the policies a NOT NULL column cannot take.
+  const failed = await plan({
+    schema: fixturePath('relation-orphans', 'schema.ts'),
+    databaseUrl: db.url,
+    write: false,
+  });
+  expect(failed.blockers.map((b) => b.message)).toEqual([
+    'public.comments.post_id -> public.posts.id: 2 row(s) point at no public.posts row; fix them (delete them, or ' +
+      'point them at a row): public.comments.post_id is NOT NULL, so neither --orphans null nor --orphans keep can ' +
+      'take them.',
+  ]);
 });
 
 test('a database that already matches the schema has nothing to do', async () => {
