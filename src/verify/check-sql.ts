@@ -1,8 +1,8 @@
 import { qualify, qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js';
-import { type TableModel, tableKey } from '../model/types.js';
+import { sameTable, type TableModel, tableKey } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
-import { type KeyState, legacyValues } from './legacy-values.js';
+import { type KeyState, type LegacyValues, legacyValues } from './legacy-values.js';
 
 type Reference = Plan['references'][number];
 
@@ -52,43 +52,78 @@ export function referenceCheckSql(
   where: string | null = null,
   formula: FingerprintFormula = 2,
 ): string {
+  return referencesCheckSql([ref], child, changes, state, where, formula);
+}
+
+/**
+ * The checks of several references of one child in one scan, sharing the joins that read the legacy
+ * integers (a child whose key is two references, like a junction table, needs both parents for each
+ * fingerprint): `rows`, then `orphans_<i>` and `fingerprint_<i>` per reference, in order.
+ */
+export function referencesCheckSql(
+  refs: Reference[],
+  child: TableModel,
+  changes: ComponentChanges,
+  state: KeyState,
+  where: string | null = null,
+  formula: FingerprintFormula = 2,
+  /** The table's key column: its largest value too, as tableCountSql gives it (the count is `rows`). */
+  maxKey: string | null = null,
+): string {
   const values = legacyValues(child, state, changes);
   const identityColumns = child.primaryKey?.columns ?? child.columns.map((c) => c.name);
-  const columns = [...identityColumns, ...ref.columns];
-  const integers = columns.every((name) => INTEGER_TYPES.has(child.columns.find((c) => c.name === name)?.type ?? ''));
-  const hash =
-    formula === 2 && integers
-      ? integerHash(columns.map((c) => values.columns.get(c)!))
-      : `hashtextextended(${tuple(identityColumns.map((c) => values.columns.get(c)!))} || '|' || ${tuple(
-          ref.columns.map((c) => values.columns.get(c)!),
-        )}, 0)`;
-  const sum = `coalesce(sum(${hash}), 0)`;
-  const orphans = orphanJoin(ref, changes, state);
-  const joins = [...values.joins, orphans.join].join(' ');
+  const joins = [...values.joins];
+  const outputs = refs.map((ref, i) => {
+    const columns = [...identityColumns, ...ref.columns];
+    const integers = columns.every((name) => INTEGER_TYPES.has(child.columns.find((c) => c.name === name)?.type ?? ''));
+    const hash =
+      formula === 2 && integers
+        ? integerHash(columns.map((c) => values.columns.get(c)!))
+        : `hashtextextended(${tuple(identityColumns.map((c) => values.columns.get(c)!))} || '|' || ${tuple(
+            ref.columns.map((c) => values.columns.get(c)!),
+          )}, 0)`;
+    const sum = `coalesce(sum(${hash}), 0)`;
+    const orphans = orphanJoin(ref, changes, state, values, `o${i}`);
+    if (orphans.join) joins.push(orphans.join);
+    const fingerprint = formula === 2 ? `${sum}::text || ${quoteLiteral(FINGERPRINT_V2)}` : sum;
+    const suffix = refs.length === 1 ? '' : `_${i}`;
+    const counted = `count(*) FILTER (WHERE ${orphans.condition}) AS orphans${suffix}`;
+    return `${counted},\n  ${fingerprint} AS fingerprint${suffix}`;
+  });
+  const max = maxKey ? `max(c.${quoteIdent(maxKey)})::text AS max_key,\n  ` : '';
   return `SELECT count(*) AS rows,
-  count(*) FILTER (WHERE ${orphans.condition}) AS orphans,
-  ${formula === 2 ? `${sum}::text || ${quoteLiteral(FINGERPRINT_V2)}` : sum} AS fingerprint
-FROM ${qualify(child.schema, child.name)} AS c ${joins}${where ? ` WHERE ${where}` : ''}`;
+  ${max}${outputs.join(',\n  ')}
+FROM ${qualify(child.schema, child.name)} AS c ${joins.join(' ')}${where ? ` WHERE ${where}` : ''}`;
 }
 
 /**
  * A row is an orphan when every column of its reference is set and no parent matches (MATCH SIMPLE),
  * or, after an `--orphans null|keep` migration, when its old value was set aside in `<col>_legacy`:
- * the same rows are orphans before and after. The parent joins as `o`: the table itself when the
+ * the same rows are orphans before and after. The parent joins as `own`: the table itself when the
  * columns it matches are one of its keys (a row meets at most one parent), else their distinct values.
  */
-function orphanJoin(ref: Reference, changes: ComponentChanges, state: KeyState): { join: string; condition: string } {
+function orphanJoin(
+  ref: Reference,
+  changes: ComponentChanges,
+  state: KeyState,
+  values: LegacyValues,
+  own: string,
+): { join: string; condition: string } {
   const allSet = ref.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
   const parentColumns = state === 'integer' ? ref.joinColumns : ref.parentColumns;
   const table = qualify(ref.parent.schema, ref.parent.name);
   const parentModel = changes.tables.find((t) => tableKey(t) === tableKey(ref.parent));
-  const source =
-    parentModel && isKey(parentModel, parentColumns)
-      ? table
-      : `(SELECT DISTINCT ${parentColumns.map(quoteIdent).join(', ')} FROM ${table})`;
-  const match = ref.columns.map((c, i) => `o.${quoteIdent(parentColumns[i]!)} = c.${quoteIdent(c)}`).join(' AND ');
-  const join = `LEFT JOIN ${source} AS o ON ${match}`;
-  const noParent = `(${allSet} AND o.${quoteIdent(parentColumns[0]!)} IS NULL)`;
+  const unique = parentModel !== undefined && isKey(parentModel, parentColumns);
+  const pairs = ref.columns.map((c, i): [string, string] => [parentColumns[i]!, c]);
+  // On uuid keys the legacy values already join this parent on the same columns: that join tells too.
+  const same = values.parentJoins.find(
+    (j) => sameTable(j.parent, ref.parent) && JSON.stringify(j.on) === JSON.stringify(pairs),
+  );
+  const alias = unique && same ? same.alias : own;
+  const source = unique ? table : `(SELECT DISTINCT ${parentColumns.map(quoteIdent).join(', ')} FROM ${table})`;
+  const match = pairs.map(([p, c]) => `${own}.${quoteIdent(p)} = c.${quoteIdent(c)}`).join(' AND ');
+  const join = alias === own ? `LEFT JOIN ${source} AS ${own} ON ${match}` : '';
+  const noParent = `(${allSet} AND ${alias}.${quoteIdent(parentColumns[0]!)} IS NULL)`;
   if (state === 'integer') return { join, condition: noParent };
   const setAside = changes.changes
     .filter(

@@ -8,6 +8,11 @@ export interface LegacyValues {
   /** Per original column: SQL for the integer it held before the migration (alias `c`). */
   columns: Map<string, string>;
   joins: string[];
+  /**
+   * The child's own joins onto a parent (alias `p<n>`), by parent and `parent.column = c.column`
+   * pairs: a check that needs the same join (its orphans) reuses it rather than joining again.
+   */
+  parentJoins: { parent: TableRef; on: [string, string][]; alias: string }[];
 }
 
 /**
@@ -18,6 +23,7 @@ export interface LegacyValues {
  */
 export function legacyValues(table: TableModel, state: KeyState, changes: ComponentChanges): LegacyValues {
   const joins: string[] = [];
+  const parentJoins: LegacyValues['parentJoins'] = [];
   const byColumn = new Map(changes.changes.map((ch) => [columnKey(ch.table, ch.column.name), ch]));
   const columns = new Map<string, string>();
   const tables = withChildren(changes);
@@ -47,6 +53,10 @@ export function legacyValues(table: TableModel, state: KeyState, changes: Compon
       .map((col, j) => `${parent}.${quoteIdent(ref.parentColumns[j]!)} = ${alias}.${quoteIdent(col)}`)
       .join(' AND ');
     joins.push(`LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS ${parent} ON ${on}`);
+    if (alias === 'c') {
+      const pairs = ref.columns.map((col, j): [string, string] => [ref.parentColumns[j]!, col]);
+      parentJoins.push({ parent: ref.parent, on: pairs, alias: parent });
+    }
     const value =
       ref.mode === 'repair'
         ? `${parent}.${quoteIdent(ref.joinColumns[i]!)}`
@@ -54,5 +64,5 @@ export function legacyValues(table: TableModel, state: KeyState, changes: Compon
     return change.orphanColumn ? `COALESCE(${value}, ${alias}.${quoteIdent(change.orphanColumn)})` : value;
   };
   for (const column of table.columns) columns.set(column.name, legacyValueOf(table, column.name, 'c'));
-  return { columns, joins };
+  return { columns, joins, parentJoins };
 }

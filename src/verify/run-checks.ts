@@ -1,11 +1,11 @@
 import type { Sql } from '../db/connect.js';
 import { qualify } from '../db/quote.js';
-import { displayTable, sameTable, tableKey } from '../model/types.js';
+import { displayTable, sameTable, type TableModel, tableKey } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 import type { CheckDifference, CheckRow } from './check-schema.js';
-import { type FingerprintFormula, referenceCheckSql, tableCountSql } from './check-sql.js';
+import { type FingerprintFormula, referencesCheckSql, tableCountSql } from './check-sql.js';
 
 export { formulaOf } from './check-sql.js';
 
@@ -53,33 +53,48 @@ export async function runChecks(
   for (const changes of planChanges(plan)) {
     if (component !== undefined && changes.component.id !== component) continue;
     const state = await componentState(sql, changes);
-    for (const table of changes.tables) {
+    const keyOf = (table: TableModel) => {
       const key = changes.changes.find((ch) => ch.role === 'key' && sameTable(ch.table, table));
-      const keyColumn = key ? (state === 'uuid' ? key.keepAs : key.column.name) : null;
-      const [row] = await sql.unsafe<{ rows: bigint | number; max_key?: string | null }[]>(
-        tableCountSql(table, keyColumn),
+      return key ? (state === 'uuid' ? key.keepAs : key.column.name) : null;
+    };
+    // One scan per child table, however many of its references the plan converts; it counts the
+    // child's rows too. Tables no reference starts from are counted alone.
+    const refs = plan.references.filter((r) => changes.references.some((x) => x.id === r.id));
+    const counts = new Map<string, { rows: number; max_key?: string | null }>();
+    const found = new Map<string, CheckRow>();
+    for (const key of new Set(refs.map((r) => tableKey(r.child)))) {
+      const own = refs.filter((r) => tableKey(r.child) === key);
+      const child = changes.tables.find((t) => tableKey(t) === key)!;
+      const [row] = await sql.unsafe<Record<string, string | number | bigint | null>[]>(
+        referencesCheckSql(own, child, changes, state, null, formula, keyOf(child)),
       );
-      const counted = { rows: Number(row!.rows), orphans: null, fingerprint: null };
+      counts.set(key, { rows: Number(row!.rows), max_key: (row!.max_key as string | null | undefined) ?? null });
+      own.forEach((ref, i) => {
+        const suffix = own.length === 1 ? '' : `_${i}`;
+        found.set(ref.id, {
+          kind: 'reference',
+          name: ref.id,
+          rows: Number(row!.rows),
+          orphans: Number(row![`orphans${suffix}`]),
+          fingerprint: String(row![`fingerprint${suffix}`]),
+        });
+      });
+    }
+    for (const table of changes.tables) {
+      const keyColumn = keyOf(table);
+      const counted =
+        counts.get(tableKey(table)) ??
+        (await sql.unsafe<{ rows: bigint | number; max_key?: string | null }[]>(tableCountSql(table, keyColumn)))[0]!;
       checks.push({
         kind: 'table',
         name: displayTable(table),
-        ...counted,
-        ...(key ? { maxKey: row!.max_key ?? null } : {}),
+        rows: Number(counted.rows),
+        orphans: null,
+        fingerprint: null,
+        ...(keyColumn ? { maxKey: counted.max_key ?? null } : {}),
       });
     }
-    for (const ref of plan.references.filter((r) => changes.references.some((x) => x.id === r.id))) {
-      const child = changes.tables.find((t) => tableKey(t) === tableKey(ref.child))!;
-      const [row] = await sql.unsafe<{ rows: bigint | number; orphans: bigint | number; fingerprint: string }[]>(
-        referenceCheckSql(ref, child, changes, state, null, formula),
-      );
-      checks.push({
-        kind: 'reference',
-        name: ref.id,
-        rows: Number(row!.rows),
-        orphans: Number(row!.orphans),
-        fingerprint: String(row!.fingerprint),
-      });
-    }
+    for (const ref of refs) checks.push(found.get(ref.id)!);
   }
   return checks;
 }
