@@ -4,11 +4,13 @@ import { entryRecorder } from '../drizzle/record.js';
 import { checkEntryFile } from '../drizzle/reviewed-entry.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
+import { emptiesTables } from '../planner/rewrite-stage.js';
 import { checkPrivileges } from '../preflight/privileges.js';
 import {
   analyzeComponent,
   type CheckDifference,
   type CheckRow,
+  checksFromCopies,
   compareChecks,
   formulaOf,
   runChecks,
@@ -121,7 +123,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
         try {
           if (online && stage.kind === 'swap') await agreeBeforeSwap(handle.sql, plan, stage.component);
           const proven = !online && (stage.kind === 'swap' || stage.kind === 'rewrite');
-          const checks = proven ? baselineChecks(plan, stage.component, inLock) : {};
+          const checks = proven ? baselineChecks(plan, stage, inLock) : {};
           const timing = await runStage(conn, stage, {
             planId: plan.id,
             run,
@@ -175,13 +177,18 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
  */
 function baselineChecks(
   plan: Plan,
-  component: string,
+  stage: Plan['stages'][number],
   inLock: Map<string, CheckRow[]>,
-): Pick<StageContext, 'afterLock' | 'beforeCommit'> {
+): Pick<StageContext, 'afterLock' | 'afterLockBefore' | 'beforeCommit'> {
+  const component = stage.component;
+  const rewrite = stage.kind === 'rewrite';
   let baseline: CheckRow[] = [];
   return {
+    // A rewrite stage reads every row into its copies first: verify-before reads the copies, just
+    // before the tables are emptied, rather than the tables a second time.
+    ...(rewrite ? { afterLockBefore: emptiesTables } : {}),
     afterLock: async (tx) => {
-      baseline = await runChecks(tx, plan, component);
+      baseline = rewrite ? await checksFromCopies(tx, plan, component, stage.id) : await runChecks(tx, plan, component);
       if (!baseline.length) throw new StageCheckError(`no checks found for component ${component}`);
       await saveChecks(tx, plan.id, 'before', baseline, true);
     },

@@ -103,6 +103,11 @@ export interface StageContext {
    * it has none): the tables are its own from here, so what it reads cannot change before commit.
    */
   afterLock?: (tx: Queryable) => Promise<void>;
+  /**
+   * Run afterLock just before the first step this picks instead (after the lock all the same): a
+   * rewrite stage's verify-before reads the copies it made, just before it empties its tables.
+   */
+  afterLockBefore?: (step: Step) => boolean;
   /** Runs inside the stage's transaction after its last statement; throwing rolls the stage back. */
   beforeCommit?: (tx: Queryable) => Promise<void>;
   /** Watches a statement from another connection while it runs (statementWatch), for onStatement. */
@@ -213,9 +218,12 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         await tx.unsafe(lockWaitSql(ctx.settings, attempt));
         await tx.unsafe(`SET LOCAL statement_timeout = ${quoteLiteral(ctx.settings.statementTimeout)}`);
         const lockedAt = stage.steps.findLastIndex((s) => s.kind === 'lock');
+        const picked = ctx.afterLockBefore ? stage.steps.findIndex(ctx.afterLockBefore) : -1;
+        // The index of the step afterLock follows (-1: before the first).
+        const checkAfter = picked > lockedAt ? picked - 1 : lockedAt;
         const done: JournalEntry[] = [];
         const c0 = Date.now();
-        if (lockedAt < 0) await ctx.afterLock?.(tx);
+        if (checkAfter < 0) await ctx.afterLock?.(tx);
         checkMs += Date.now() - c0;
         /** Steps sent in one round trip: journaled, with no time of their own. */
         const together = async (part: Step[]) => {
@@ -230,11 +238,11 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         };
         if (batch) {
           // Up to the lock and its check, then the rest: two round trips for the whole stage.
-          await together(stage.steps.slice(0, lockedAt + 1));
-          if (lockedAt >= 0) await ctx.afterLock?.(tx);
-          await together(stage.steps.slice(lockedAt + 1));
+          await together(stage.steps.slice(0, checkAfter + 1));
+          if (checkAfter >= 0) await ctx.afterLock?.(tx);
+          await together(stage.steps.slice(checkAfter + 1));
         }
-        const held = batchHeld && lockedAt >= 0 ? stage.steps.slice(lockedAt + 1) : [];
+        const held = batchHeld && lockedAt >= 0 ? stage.steps.slice(checkAfter + 1) : [];
         const oneByOne = batch ? [] : stage.steps.slice(0, stage.steps.length - held.length);
         for (const [index, step] of oneByOne.entries()) {
           current = step;
@@ -253,7 +261,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           steps.push(timing);
           done.push({ ...entryOf(ctx, stage, step.id), rows: timing.rows, startedAt: new Date(t0) });
           ctx.onStep?.(step, timing);
-          if (index === lockedAt) {
+          if (index === checkAfter) {
             current = null; // what fails now is the check, not the lock statement
             const l0 = Date.now();
             await ctx.afterLock?.(tx);

@@ -27,9 +27,9 @@ export function planRewrite(
   fireTriggers: boolean,
   stageId: string,
 ): StepDraft[] {
-  const rewritten = c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
+  const rewritten = rewrittenTables(c);
   const names = new NameSource(stageId);
-  const scratch = new Map(rewritten.map((t) => [tableKey(t), names.next('rows')]));
+  const scratch = copiesOf(c, names);
   const { maps, order, separate } = keyMaps(c, rewritten, scratch, names);
   const bound = bulkBound(c, rewritten, external);
   const servesAsMap = new Set([...maps.values()].map((m) => m.table));
@@ -133,6 +133,24 @@ export function planRewrite(
     ),
   ];
 }
+
+const rewrittenTables = (c: ComponentChanges) =>
+  c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
+
+/** Each rewritten table's temporary copy, by table key: the stage's first temporary names. */
+const copiesOf = (c: ComponentChanges, names: NameSource) =>
+  new Map(rewrittenTables(c).map((t) => [tableKey(t), names.next('rows')]));
+
+/**
+ * The temporary copies a rewrite stage makes (the copy of every row, old values and new uuids, as
+ * its stage reads them before emptying the tables), by table key: where its verify-before is read.
+ */
+export const rewriteCopies = (c: ComponentChanges, stageId: string): Map<string, string> =>
+  copiesOf(c, new NameSource(stageId));
+
+/** The rewrite stage's step that empties its tables: every row is in the copies just before it. */
+export const emptiesTables = (step: { kind: string; sql: string }): boolean =>
+  step.kind === 'drop' && step.sql.startsWith('TRUNCATE ');
 
 /** Temporary table names, unique across a plan (drizzle-kit's migrator runs all stages in one transaction). */
 class NameSource {

@@ -71,29 +71,66 @@ export function referencesCheckSql(
   maxKey: string | null = null,
 ): string {
   const values = legacyValues(child, state, changes);
-  const identityColumns = child.primaryKey?.columns ?? child.columns.map((c) => c.name);
   const joins = [...values.joins];
   const outputs = refs.map((ref, i) => {
-    const columns = [...identityColumns, ...ref.columns];
-    const integers = columns.every((name) => INTEGER_TYPES.has(child.columns.find((c) => c.name === name)?.type ?? ''));
-    const hash =
-      formula === 2 && integers
-        ? integerHash(columns.map((c) => values.columns.get(c)!))
-        : `hashtextextended(${tuple(identityColumns.map((c) => values.columns.get(c)!))} || '|' || ${tuple(
-            ref.columns.map((c) => values.columns.get(c)!),
-          )}, 0)`;
-    const sum = `coalesce(sum(${hash}), 0)`;
     const orphans = orphanJoin(ref, changes, state, values, `o${i}`);
     if (orphans.join) joins.push(orphans.join);
-    const fingerprint = formula === 2 ? `${sum}::text || ${quoteLiteral(FINGERPRINT_V2)}` : sum;
-    const suffix = refs.length === 1 ? '' : `_${i}`;
-    const counted = `count(*) FILTER (WHERE ${orphans.condition}) AS orphans${suffix}`;
-    return `${counted},\n  ${fingerprint} AS fingerprint${suffix}`;
+    return outputsOf(ref, child, values.columns, orphans.condition, formula, refs.length === 1 ? '' : `_${i}`);
   });
   const max = maxKey ? `max(c.${quoteIdent(maxKey)})::text AS max_key,\n  ` : '';
   return `SELECT count(*) AS rows,
   ${max}${outputs.join(',\n  ')}
 FROM ${qualify(child.schema, child.name)} AS c ${joins.join(' ')}${where ? ` WHERE ${where}` : ''}`;
+}
+
+/**
+ * The same checks, before the migration, read from the rewrite stage's temporary copy of the child
+ * (`copy`: every column as the table held it, and each converting column's new uuid under its shadow
+ * name, found through the parent): what the table would give in the integer state, from the scan that
+ * made the copy. A row is an orphan when its reference is set and found no parent, so no new uuid.
+ */
+export function copyCheckSql(
+  refs: Reference[],
+  child: TableModel,
+  changes: ComponentChanges,
+  copy: string,
+  formula: FingerprintFormula,
+): string {
+  const columns = new Map(child.columns.map((c) => [c.name, `c.${quoteIdent(c.name)}`]));
+  const outputs = refs.map((ref, i) => {
+    const allSet = ref.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+    const converting = changes.changes.find(
+      (ch) => sameTable(ch.table, ref.child) && ref.convertColumns.includes(ch.column.name),
+    )!;
+    const orphan = `(${allSet} AND c.${quoteIdent(converting.shadow)} IS NULL)`;
+    return outputsOf(ref, child, columns, orphan, formula, refs.length === 1 ? '' : `_${i}`);
+  });
+  return `SELECT count(*) AS rows,
+  ${outputs.join(',\n  ')}
+FROM ${quoteIdent(copy)} AS c`;
+}
+
+/** A reference's orphans and fingerprint, given each column's integer value and the orphan condition. */
+function outputsOf(
+  ref: Reference,
+  child: TableModel,
+  values: Map<string, string>,
+  orphan: string,
+  formula: FingerprintFormula,
+  suffix: string,
+): string {
+  const identityColumns = child.primaryKey?.columns ?? child.columns.map((c) => c.name);
+  const columns = [...identityColumns, ...ref.columns];
+  const integers = columns.every((name) => INTEGER_TYPES.has(child.columns.find((c) => c.name === name)?.type ?? ''));
+  const hash =
+    formula === 2 && integers
+      ? integerHash(columns.map((c) => values.get(c)!))
+      : `hashtextextended(${tuple(identityColumns.map((c) => values.get(c)!))} || '|' || ${tuple(
+          ref.columns.map((c) => values.get(c)!),
+        )}, 0)`;
+  const sum = `coalesce(sum(${hash}), 0)`;
+  const fingerprint = formula === 2 ? `${sum}::text || ${quoteLiteral(FINGERPRINT_V2)}` : sum;
+  return `count(*) FILTER (WHERE ${orphan}) AS orphans${suffix},\n  ${fingerprint} AS fingerprint${suffix}`;
 }
 
 /**

@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { apply, openApply } from '../../src/executor/apply.js';
+import { planChanges } from '../../src/planner/plan-changes.js';
+import type { Plan } from '../../src/planner/plan-schema.js';
+import { emptiesTables, rewriteCopies } from '../../src/planner/rewrite-stage.js';
 import { sealPlan } from '../../src/planner/seal.js';
 import { runChecks } from '../../src/verify/run-checks.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -68,10 +71,85 @@ test('a reference filled with the wrong parent is caught inside the swap, which 
 test("apply's verify-after is what each stage checked in its lock: the committed tables, not read again", async () => {
   await loadFixture(db.sql, 'forum');
   const made = await plan({ schema: fixturePath('forum', 'schema'), databaseUrl: db.url, out: dir, orphans: 'null' });
+  const tablesBefore = await runChecks(db.sql, made.plan);
   const report = await apply({ plan: made.planFile!, databaseUrl: db.url });
+  // verify-before, read from each rewrite stage's copies, is what the tables gave before apply.
+  const byName = (rows: typeof tablesBefore) =>
+    [...rows].sort((a, b) => `${a.kind}${a.name}`.localeCompare(`${b.kind}${b.name}`));
+  expect(byName(report.before).map(({ maxKey, ...c }) => ({ ...c, maxKey: maxKey ?? null }))).toEqual(
+    byName(tablesBefore).map(({ maxKey, ...c }) => ({ ...c, maxKey: maxKey ?? null })),
+  );
   expect(report.afterFrom).toBe('in-lock');
   expect(report.ok).toBe(true);
   // Nothing wrote since: a fresh read of every check is exactly what the stages proved at their commit.
   expect(await runChecks(db.sql, made.plan)).toEqual(report.after);
   expect(report.after.filter((c) => c.kind === 'reference').length).toBe(made.plan.references.length);
+});
+
+/** A rewrite stage of the self-reference fixture with `extra` steps put in before the step `at` picks. */
+async function tamperedRewrite(extra: string[], at: (s: Plan['stages'][number]['steps'][number]) => boolean) {
+  await loadFixture(db.sql, 'self-reference');
+  const made = await plan({ schema: fixturePath('self-reference', 'schema.ts'), databaseUrl: db.url, out: dir });
+  const tampered = structuredClone(made.plan);
+  const stage = tampered.stages.find((s) => s.kind === 'rewrite')!;
+  const index = stage.steps.findIndex(at);
+  stage.steps.splice(
+    index,
+    0,
+    ...extra.map((sql, i) => ({ ...stage.steps[index]!, id: `${stage.id}.bug${i}`, kind: 'fill' as const, sql })),
+  );
+  return { plan: sealPlan(tampered), stage };
+}
+
+const applyFails = (p: Plan) =>
+  apply({ plan: p, databaseUrl: db.url }).then(
+    () => null,
+    (e: unknown) => e as { exitCode: number; message: string },
+  );
+
+test('rewrite: a wrong parent written back fails the checks inside the lock', async () => {
+  // The rows written back point cleo at ada instead of brian: the checks inside the lock see it.
+  const { plan: p } = await tamperedRewrite(
+    [`UPDATE users SET invited_by = (SELECT id FROM users WHERE name = 'ada') WHERE name = 'cleo'`],
+    (s) => s.kind === 'constraint',
+  );
+  const error = await applyFails(p);
+  expect(error?.exitCode).toBe(4);
+  expect(error?.message).toContain('found public.users.invited_by -> public.users.id (fingerprint)');
+  const [type] = await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute
+    WHERE attrelid = 'users'::regclass AND attname = 'id'`;
+  expect(type!.t).toBe('integer');
+});
+
+test('rewrite: a copy that lost a row is caught by the table count read from the table itself', async () => {
+  const { plan: p, stage } = await tamperedRewrite([], () => false);
+  const copy = rewriteCopies(planChanges(p).find((c) => c.component.id === stage.component)!, stage.id)
+    .values()
+    .next().value!;
+  const lossy = structuredClone(p);
+  const rewrite = lossy.stages.find((s) => s.kind === 'rewrite')!;
+  const at = rewrite.steps.findIndex(emptiesTables);
+  rewrite.steps.splice(at, 0, {
+    ...rewrite.steps[at]!,
+    id: `${rewrite.id}.bug`,
+    kind: 'fill',
+    sql: `DELETE FROM ${copy} WHERE name = 'eve'`,
+  });
+  const error = await applyFails(sealPlan(lossy));
+  expect(error?.exitCode).toBe(4);
+  expect(error?.message).toContain('public.users (rows)');
+});
+
+test('rewrite: verify-before is read from the copies (a copy whose old values differ fails)', async () => {
+  const { plan: p, stage } = await tamperedRewrite([], () => false);
+  const changes = planChanges(p).find((c) => c.component.id === stage.component)!;
+  const copy = rewriteCopies(changes, stage.id).values().next().value!;
+  const altered = structuredClone(p);
+  const rewrite = altered.stages.find((s) => s.kind === 'rewrite')!;
+  const at = rewrite.steps.findIndex(emptiesTables);
+  // cleo's new uuid (brian's) stays: read from the table, before and after would agree.
+  const sql = `UPDATE ${copy} SET invited_by = NULL WHERE name = 'cleo'`;
+  rewrite.steps.splice(at, 0, { ...rewrite.steps[at]!, id: `${rewrite.id}.bug`, kind: 'fill', sql });
+  const error = await applyFails(sealPlan(altered));
+  expect(error?.message).toContain('found public.users.invited_by -> public.users.id (fingerprint)');
 });
