@@ -35,6 +35,8 @@ export interface PlanOptions extends InputOptions {
    * next entry instead (as the config's `out` does), and plans/ then goes in the current folder.
    */
   out?: string;
+  /** Where plans/ and migrations/ go when `out` is not given (the CLI: the config's folder); default `.`. */
+  home?: string;
   name?: string;
   /**
    * Where plan proves its statements on an empty schema-only copy: a scratch database on this server
@@ -145,7 +147,7 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   }
   if (made.blockers.length || made.plan.stages.length === 0 || options.write === false)
     return { ...made, ddlCheck, planFile: null, migrationsFolder: null, drizzleEntry: null };
-  const out = path.resolve(cwd, options.out ?? '.');
+  const out = path.resolve(cwd, options.out ?? options.home ?? '.');
   if (!entry) {
     const planFile = writePlanFile(made.plan, path.join(out, 'plans'));
     const migrationsFolder = writeMigrations(made.plan, path.join(out, 'migrations', made.plan.id)).folder;

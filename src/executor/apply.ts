@@ -181,7 +181,12 @@ function baselineChecks(
   inLock: Map<string, CheckRow[]>,
 ): Pick<StageContext, 'afterLock' | 'afterLockBefore' | 'beforeCommit'> {
   const component = stage.component;
-  const rewrite = stage.kind === 'rewrite';
+  // Under FORCE ROW LEVEL SECURITY the stage copies every row (it lifts FORCE for its load) while the
+  // checks at commit see what the policies show the owner: both checks then read the tables, as before.
+  const forced = planChanges(plan)
+    .find((c) => c.component.id === component)
+    ?.tables.some((t) => t.rowSecurity?.forced);
+  const rewrite = stage.kind === 'rewrite' && !forced;
   let baseline: CheckRow[] = [];
   return {
     // A rewrite stage reads every row into its copies first: verify-before reads the copies, just
