@@ -125,6 +125,12 @@ async function measure(factor, label) {
       otherMs: timing.transactionMs - stepsMs - timing.commitMs,
       slowest,
     };
+    // Each statement's span, to tell which one a probe's stall fell in (batches of a batched step too).
+    const spans = timing.steps.map((x) => ({
+      start: start + x.offsetMs,
+      end: start + x.offsetMs + x.ms,
+      sql: sqlOf.get(x.stepId),
+    }));
     phases.push({
       kind: stage.kind,
       name: stage.name,
@@ -134,6 +140,7 @@ async function measure(factor, label) {
       rows: rowsMoved,
       lockWaitMs,
       held,
+      spans,
     });
     log(`    ${stage.name}: ${s(Date.now() - start)} s`);
   }
@@ -187,6 +194,8 @@ async function measure(factor, label) {
     return lo;
   };
   const lockStallMs = {};
+  // Where each table's longest lock stall fell: the phase, and the statements running during it.
+  const lockStallAt = {};
   for (const [t, ms, table] of written.probes) {
     if (table === 'control') continue;
     let machine = 0;
@@ -194,7 +203,16 @@ async function measure(factor, label) {
       const [ct, cms] = control[i];
       if (ct + cms > t) machine = Math.max(machine, cms);
     }
-    lockStallMs[table] = Math.max(lockStallMs[table] ?? 0, ms - machine);
+    if (ms - machine <= (lockStallMs[table] ?? -1)) continue;
+    lockStallMs[table] = ms - machine;
+    const phase = phases.find((p) => t <= p.end && t + ms >= p.start);
+    const running = (phase?.spans ?? []).filter((x) => x.start <= t + ms && x.end >= t);
+    lockStallAt[table] = {
+      ms: ms - machine,
+      sinceApplyMs: t - t0,
+      phase: phase?.name ?? 'between stages',
+      statements: running.slice(0, 5).map((x) => ({ ms: x.end - x.start, sql: x.sql })),
+    };
   }
   const held = phases.filter((p) => p.timing.transactionMs > 0);
   const stages = phases.filter((p) => p.kind !== 'verify');
@@ -217,6 +235,7 @@ async function measure(factor, label) {
     longestTransactionMs: Math.max(0, ...held.map((p) => p.timing.transactionMs)),
     longestProbeStallMs: probeMax(null),
     longestLockStallMs: lockStallMs,
+    longestLockStallAt: lockStallAt,
     probeStallByPhase: Object.fromEntries(
       ['expand', 'backfill', 'build', 'swap', 'verify'].map((k) => [k, probeMax(k)]),
     ),
@@ -257,6 +276,10 @@ try {
         .join(', ');
     lines.push(`  probe stall per table: ${perTable(r.longestProbeStallMs)}`);
     lines.push(`  of it a lock's (less the control table's stall at the time): ${perTable(r.longestLockStallMs)}`);
+    for (const [table, at] of Object.entries(r.longestLockStallAt)) {
+      const what = at.statements.map((x) => `${x.sql} (${x.ms} ms)`).join('; ') || 'no statement';
+      lines.push(`    ${table}: ${at.ms} ms in ${at.phase}, during ${what}`);
+    }
     lines.push(`  writers (${r.writeRate.baselinePerS}/s baseline, ${r.writeRate.duringApplyPerS}/s during apply):`);
     for (const [phase, l] of Object.entries(r.latency))
       lines.push(`    ${phase.padEnd(9)} p50 ${l.p50} ms  p99 ${l.p99} ms  max ${l.max} ms  (${l.writes} writes)`);
