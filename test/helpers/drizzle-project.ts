@@ -6,13 +6,32 @@ import { FIXTURES } from './fixtures.js';
 const REPO = path.resolve(FIXTURES, '..', '..');
 const MODULES = path.join(REPO, 'node_modules');
 
+/** The team schema of test/fixtures/drizzle-made/old.ts: serial keys, comments.post_id in relations() only. */
+const OLD = () => fs.readFileSync(path.join(FIXTURES, 'drizzle-made', 'old.ts'), 'utf8');
+
+/**
+ * The same schema on drizzle-orm 1.0: comments.post_id declared only through defineRelations (1.0's
+ * relations API, which also gives posts their author and comments), so no foreign key holds it.
+ */
+const OLD_V1 = () =>
+  OLD()
+    .replace("import { relations } from 'drizzle-orm';", "import { defineRelations } from 'drizzle-orm';")
+    .replace(
+      /export const commentsRelations[\s\S]*$/,
+      `export const relations = defineRelations({ users, posts, tags, postTags, comments }, (r) => ({
+  comments: { post: r.one.posts({ from: r.comments.postId, to: r.posts.id }) },
+  posts: { comments: r.many.comments(), author: r.one.users({ from: r.posts.authorId, to: r.users.id }) },
+}));
+`,
+    );
+
 /**
  * The drizzle majors a team may run, each installed in dev dependencies (1.0 under npm aliases, as the
- * PostgreSQL versions are): the schema fixture each one's project starts from.
+ * PostgreSQL versions are), and the schema each one's project starts from.
  */
 export const DRIZZLE_MAJORS = [
-  { major: '0.x', orm: 'drizzle-orm', kit: 'drizzle-kit', schema: 'old.ts' },
-  { major: '1.0', orm: 'drizzle-orm-1', kit: 'drizzle-kit-1', schema: 'old-v1.ts' },
+  { major: '0.x', orm: 'drizzle-orm', kit: 'drizzle-kit', schema: OLD },
+  { major: '1.0', orm: 'drizzle-orm-1', kit: 'drizzle-kit-1', schema: OLD_V1 },
 ] as const;
 export type DrizzleMajor = (typeof DRIZZLE_MAJORS)[number];
 

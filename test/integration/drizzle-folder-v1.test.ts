@@ -27,7 +27,7 @@ beforeEach(async (ctx) => {
   db = await createTestDatabase(ctx.task.name);
   project = drizzleProject('uuidmig-team-v1-', V1);
   fs.mkdirSync(path.join(project, 'src'));
-  fs.copyFileSync(fixturePath('drizzle-made', V1.schema), path.join(project, 'src', 'schema.ts'));
+  fs.writeFileSync(path.join(project, 'src', 'schema.ts'), V1.schema());
   fs.writeFileSync(
     path.join(project, 'drizzle.config.ts'),
     "export default { dialect: 'postgresql', schema: './src/schema.ts', out: './drizzle', " +

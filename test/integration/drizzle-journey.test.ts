@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ddlCheckArgs, runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { DRIZZLE_MAJORS, drizzleProject, kitBin } from '../helpers/drizzle-project.js';
-import { fixturePath } from '../helpers/fixtures.js';
 
 /**
  * The README's Drizzle workflow as one journey, through the real CLI, in a project drizzle-kit made
@@ -23,7 +22,7 @@ describe.each(DRIZZLE_MAJORS)('drizzle-orm and drizzle-kit $major', (major) => {
     db = await createTestDatabase(`drizzle_journey_${major.major.replace('.', '_')}`);
     project = drizzleProject('uuidmig-journey-', major);
     fs.mkdirSync(path.join(project, 'src'));
-    fs.copyFileSync(fixturePath('drizzle-made', major.schema), path.join(project, 'src', 'schema.ts'));
+    fs.writeFileSync(path.join(project, 'src', 'schema.ts'), major.schema());
     fs.writeFileSync(
       path.join(project, 'drizzle.config.ts'),
       "import { defineConfig } from 'drizzle-kit';\n" +
