@@ -64,7 +64,7 @@ export function findTeamFolder(candidates: (string | undefined)[], cwd: string):
   return null;
 }
 
-export function readTeamFolder(folder: string): TeamFolder {
+function readTeamFolder(folder: string): TeamFolder {
   const file = journalFile(folder);
   let raw: unknown;
   try {

@@ -23,6 +23,9 @@ const FINGERPRINT_V2 = '.2';
 export const formulaOf = (rows: { kind: string; fingerprint: string | null }[]): FingerprintFormula =>
   rows.some((r) => r.kind === 'reference' && r.fingerprint !== null && !r.fingerprint.endsWith(FINGERPRINT_V2)) ? 1 : 2;
 
+/** Every column of the reference is set (MATCH SIMPLE: only then does it need a parent). */
+const allSetOf = (ref: Reference) => ref.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
 
 /**
@@ -98,7 +101,7 @@ export function copyCheckSql(
 ): string {
   const columns = new Map(child.columns.map((c) => [c.name, `c.${quoteIdent(c.name)}`]));
   const outputs = refs.map((ref, i) => {
-    const allSet = ref.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+    const allSet = allSetOf(ref);
     const converting = changes.changes.find(
       (ch) => sameTable(ch.table, ref.child) && ref.convertColumns.includes(ch.column.name),
     )!;
@@ -146,7 +149,7 @@ function orphanJoin(
   values: LegacyValues,
   own: string,
 ): { join: string; condition: string } {
-  const allSet = ref.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+  const allSet = allSetOf(ref);
   const parentColumns = state === 'integer' ? ref.joinColumns : ref.parentColumns;
   const table = qualify(ref.parent.schema, ref.parent.name);
   const parentModel = changes.tables.find((t) => tableKey(t) === tableKey(ref.parent));

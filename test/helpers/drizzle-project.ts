@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,28 @@ export function drizzleProject(prefix: string, m: DrizzleMajor): string {
 
 /** drizzle-kit's CLI in the project: `node <project>/node_modules/drizzle-kit/bin.cjs`. */
 export const kitBin = (project: string): string => path.join(project, 'node_modules', 'drizzle-kit', 'bin.cjs');
+
+/** The project's own drizzle-kit, run in the project folder as the team runs it, with DATABASE_URL `url`. */
+export function runKit(project: string, args: string[], url: string): { ok: boolean; output: string } {
+  const run = spawnSync(process.execPath, [kitBin(project), ...args], {
+    cwd: project,
+    env: { ...process.env, DATABASE_URL: url },
+    encoding: 'utf8',
+  });
+  return { ok: run.status === 0, output: `${run.stdout}\n${run.stderr}` };
+}
+
+/**
+ * A few rows for the drizzle-made schema (integer keys): invitations, posts, tags, and comments, one
+ * without a post.
+ */
+export const TEAM_ROWS = `
+  INSERT INTO users (email, invited_by) VALUES ('a@x', NULL), ('b@x', 1), ('c@x', 2);
+  INSERT INTO posts (author_id, title) VALUES (1, 'one'), (3, 'two');
+  INSERT INTO tags VALUES ('news'), ('help');
+  INSERT INTO post_tags VALUES (1, 'news'), (2, 'news'), (2, 'help');
+  INSERT INTO comments (post_id, body) VALUES (1, 'hi'), (2, 'yo'), (NULL, 'loose');
+`;
 
 function linkTree(from: string, to: string): void {
   fs.mkdirSync(to, { recursive: true });

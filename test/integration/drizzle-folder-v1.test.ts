@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm-1/migrator';
@@ -9,7 +8,7 @@ import { finalize } from '../../src/executor/finalize.js';
 import { rollback } from '../../src/executor/rollback.js';
 import { init } from '../../src/init/init.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { DRIZZLE_MAJORS, drizzleProject, kitBin } from '../helpers/drizzle-project.js';
+import { DRIZZLE_MAJORS, drizzleProject, runKit, TEAM_ROWS } from '../helpers/drizzle-project.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
 
@@ -40,14 +39,7 @@ afterEach(async () => {
 });
 
 /** The project's drizzle-kit 1.0, as the team runs it. */
-function kit(args: string[], url: string): { ok: boolean; output: string } {
-  const run = spawnSync(process.execPath, [kitBin(project), ...args], {
-    cwd: project,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: 'utf8',
-  });
-  return { ok: run.status === 0, output: `${run.stdout}\n${run.stderr}` };
-}
+const kit = (args: string[], url: string) => runKit(project, args, url);
 
 const folder = () => path.join(project, 'drizzle');
 const migrations = () => fs.readdirSync(folder()).sort();
@@ -62,13 +54,7 @@ const config = () => path.join(project, 'drizzle.config.ts');
 async function teamWithRows() {
   expect(kit(['generate', '--name', 'init'], db.url).ok).toBe(true);
   expect(kit(['migrate'], db.url).ok).toBe(true);
-  await db.sql.unsafe(`
-    INSERT INTO users (email, invited_by) VALUES ('a@x', NULL), ('b@x', 1), ('c@x', 2);
-    INSERT INTO posts (author_id, title) VALUES (1, 'one'), (3, 'two');
-    INSERT INTO tags VALUES ('news'), ('help');
-    INSERT INTO post_tags VALUES (1, 'news'), (2, 'news'), (2, 'help');
-    INSERT INTO comments (post_id, body) VALUES (1, 'hi'), (2, 'yo'), (NULL, 'loose');
-  `);
+  await db.sql.unsafe(TEAM_ROWS);
 }
 
 test("plan writes drizzle-kit 1.0's kind of entry; kit and uuidmig agree with rows and on a fresh one", async () => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { finalize } from '../../src/executor/finalize.js';
 import { rollback } from '../../src/executor/rollback.js';
 import { init } from '../../src/init/init.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { runKit, TEAM_ROWS } from '../helpers/drizzle-project.js';
 import { FIXTURES, fixturePath } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
 
@@ -45,14 +46,7 @@ afterEach(async () => {
 });
 
 /** drizzle-kit's own CLI in the project, as the team runs it; its output, and whether it succeeded. */
-function kit(args: string[], url: string): { ok: boolean; output: string } {
-  const run = spawnSync(process.execPath, [KIT, ...args, '--config', 'drizzle.config.ts'], {
-    cwd: project,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: 'utf8',
-  });
-  return { ok: run.status === 0, output: `${run.stdout}\n${run.stderr}` };
-}
+const kit = (args: string[], url: string) => runKit(project, [...args, '--config', 'drizzle.config.ts'], url);
 
 const journal = (folder = path.join(project, 'drizzle')) =>
   JSON.parse(fs.readFileSync(path.join(folder, 'meta', '_journal.json'), 'utf8')) as {
@@ -86,13 +80,7 @@ async function catalogOf(sql: postgres.Sql): Promise<unknown> {
 test("plan appends to the team's folder; drizzle-kit and uuidmig agree with rows and on a fresh database", async () => {
   expect(kit(['generate', '--name', 'init'], db.url).ok).toBe(true);
   expect(kit(['migrate'], db.url).ok).toBe(true);
-  await db.sql.unsafe(`
-    INSERT INTO users (email, invited_by) VALUES ('a@x', NULL), ('b@x', 1), ('c@x', 2);
-    INSERT INTO posts (author_id, title) VALUES (1, 'one'), (3, 'two');
-    INSERT INTO tags VALUES ('news'), ('help');
-    INSERT INTO post_tags VALUES (1, 'news'), (2, 'news'), (2, 'help');
-    INSERT INTO comments (post_id, body) VALUES (1, 'hi'), (2, 'yo'), (NULL, 'loose');
-  `);
+  await db.sql.unsafe(TEAM_ROWS);
   fs.copyFileSync(fixturePath('drizzle-made', 'schema.ts'), path.join(project, 'src', 'schema.ts'));
 
   // plan: the next entry of the team's folder, its snapshot and journal entry; the plan in plans/.

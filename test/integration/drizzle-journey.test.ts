@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ddlCheckArgs, runUuidmig } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { DRIZZLE_MAJORS, drizzleProject, kitBin } from '../helpers/drizzle-project.js';
+import { DRIZZLE_MAJORS, drizzleProject, runKit } from '../helpers/drizzle-project.js';
 
 /**
  * The README's Drizzle workflow as one journey, through the real CLI, in a project drizzle-kit made
@@ -40,13 +39,9 @@ describe.each(DRIZZLE_MAJORS)('drizzle-orm and drizzle-kit $major', (major) => {
   const uuidmig = (...args: string[]) => runUuidmig(args, { cwd: project, env: env() });
   /** The project's own drizzle-kit in the project folder. */
   function kit(args: string[], url = db.url): string {
-    const run = spawnSync(process.execPath, [kitBin(project), ...args], {
-      cwd: project,
-      env: { ...process.env, ...env(url) },
-      encoding: 'utf8',
-    });
-    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    return `${run.stdout}\n${run.stderr}`;
+    const run = runKit(project, args, url);
+    expect(run.ok, run.output).toBe(true);
+    return run.output;
   }
   /** The team folder after plan: drizzle-kit 0.x's journal and files, or 1.0's folder per migration. */
   const layout = (names: string[]) =>

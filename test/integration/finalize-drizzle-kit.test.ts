@@ -10,6 +10,7 @@ import { finalize } from '../../src/executor/finalize.js';
 import { importUserModule } from '../../src/schema/import-module.js';
 import { verify } from '../../src/verify/verify.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { TEAM_ROWS } from '../helpers/drizzle-project.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
 
@@ -60,13 +61,7 @@ test('after finalize, drizzle-kit sees no difference between the Drizzle schema 
   const oldSchema = await importUserModule(fixturePath('drizzle-made', 'old.ts'), 'schema');
   const newSchema = await importUserModule(fixturePath('drizzle-made', 'schema.ts'), 'schema');
   await createFromSchema(db.url, oldSchema);
-  await db.sql.unsafe(`
-    INSERT INTO users (email, invited_by) VALUES ('a@x', NULL), ('b@x', 1), ('c@x', 2);
-    INSERT INTO posts (author_id, title) VALUES (1, 'one'), (3, 'two');
-    INSERT INTO tags VALUES ('news'), ('help');
-    INSERT INTO post_tags VALUES (1, 'news'), (2, 'news'), (2, 'help');
-    INSERT INTO comments (post_id, body) VALUES (1, 'hi'), (2, 'yo'), (NULL, 'loose');
-  `);
+  await db.sql.unsafe(TEAM_ROWS);
   // What drizzle-kit itself makes from the uuid schema on an empty database: the end state to reach.
   const fresh = await createTestDatabase('kit_fresh');
   try {

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findTeamFolder, nextEntry, ORIGIN_ID } from '../../src/drizzle/folder.js';
 import { folderMillis, nextFolderName } from '../../src/drizzle/folder-v1.js';
 import { isRecorded, lastCreatedAt, migrationHash } from '../../src/drizzle/record.js';
-import { loadDrizzleKit, renderSnapshot } from '../../src/drizzle/snapshot.js';
-import { snapshotDeltas } from '../../src/drizzle/snapshot-v1.js';
+import { loadDrizzleKit, noExit, renderSnapshot } from '../../src/drizzle/snapshot.js';
+import { renderSnapshotV1, snapshotDeltas } from '../../src/drizzle/snapshot-v1.js';
 import { importDrizzleSchema } from '../../src/schema/load-schema.js';
+import { DRIZZLE_MAJORS, drizzleProject } from '../helpers/drizzle-project.js';
 import { FIXTURES, fixturePath } from '../helpers/fixtures.js';
 
 const REPO = path.resolve(FIXTURES, '..', '..');
@@ -169,5 +170,25 @@ describe("drizzle-kit 1.0's layout: a folder per migration", () => {
       { op: 'drop', key: 'tables\0["public","gone"]' },
       { op: 'alter', key: 'columns\0["public","a","id"]', set: { type: 'uuid' } },
     ]);
+  });
+});
+
+describe('what drizzle-kit cannot make is one sentence', () => {
+  test('a folder whose migrations have no snapshot.json: run drizzle-kit generate once first', async () => {
+    const project = drizzleProject('uuidmig-nosnap-', DRIZZLE_MAJORS[1]);
+    const kit = loadDrizzleKit(project, { folder: 'drizzle', layout: 'folders' });
+    fs.rmSync(project, { recursive: true, force: true });
+    const imported = await importDrizzleSchema(fixturePath('drizzle-made', 'schema.ts'));
+    const entry = { tag: '20261130091406_init', when: 0, sqlFile: '/x/migration.sql', snapshotFile: '/x/none.json' };
+    await expect(renderSnapshotV1(kit, imported, [entry])).rejects.toThrow(
+      'and no migration of /x/migration.sql has a snapshot.json: run drizzle-kit generate once first.',
+    );
+  });
+
+  test("drizzle-kit's process.exit on a schema it cannot read becomes an error", async () => {
+    await expect(noExit(() => process.exit(1))).rejects.toThrow(
+      'drizzle-kit could not read the Drizzle schema (exit 1; its message is above).',
+    );
+    expect(typeof process.exit).toBe('function');
   });
 });
