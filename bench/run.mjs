@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// npm run bench [-- --scale N] [--online]: uuidmig's offline rewrite vs the naive UPDATE ... FROM vs the rewrite
-// floor (CREATE TABLE AS + the same keys, indexes and foreign keys), on identical copies of one
-// database, in the same run; then the same at twice the rows; then plan time for 1,000 tables.
+// npm run bench [-- --scale N] [--rounds N] [--online]: uuidmig's offline rewrite vs the naive
+// UPDATE ... FROM vs the rewrite floor (CREATE TABLE AS + the same keys, indexes and foreign keys), on
+// identical copies of one database, in the same run; then the same at twice the rows; then plan time
+// for 1,000 tables.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -103,25 +104,46 @@ async function runFloor(url) {
   return { migrateMs: ms };
 }
 
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+// --rounds N (default 3, odd): uuidmig and the floor each run N times at each scale on fresh copies,
+// alternating which goes first, so a slow minute of the machine lands on both; the ratios are the
+// medians of each round's own ratio, and the times shown the round with the median apply / floor.
+const rounds = Number(arg('rounds', '3'));
+
 async function measureScale(factor, label) {
   const name = `bench_${label}`;
   const rows = await template(name, factor);
-  log(`  uuidmig (rewrite)...`);
-  const uuidmigUrl = await copyOf(name, `${name}_uuidmig`);
-  const uuidmig = runUuidmig(uuidmigUrl, 'rewrite');
-  uuidmig.sizes = await sizes(uuidmigUrl);
-  await admin.unsafe(`DROP DATABASE ${name}_uuidmig`);
-  log(`  floor (CREATE TABLE AS)...`);
-  const floorUrl = await copyOf(name, `${name}_floor`);
-  const floor = await runFloor(floorUrl);
-  floor.sizes = await sizes(floorUrl);
-  await admin.unsafe(`DROP DATABASE ${name}_floor`);
+  const pairs = [];
+  for (let round = 0; round < rounds; round++) {
+    const pair = {};
+    for (const way of round % 2 === 0 ? ['uuidmig', 'floor'] : ['floor', 'uuidmig']) {
+      log(`  round ${round + 1}/${rounds}: ${way === 'uuidmig' ? 'uuidmig (rewrite)' : 'floor (CREATE TABLE AS)'}...`);
+      const url = await copyOf(name, `${name}_${way}`);
+      pair[way] = way === 'uuidmig' ? runUuidmig(url, 'rewrite') : await runFloor(url);
+      pair[way].sizes = await sizes(url);
+      await admin.unsafe(`DROP DATABASE ${name}_${way}`);
+    }
+    const over = (ms) => ms / pair.floor.migrateMs;
+    pair.ratios = {
+      applyOverFloor: over(pair.uuidmig.applyMs),
+      lockedOverFloor: over(pair.uuidmig.lockedMs),
+      uuidmigOverFloor: over(pair.uuidmig.migrateMs),
+    };
+    pairs.push(pair);
+  }
+  const middle = pairs.find((p) => p.ratios.applyOverFloor === median(pairs.map((x) => x.ratios.applyOverFloor)));
+  const { uuidmig, floor } = middle;
   log(`  naive (UPDATE ... FROM)...`);
   const naiveUrl = await copyOf(name, `${name}_naive`);
   const naive = runUuidmig(naiveUrl, 'update');
   naive.sizes = await sizes(naiveUrl);
   await admin.unsafe(`DROP DATABASE ${name}_naive`);
   await admin.unsafe(`DROP DATABASE ${name}`);
+  const ratioMedian = (key) => median(pairs.map((p) => p.ratios[key]));
   return {
     factor,
     rows,
@@ -130,11 +152,16 @@ async function measureScale(factor, label) {
     naive,
     ratios: {
       // The headline: uuidmig apply end to end, every check included, against writing the end state once.
-      applyOverFloor: uuidmig.applyMs / floor.migrateMs,
-      lockedOverFloor: uuidmig.lockedMs / floor.migrateMs,
-      uuidmigOverFloor: uuidmig.migrateMs / floor.migrateMs,
+      applyOverFloor: ratioMedian('applyOverFloor'),
+      lockedOverFloor: ratioMedian('lockedOverFloor'),
+      uuidmigOverFloor: ratioMedian('uuidmigOverFloor'),
       naiveOverUuidmig: naive.migrateMs / uuidmig.migrateMs,
     },
+    rounds: pairs.map((p) => ({
+      uuidmig: { applyMs: p.uuidmig.applyMs, lockedMs: p.uuidmig.lockedMs, migrateMs: p.uuidmig.migrateMs },
+      floorMs: p.floor.migrateMs,
+      ratios: p.ratios,
+    })),
   };
 }
 
@@ -145,15 +172,28 @@ async function planTime() {
   await db.unsafe(sql);
   await db.end();
   fs.writeFileSync(path.join(project, 'wide.ts'), ts);
-  const t0 = Date.now();
-  const made = await plan({
-    schema: path.join(project, 'wide.ts'),
-    databaseUrl: server.urlFor('bench_wide'),
-    write: false,
-  });
-  const ms = Date.now() - t0;
+  const timed = async (skipDdlCheck) => {
+    const t0 = Date.now();
+    const made = await plan({
+      schema: path.join(project, 'wide.ts'),
+      databaseUrl: server.urlFor('bench_wide'),
+      write: false,
+      skipDdlCheck,
+    });
+    return { ms: Date.now() - t0, made };
+  };
+  // Reading both sides and planning alone, then the whole plan with its DDL check.
+  const reading = await timed(true);
+  const { ms, made } = await timed(false);
   await admin.unsafe('DROP DATABASE bench_wide');
-  return { tables: 1000, ms, conversions: made.plan.conversions.length, references: made.plan.references.length };
+  return {
+    tables: 1000,
+    ms,
+    withoutDdlCheckMs: reading.ms,
+    ddlCheck: made.ddlCheck,
+    conversions: made.plan.conversions.length,
+    references: made.plan.references.length,
+  };
 }
 
 const started = Date.now();
@@ -233,6 +273,8 @@ try {
       `posts heap vs floor = ${(u.sizes.posts.heap / f.sizes.posts.heap).toFixed(2)}`,
     ];
     lines.push(`  ${ratios.join('   ')}`);
+    const each = run.rounds.map((r) => `${r.ratios.applyOverFloor.toFixed(2)}/${r.ratios.lockedOverFloor.toFixed(2)}`);
+    lines.push(`  apply/locked over floor, round by round (the medians above): ${each.join(', ')}`);
   }
   if (result.growth) {
     const { uuidmigTimeFactor, maxRssFactor } = result.growth;
@@ -242,6 +284,11 @@ try {
   }
   const planCounts = `${planning.conversions} conversions, ${planning.references} references`;
   lines.push(`plan time for ${planning.tables} tables: ${s(planning.ms)} s (${planCounts})`);
+  lines.push(
+    `  the DDL check ${s(planning.ddlCheck.ms)} s from its copy's start, which overlaps the reading ` +
+      `(${planning.ddlCheck.passes.join(', ')}); ` +
+      `without it (--skip-ddl-check) ${s(planning.withoutDdlCheckMs)} s`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
   const file = path.join(
     here,

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readCatalog } from '../catalog/read-catalog.js';
 import { connect, parseDatabaseUrl, type Sql } from '../db/connect.js';
 import { maskUrl } from '../db/mask.js';
-import { scratchDatabase } from '../db/scratch-database.js';
+import { type ScratchDatabase, scratchDatabase } from '../db/scratch-database.js';
 import { freshHistory } from '../drizzle/fresh-history.js';
 import { firstFailure } from '../drizzle/run-entry.js';
 import type { PreparedEntry } from '../drizzle/team-entry.js';
@@ -15,7 +16,7 @@ import { StepFailedError } from '../executor/run-stage.js';
 import { type RunSession, runSession } from '../executor/session.js';
 import { displayTable } from '../model/types.js';
 import type { Finding } from '../model/work.js';
-import { slugOf } from '../planner/plan-migration.js';
+import { catalogHash, slugOf } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { checkClientTools } from '../rehearse/client-tools.js';
 import { copyDatabase } from '../rehearse/copy-database.js';
@@ -29,32 +30,33 @@ export interface DdlCheckResult {
   /** Where it ran: `an embedded PostgreSQL 15.18`, or the server of --ddl-check-url. */
   where: string;
   ms: number;
+  /** The passes that ran, in order: `apply`, `rollback`, `finalize`, then `apply again` and `finalize` when needed. */
+  passes: string[];
 }
 
 interface Scratch {
   url: string;
   where: string;
+  /** A copy of the scratch database as it is now, on the same server (nobody connected to it). */
+  twin(): Promise<ScratchDatabase>;
   close(): Promise<void>;
 }
 
+/** The empty schema-only copy the DDL check runs on, ready; close() drops it (checkDdl does). */
+export interface EmptyCopy {
+  scratch: Scratch;
+  /** When making it began (the check's time counts from there). */
+  started: number;
+}
+
 /**
- * Plan proves its own DDL before writing anything: on an empty schema-only copy of the database (the
- * source's tables, views, functions, rules and policies, no rows), it runs every stage, then rollback,
- * apply again and finalize, through the same code `uuidmig apply` runs. A statement that fails there
- * (a partition declared without its parent, a view comparing a uuid with an integer, a foreign key
- * onto a key that stays integer) would have failed halfway through apply: it becomes a refusal naming
- * the object, the statement and PostgreSQL's message. The copy goes on an embedded server of the
- * source's major version, or in a scratch database on the server of `checkUrl` (the user's choice),
- * dropped afterwards.
+ * The copy plan proves its DDL on (the source's tables, views, functions, rules and policies, no rows,
+ * roles included): on an embedded server of the source's major version, or in a scratch database on
+ * the server of `checkUrl` (the user's choice). plan makes it while it reads and plans, so the server's
+ * start and the dump and restore cost little of its wall time.
  */
-export async function checkDdl(
-  sql: Sql,
-  sourceUrl: string,
-  plan: Plan,
-  checkUrl?: string,
-  entry?: PreparedEntry,
-): Promise<DdlCheckResult> {
-  const t0 = Date.now();
+export async function emptyCopy(sql: Sql, sourceUrl: string, planName: string, checkUrl?: string): Promise<EmptyCopy> {
+  const started = Date.now();
   const [server] = await sql<{ v: string; n: number }[]>`SELECT current_setting('server_version') AS v,
     current_setting('server_version_num')::int AS n`;
   checkClientTools(
@@ -63,20 +65,40 @@ export async function checkDdl(
     'uuidmig plan can prove its statements on an empty copy',
     ', or plan with --skip-ddl-check (then a statement that cannot run fails inside apply)',
   );
-  const scratch = checkUrl ? await scratchOn(checkUrl, plan.name) : await embeddedScratch(server!.n);
+  const scratch = checkUrl ? await scratchOn(checkUrl, planName) : await embeddedScratch(server!.n);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-ddl-'));
   try {
     await copyRoles(sql, scratch.url);
     await copyDatabase(sourceUrl, scratch.url, path.join(work, 'schema.dump'), 1, true);
+    return { scratch, started };
+  } catch (error) {
+    await scratch.close();
+    throw error;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Plan proves its own DDL before writing anything: on the empty copy, it runs every stage, then
+ * rollback, apply again and finalize, through the same code `uuidmig apply` runs (journey). A
+ * statement that fails there (a partition declared without its parent, a view comparing a uuid with an
+ * integer, a foreign key onto a key that stays integer) would have failed halfway through apply: it
+ * becomes a refusal naming the object, the statement and PostgreSQL's message. The copy is dropped
+ * afterwards.
+ */
+export async function checkDdl(copy: EmptyCopy, plan: Plan, entry?: PreparedEntry): Promise<DdlCheckResult> {
+  const { scratch } = copy;
+  try {
     // The entry first (it rolls back); when it fails, the journey names the object and the step, which
     // say more than the entry's statement number: the entry's own failure stands only when the journey passes.
     const entryFailure = entry ? await runEntry(plan, entry.sql, scratch.url) : [];
-    const journeyFailure = await journey(plan, scratch.url);
+    const passes: string[] = [];
+    const journeyFailure = await journey(plan, scratch, passes);
     const blockers = journeyFailure.length ? journeyFailure : entryFailure;
     const warnings = entry && !blockers.length ? await freshHistory(scratch.url, entry) : [];
-    return { blockers, warnings, where: scratch.where, ms: Date.now() - t0 };
+    return { blockers, warnings, where: scratch.where, ms: Date.now() - copy.started, passes };
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
     await scratch.close();
   }
 }
@@ -118,24 +140,61 @@ const oneLine = (statement: string) =>
     .replace(/\s+/g, ' ')
     .trim();
 
-/** apply, rollback, apply again, finalize: the first statement that fails, as a refusal. */
-async function journey(plan: Plan, url: string): Promise<Finding[]> {
+/**
+ * apply, rollback, apply again, finalize: the first statement that fails, as a refusal. Rollback runs on
+ * the applied copy while finalize runs on a twin of it, side by side. When rollback leaves the catalog
+ * exactly as the copy began (the same hash apply journals), apply again would run the same statements
+ * on the same catalog as the first apply did: proven already, it is not run a second time; otherwise it
+ * runs, and finalize after it, on the copy as rollback left it.
+ */
+async function journey(plan: Plan, scratch: Scratch, passes: string[]): Promise<Finding[]> {
   const settings = { hashCatalog: false, batch: true };
-  const phases: [string, () => Promise<RunSession<unknown>>][] = [
-    ['apply', () => openApply({ plan, databaseUrl: url, settings, onCopy: true })],
-    ['rollback', () => openRollback({ plan, databaseUrl: url, settings })],
-    ['apply again', () => openApply({ plan, databaseUrl: url, settings, onCopy: true })],
-    ['finalize', () => openFinalize({ plan, databaseUrl: url, settings })],
-  ];
-  for (const [phase, open] of phases) {
+  const pass = async (phase: string, open: () => Promise<RunSession<unknown>>): Promise<Finding[]> => {
+    passes.push(phase);
     try {
       await runSession(await open());
+      return [];
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
       return [refusal(plan, phase, error)];
     }
+  };
+  const apply = (url: string) => () => openApply({ plan, databaseUrl: url, settings, onCopy: true });
+  const rollback = (url: string) => () => openRollback({ plan, databaseUrl: url, settings });
+  const finalize = (url: string) => () => openFinalize({ plan, databaseUrl: url, settings });
+  const found = await hashOf(scratch.url);
+  const applied = await pass('apply', apply(scratch.url));
+  if (applied.length) return applied;
+  const twin = await scratch.twin();
+  let failed: Finding[];
+  try {
+    const [back, ahead] = await Promise.all([
+      pass('rollback', rollback(scratch.url)),
+      pass('finalize', finalize(twin.url)),
+    ]);
+    failed = [...back, ...ahead];
+  } finally {
+    await twin.close();
+  }
+  if (failed.length) return failed.slice(0, 1);
+  if ((await hashOf(scratch.url)) === found) return [];
+  for (const [phase, open] of [
+    ['apply again', apply(scratch.url)],
+    ['finalize', finalize(scratch.url)],
+  ] as const) {
+    const again = await pass(phase, open);
+    if (again.length) return again;
   }
   return [];
+}
+
+async function hashOf(url: string): Promise<string> {
+  const sql = await connect(url, { max: 1 });
+  try {
+    return catalogHash(await readCatalog(sql));
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 function refusal(plan: Plan, phase: string, error: StepFailedError): Finding {
@@ -157,17 +216,31 @@ function refusal(plan: Plan, phase: string, error: StepFailedError): Finding {
 }
 
 async function embeddedScratch(versionNum: number): Promise<Scratch> {
-  const staging = await startEmbeddedStaging(versionNum, 'uuidmig_ddl_check');
-  return { url: staging.url, where: `an embedded PostgreSQL ${staging.serverVersion}`, close: staging.close };
+  const database = 'uuidmig_ddl_check';
+  const staging = await startEmbeddedStaging(versionNum, database);
+  const server = new URL(staging.url);
+  server.pathname = '/postgres';
+  return {
+    url: staging.url,
+    where: `an embedded PostgreSQL ${staging.serverVersion}`,
+    twin: () => scratchDatabase(server.toString(), 'uuidmig_ddl_twin', database),
+    close: staging.close,
+  };
 }
 
 /** A database of its own on the server of `url` (`--ddl-check-url`), dropped afterwards. */
 async function scratchOn(url: string, planName: string): Promise<Scratch> {
   parseDatabaseUrl(url);
   // Named for the plan, so whoever sees it knows whose it is; unique, within 63 bytes.
-  const scratch = await scratchDatabase(url, `uuidmig_ddl_${slugOf(planName).slice(0, 30)}`).catch((error) => {
+  const prefix = `uuidmig_ddl_${slugOf(planName).slice(0, 30)}`;
+  const scratch = await scratchDatabase(url, prefix).catch((error) => {
     const reason = (error as Error).message;
     throw new UsageError(`--ddl-check-url ${maskUrl(url)} cannot hold a scratch database: ${reason}.`);
   });
-  return { ...scratch, where: `a scratch database on ${new URL(scratch.url).host}` };
+  const name = decodeURIComponent(new URL(scratch.url).pathname.slice(1));
+  return {
+    ...scratch,
+    where: `a scratch database on ${new URL(scratch.url).host}`,
+    twin: () => scratchDatabase(url, `${prefix.slice(0, 38)}_twin`, name),
+  };
 }

@@ -11,7 +11,7 @@ import { sealPlan } from '../planner/seal.js';
 import { writeMigrations } from '../render/migrations.js';
 import { writePlanFile } from '../render/plan-file.js';
 import { importDrizzleSchema, schemaModel } from '../schema/load-schema.js';
-import { checkDdl } from './ddl-check.js';
+import { checkDdl, emptyCopy } from './ddl-check.js';
 import { inspect } from './inspect.js';
 import { type InputOptions, resolveInputs } from './resolve-inputs.js';
 
@@ -54,7 +54,7 @@ export interface PlanResult {
   plan: Plan;
   blockers: Finding[];
   /** Where the plan's statements were proven on an empty copy, and how long it took; null when skipped. */
-  ddlCheck: { where: string; ms: number } | null;
+  ddlCheck: { where: string; ms: number; passes: string[] } | null;
   planFile: string | null;
   /** plan's own `migrations/<id>/`, or the team's drizzle folder that received the entry. */
   migrationsFolder: string | null;
@@ -111,6 +111,13 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   let made: { plan: Plan; blockers: Finding[] };
   let ddlCheck: PlanResult['ddlCheck'] = null;
   let entry: EntryForPlan | null = null;
+  // The DDL check's empty copy is made while plan reads and plans (a server to start, a dump to restore);
+  // awaited when the check runs, else dropped. Its failure (no pg_dump for the server, say) shows there.
+  const copying = options.skipDdlCheck
+    ? null
+    : withDatabaseErrors(url, () => emptyCopy(sql, url, settings.name, options.ddlCheckUrl));
+  copying?.catch(() => {});
+  let checking = false;
   try {
     const inspected = await withDatabaseErrors(url, () =>
       inspect(sql, schema, { ...settings, schemaFilter: inputs.schemaFilter }),
@@ -134,15 +141,18 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
       );
       made.blockers.push(...entry.blockers);
     }
-    if (!made.blockers.length && made.plan.stages.length && !options.skipDdlCheck) {
+    if (!made.blockers.length && made.plan.stages.length && copying) {
       const prepared = entry?.prepared;
-      const checked = await withDatabaseErrors(url, () => checkDdl(sql, url, made.plan, options.ddlCheckUrl, prepared));
+      checking = true;
+      const copy = await copying;
+      const checked = await withDatabaseErrors(url, () => checkDdl(copy, made.plan, prepared));
       made.blockers.push(...checked.blockers);
       if (checked.warnings.length)
         made.plan = sealPlan({ ...made.plan, warnings: [...made.plan.warnings, ...checked.warnings] });
-      ddlCheck = { where: checked.where, ms: checked.ms };
+      ddlCheck = { where: checked.where, ms: checked.ms, passes: checked.passes };
     }
   } finally {
+    if (copying && !checking) await copying.then((copy) => copy.scratch.close()).catch(() => {});
     await sql.end({ timeout: 5 });
   }
   if (made.blockers.length || made.plan.stages.length === 0 || options.write === false)

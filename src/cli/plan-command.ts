@@ -118,9 +118,15 @@ function writtenLines(result: PlanResult): string {
   ].join('\n');
 }
 
-const ddlCheckLine = (c: { where: string; ms: number }, blockers: { kind: string }[]) =>
+const ddlCheckLine = (c: { where: string; ms: number; passes: string[] }, blockers: { kind: string }[]) =>
   blockers.some((b) => b.kind === 'ddl-check')
     ? `The DDL check (on an empty copy of this database, ${c.where}) stopped at the statement listed above, ` +
       `in ${(c.ms / 1000).toFixed(2)} s.`
-    : `Every statement ran on an empty copy of this database (${c.where}): apply, rollback, apply again and ` +
-      `finalize, in ${(c.ms / 1000).toFixed(2)} s.`;
+    : `Every statement ran on an empty copy of this database (${c.where}): ${passesText(c.passes)}, in ` +
+      `${(c.ms / 1000).toFixed(2)} s.`;
+
+/** `apply, rollback (which left the catalog as it found it) and finalize`, or all four passes. */
+const passesText = (passes: string[]) =>
+  passes.includes('apply again')
+    ? 'apply, rollback, apply again and finalize'
+    : 'apply, then rollback (which left the catalog exactly as it found it) and finalize';

@@ -10,13 +10,16 @@ export interface ScratchDatabase {
 
 /**
  * A database of its own on the server of `url`, named `<prefix>_<hex>` so whoever sees it knows whose
- * it is (keep the prefix within 50 bytes). Needs CREATEDB; the server's refusal is thrown as it came.
+ * it is (keep the prefix within 50 bytes); with `template`, a copy of that database of the same server
+ * (which nobody may be connected to, `url`'s own database included). Needs CREATEDB; the server's
+ * refusal is thrown as it came.
  */
-export async function scratchDatabase(url: string, prefix: string): Promise<ScratchDatabase> {
+export async function scratchDatabase(url: string, prefix: string, template?: string): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = await connect(url, { max: 1 });
   try {
-    await admin.unsafe(`CREATE DATABASE ${quoteIdent(name)}`);
+    const from = template ? ` TEMPLATE ${quoteIdent(template)}` : '';
+    await admin.unsafe(`CREATE DATABASE ${quoteIdent(name)}${from}`);
   } catch (error) {
     await admin.end({ timeout: 5 });
     throw error;

@@ -49,7 +49,7 @@ export const planOutputSchema = output('plan', {
   blocked: z.boolean(),
   blockers: z.array(findingSchema),
   /** Where every statement was proven on an empty schema-only copy; null when skipped or blocked before. */
-  ddlCheck: z.object({ where: z.string(), ms: z.number() }).nullable(),
+  ddlCheck: z.object({ where: z.string(), ms: z.number(), passes: z.array(z.string()) }).nullable(),
   plan: planSchema,
 });
 

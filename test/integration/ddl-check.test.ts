@@ -75,11 +75,41 @@ test('--skip-ddl-check writes the plan with a warning first', async () => {
 
 test('a plan that passes says where and how long the check ran', async () => {
   await loadFixture(db.sql, 'self-reference');
-  const r = await runUuidmig(['plan', '--schema', schema, '--database-url', db.url], { cwd: dir });
+  const r = await runUuidmig(['plan', '--schema', schema, '--database-url', db.url, '--name', 'passes'], { cwd: dir });
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(
-    /Every statement ran on an empty copy of this database \(a scratch database on 127\.0\.0\.1:\d+\): apply, /,
+    /Every statement ran on an empty copy of this database \(a scratch database on 127\.0\.0\.1:\d+\): apply, then /,
   );
+  expect(r.stdout).toContain('rollback (which left the catalog exactly as it found it) and finalize, in ');
+  // The scratch database and the twin finalize ran on are both gone.
+  const [left] = await db.sql`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'uuidmig_ddl_passes%'`;
+  expect(left!.n).toBe(0);
+});
+
+test('rollback and finalize run side by side; apply again only when rollback did not restore the catalog', async () => {
+  await loadFixture(db.sql, 'self-reference');
+  const restored = await plan({ schema, databaseUrl: db.url, write: false });
+  expect(restored.blockers).toEqual([]);
+  expect(restored.ddlCheck!.passes).toEqual(['apply', 'rollback', 'finalize']);
+  // An event trigger (copied with the schema) that leaves a table behind on the copy's first ALTER TABLE:
+  // the catalog after rollback is not the one apply found, so apply again and finalize run on it.
+  await db.sql.unsafe(`CREATE FUNCTION leave_marker() RETURNS event_trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF current_database() LIKE 'uuidmig\\_ddl\\_%' THEN
+        CREATE TABLE IF NOT EXISTS public.ddl_marker (n integer);
+      END IF;
+    END $$`);
+  await db.sql.unsafe(
+    `CREATE EVENT TRIGGER leave_marker ON ddl_command_end WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION leave_marker()`,
+  );
+  try {
+    const changed = await plan({ schema, databaseUrl: db.url, write: false });
+    expect(changed.blockers).toEqual([]);
+    expect(changed.ddlCheck!.passes).toEqual(['apply', 'rollback', 'finalize', 'apply again', 'finalize']);
+  } finally {
+    await db.sql.unsafe('DROP EVENT TRIGGER leave_marker');
+  }
+  expect(await db.sql`SELECT to_regclass('ddl_marker') AS t`).toEqual([{ t: null }]);
 });
 
 test("a server newer than this machine's pg_dump: the check cannot run, and plan says so (exit 2)", async () => {
