@@ -17,8 +17,19 @@ const probes = []; // [startedAt, ms, table]
 const acknowledged = new Map(); // body -> author email, or null once deleted
 const errors = [];
 
-async function writer(w) {
+/**
+ * A connection that has PostgreSQL log each of its lock waits past 50 ms, with how long it waited
+ * (log_lock_waits reports a wait once it outlasts deadlock_timeout, then again when it ends).
+ */
+async function connection() {
   const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} });
+  await sql`SET log_lock_waits = on`;
+  await sql`SET deadlock_timeout = '50ms'`;
+  return sql;
+}
+
+async function writer(w) {
+  const sql = await connection();
   for (let i = 0; !done(); i++) {
     const author = `user${1 + ((i * 7919 + w * 13) % users)}@example.com`;
     const body = `bench-${w}-${i}`;
@@ -53,7 +64,7 @@ async function writer(w) {
 }
 
 async function probe(table, statement) {
-  const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} });
+  const sql = await connection();
   await sql`SET lock_timeout = '2s'`;
   while (!done()) {
     const t0 = Date.now();
