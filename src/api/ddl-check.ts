@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readCatalog } from '../catalog/read-catalog.js';
 import { connect, parseDatabaseUrl, type Sql } from '../db/connect.js';
 import { maskUrl } from '../db/mask.js';
 import { type ScratchDatabase, scratchDatabase } from '../db/scratch-database.js';
@@ -16,10 +15,10 @@ import { StepFailedError } from '../executor/run-stage.js';
 import { type RunSession, runSession } from '../executor/session.js';
 import { displayTable } from '../model/types.js';
 import type { Finding } from '../model/work.js';
-import { catalogHash, slugOf } from '../planner/plan-migration.js';
+import { slugOf } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { checkClientTools } from '../rehearse/client-tools.js';
-import { copyDatabase } from '../rehearse/copy-database.js';
+import { copyDatabase, dumpSchema } from '../rehearse/copy-database.js';
 import { copyRoles, startEmbeddedStaging } from '../rehearse/staging.js';
 
 export interface DdlCheckResult {
@@ -142,10 +141,12 @@ const oneLine = (statement: string) =>
 
 /**
  * apply, rollback, apply again, finalize: the first statement that fails, as a refusal. Rollback runs on
- * the applied copy while finalize runs on a twin of it, side by side. When rollback leaves the catalog
- * exactly as the copy began (the same hash apply journals), apply again would run the same statements
- * on the same catalog as the first apply did: proven already, it is not run a second time; otherwise it
- * runs, and finalize after it, on the copy as rollback left it.
+ * the applied copy while finalize runs on a twin of it, side by side. When rollback leaves the schema
+ * exactly as the copy began (pg_dump --schema-only prints the same text: tables, columns in their
+ * order, keys, indexes, views, functions, sequences, types, owners, grants, comments), apply again
+ * would run the same statements on the same schema as the first apply did: proven already, it is not
+ * run a second time. Otherwise (or when the schema cannot be dumped, or no twin can be made), apply
+ * again runs on the copy as rollback left it, then finalize, as they always did.
  */
 async function journey(plan: Plan, scratch: Scratch, passes: string[]): Promise<Finding[]> {
   const settings = { hashCatalog: false, batch: true };
@@ -162,22 +163,30 @@ async function journey(plan: Plan, scratch: Scratch, passes: string[]): Promise<
   const apply = (url: string) => () => openApply({ plan, databaseUrl: url, settings, onCopy: true });
   const rollback = (url: string) => () => openRollback({ plan, databaseUrl: url, settings });
   const finalize = (url: string) => () => openFinalize({ plan, databaseUrl: url, settings });
-  const found = await hashOf(scratch.url);
+  const found = await schemaText(scratch.url);
   const applied = await pass('apply', apply(scratch.url));
   if (applied.length) return applied;
-  const twin = await scratch.twin();
-  let failed: Finding[];
-  try {
-    const [back, ahead] = await Promise.all([
-      pass('rollback', rollback(scratch.url)),
-      pass('finalize', finalize(twin.url)),
-    ]);
-    failed = [...back, ...ahead];
-  } finally {
-    await twin.close();
+  const twin = await scratch.twin().catch(() => null);
+  if (twin) {
+    let results: PromiseSettledResult<Finding[]>[];
+    try {
+      results = await Promise.allSettled([
+        pass('rollback', rollback(scratch.url)),
+        pass('finalize', finalize(twin.url)),
+      ]);
+    } finally {
+      await twin.close();
+    }
+    // In the order the passes would run one after the other: rollback's outcome first.
+    for (const result of results) {
+      if (result.status === 'rejected') throw result.reason;
+      if (result.value.length) return result.value;
+    }
+    if (found !== null && (await schemaText(scratch.url)) === found) return [];
+  } else {
+    const back = await pass('rollback', rollback(scratch.url));
+    if (back.length) return back;
   }
-  if (failed.length) return failed.slice(0, 1);
-  if ((await hashOf(scratch.url)) === found) return [];
   for (const [phase, open] of [
     ['apply again', apply(scratch.url)],
     ['finalize', finalize(scratch.url)],
@@ -188,12 +197,15 @@ async function journey(plan: Plan, scratch: Scratch, passes: string[]): Promise<
   return [];
 }
 
-async function hashOf(url: string): Promise<string> {
-  const sql = await connect(url, { max: 1 });
+/** The copy's schema as pg_dump prints it (uuidmig's own schema left out); null when it cannot. */
+async function schemaText(url: string): Promise<string | null> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-ddl-schema-'));
   try {
-    return catalogHash(await readCatalog(sql));
+    return await dumpSchema(url, path.join(work, 'schema.sql'));
+  } catch {
+    return null;
   } finally {
-    await sql.end({ timeout: 5 });
+    fs.rmSync(work, { recursive: true, force: true });
   }
 }
 

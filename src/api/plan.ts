@@ -112,7 +112,8 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   let ddlCheck: PlanResult['ddlCheck'] = null;
   let entry: EntryForPlan | null = null;
   // The DDL check's empty copy is made while plan reads and plans (a server to start, a dump to restore);
-  // awaited when the check runs, else dropped. Its failure (no pg_dump for the server, say) shows there.
+  // awaited when the check runs, else dropped once made (so a plan that stops early still waits for it,
+  // and leaves no scratch database behind). Its failure (no pg_dump for the server, say) shows there.
   const copying = options.skipDdlCheck
     ? null
     : withDatabaseErrors(url, () => emptyCopy(sql, url, settings.name, options.ddlCheckUrl));

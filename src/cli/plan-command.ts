@@ -125,8 +125,8 @@ const ddlCheckLine = (c: { where: string; ms: number; passes: string[] }, blocke
     : `Every statement ran on an empty copy of this database (${c.where}): ${passesText(c.passes)}, in ` +
       `${(c.ms / 1000).toFixed(2)} s.`;
 
-/** `apply, rollback (which left the catalog as it found it) and finalize`, or all four passes. */
+/** `apply, then rollback (which left the schema as it found it) and finalize`, or all four passes. */
 const passesText = (passes: string[]) =>
   passes.includes('apply again')
     ? 'apply, rollback, apply again and finalize'
-    : 'apply, then rollback (which left the catalog exactly as it found it) and finalize';
+    : 'apply, then rollback (which left the schema exactly as it found it) and finalize';

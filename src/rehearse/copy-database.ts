@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { pgDump, pgRestore } from 'pg-dump-restore';
 import { redactSecrets } from '../db/mask.js';
 import { DatabaseError } from '../errors.js';
@@ -51,6 +52,24 @@ export async function copyDatabase(
     });
   }
   return { dumpMs: t1 - t0, restoreMs: Date.now() - t1 };
+}
+
+/**
+ * The database's schema as `pg_dump --schema-only` prints it (plain SQL), uuidmig's own schema left
+ * out, and without the `\restrict` key pg_dump 15.14 and later draw at random for each dump.
+ */
+export async function dumpSchema(url: string, file: string): Promise<string> {
+  await pgDump(targetOf(url), {
+    filePath: file,
+    format: 'plain' as never,
+    schemaOnly: true,
+    excludeSchemaPattern: ['uuidmig'],
+  });
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => !/^\\(un)?restrict /.test(line))
+    .join('\n');
 }
 
 function clean(error: unknown): string {

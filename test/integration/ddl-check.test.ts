@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { plan as planWithoutCheckUrl } from '../../src/api/plan.js';
 import { readCatalog } from '../../src/catalog/read-catalog.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { catalogHash } from '../../src/planner/plan-migration.js';
@@ -80,7 +81,7 @@ test('a plan that passes says where and how long the check ran', async () => {
   expect(r.stdout).toMatch(
     /Every statement ran on an empty copy of this database \(a scratch database on 127\.0\.0\.1:\d+\): apply, then /,
   );
-  expect(r.stdout).toContain('rollback (which left the catalog exactly as it found it) and finalize, in ');
+  expect(r.stdout).toContain('rollback (which left the schema exactly as it found it) and finalize, in ');
   // The scratch database and the twin finalize ran on are both gone.
   const [left] = await db.sql`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'uuidmig_ddl_passes%'`;
   expect(left!.n).toBe(0);
@@ -109,7 +110,29 @@ test('rollback and finalize run side by side; apply again only when rollback did
   } finally {
     await db.sql.unsafe('DROP EVENT TRIGGER leave_marker');
   }
-  expect(await db.sql`SELECT to_regclass('ddl_marker') AS t`).toEqual([{ t: null }]);
+});
+
+test('on the embedded server: the twin is made there too, and nothing of the check is left', async () => {
+  await loadFixture(db.sql, 'self-reference');
+  const result = await planWithoutCheckUrl({ schema, databaseUrl: db.url, write: false });
+  expect(result.blockers).toEqual([]);
+  expect(result.ddlCheck!.where).toMatch(/^an embedded PostgreSQL 15\./);
+  expect(result.ddlCheck!.passes).toEqual(['apply', 'rollback', 'finalize']);
+});
+
+test('a plan that stops before the check (a reference it cannot read) drops the copy made meanwhile', async () => {
+  await loadFixture(db.sql, 'self-reference');
+  const options = {
+    schema,
+    databaseUrl: db.url,
+    write: false,
+    name: 'stops_early',
+    reference: ['users.nope=users.id'],
+  };
+  await expect(plan(options)).rejects.toThrow(/nope/);
+  const [left] =
+    await db.sql`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'uuidmig\\_ddl\\_stops\\_early%'`;
+  expect(left!.n).toBe(0);
 });
 
 test("a server newer than this machine's pg_dump: the check cannot run, and plan says so (exit 2)", async () => {
