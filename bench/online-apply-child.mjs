@@ -1,11 +1,13 @@
 // One online apply in its own process, so its peak memory (maxRSS) is uuidmig's alone, not the
-// benchmark's: node bench/online-apply-child.mjs <database-url> <plan-file>. Prints each phase's span
-// and timing (and each statement's, to tell where a stall fell), the checks after, and maxRssKb.
+// benchmark's: node bench/online-apply-child.mjs <database-url> <plan-file> [<batch-pause-ms>].
+// Prints each phase's span and timing (and each statement's, to tell where a stall fell), the checks
+// after, and maxRssKb.
 import { openApply } from '../dist/executor/apply.js';
 
-const [url, planFile] = process.argv.slice(2);
+const [url, planFile, pause] = process.argv.slice(2);
 const s = (ms) => (ms / 1000).toFixed(2);
-const session = await openApply({ plan: planFile, databaseUrl: url });
+const settings = pause ? { batchPauseMs: Number(pause) } : {};
+const session = await openApply({ plan: planFile, databaseUrl: url, settings });
 const phases = [];
 const t0 = Date.now();
 await session.before?.run();

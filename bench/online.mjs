@@ -1,6 +1,7 @@
-// npm run bench -- --online [--scale N] [--single]: the online strategy under a bounded write load, at
-// the given scale and at twice it. For each: the writers' latency with no migration (baseline), then
-// during each phase of an online apply; the longest stall a one-row write probe saw on each table;
+// npm run bench -- --online [--scale N] [--single] [--batch-size N] [--batch-pause MS] [--baseline S]:
+// the online strategy under a bounded write load, at the given scale and at twice it. For each: the
+// writers' latency with no migration (baseline), then during each phase of an online apply; the
+// longest stall a one-row write probe saw on each table;
 // the ACCESS EXCLUSIVE holds the stages journaled; backfill rows/s; the apply process's peak memory;
 // and afterwards lost writes, orphans and disagreements (all must be 0).
 import { spawn } from 'node:child_process';
@@ -22,6 +23,7 @@ const arg = (name, fallback) => {
 const scale = Number(arg('scale', '1'));
 const single = process.argv.includes('--single');
 const batchSize = arg('batch-size', undefined);
+const batchPause = arg('batch-pause', undefined);
 // The baseline runs as long as a phase is compared with: a 10 s window's p99 is 160 writes, and misses
 // the machine's own rarer stalls (a checkpoint, an autovacuum) that minutes of any phase see.
 const BASELINE_S = Number(arg('baseline', '60'));
@@ -77,7 +79,8 @@ fs.writeFileSync(path.join(project, 'schema.ts'), DRIZZLE_SCHEMA);
 
 /** The online apply in a process of its own (online-apply-child.mjs): its phases, checks and peak memory. */
 function applyChild(url, planFile) {
-  const child = spawn(process.execPath, [path.join(here, 'online-apply-child.mjs'), url, planFile], {
+  const args = [path.join(here, 'online-apply-child.mjs'), url, planFile, ...(batchPause ? [batchPause] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
