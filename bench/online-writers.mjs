@@ -2,7 +2,8 @@
 // does not slow it: node bench/online-writers.mjs <database-url> <seconds> <out.json>
 // Writers insert, re-point and delete posts and likes and add users, naming parents by their own
 // unique columns (the same SQL before and after the swap); a probe writes one row of each table every
-// 5 ms with a 2 s lock_timeout and records how long each write waited. Every write is timestamped.
+// 5 ms with a 2 s lock_timeout and records how long each write waited; a watch of pg_locks records
+// every lock wait of the load's sessions. Every write is timestamped.
 import fs from 'node:fs';
 import postgres from 'postgres';
 
@@ -17,15 +18,39 @@ const probes = []; // [startedAt, ms, table]
 const acknowledged = new Map(); // body -> author email, or null once deleted
 const errors = [];
 
-/**
- * A connection that has PostgreSQL log each of its lock waits past 50 ms, with how long it waited
- * (log_lock_waits reports a wait once it outlasts deadlock_timeout, then again when it ends).
- */
+const loadPids = new Set(); // the load's own backends: the lock waits watched are theirs
+const lockWaits = new Map(); // pid:object:waitstart -> { start, last, mode, object }
+
+/** A connection of the load, its backend known to the lock watch (deadlock_timeout left as it is). */
 async function connection() {
   const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} });
-  await sql`SET log_lock_waits = on`;
-  await sql`SET deadlock_timeout = '50ms'`;
+  const [row] = await sql`SELECT pg_backend_pid() AS pid`;
+  loadPids.add(row.pid);
   return sql;
+}
+
+/**
+ * Every 20 ms, the load's sessions that wait for a lock, from pg_locks (its `waitstart`, PostgreSQL 14
+ * and later): each wait's start and the last time it was seen waiting. Read-only, so it changes no
+ * session's timing (a shorter deadlock_timeout would: the load, not uuidmig, would then be the one
+ * PostgreSQL cancels in a deadlock).
+ */
+async function watchLocks() {
+  const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} });
+  while (!done()) {
+    const rows = await sql`SELECT l.pid, l.mode, extract(epoch FROM l.waitstart) * 1000 AS start,
+        coalesce(c.relname, l.locktype) AS object
+      FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
+      WHERE NOT l.granted AND l.waitstart IS NOT NULL AND l.pid = ANY(${[...loadPids]})`;
+    const now = Date.now();
+    for (const r of rows) {
+      const key = `${r.pid}:${r.object}:${r.start}`;
+      const seen = lockWaits.get(key) ?? { start: Number(r.start), mode: r.mode, object: r.object };
+      lockWaits.set(key, { ...seen, last: now });
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await sql.end();
 }
 
 async function writer(w) {
@@ -80,6 +105,7 @@ async function probe(table, statement) {
 }
 
 await Promise.all([
+  watchLocks(),
   ...Array.from({ length: WRITERS }, (_, w) => writer(w)),
   // WHERE false writes no row but takes the table's ROW EXCLUSIVE lock, as any write does.
   probe('users', 'UPDATE users SET name = name WHERE false'),
@@ -88,4 +114,5 @@ await Promise.all([
   // A table no migration touches: a stall it shows too is the machine's (CPU, I/O), not a lock.
   probe('control', 'UPDATE bench_control SET x = x WHERE false'),
 ]);
-fs.writeFileSync(out, JSON.stringify({ ops, probes, acknowledged: [...acknowledged], errors }));
+const waits = [...lockWaits.values()].map((w) => ({ start: w.start, ms: Math.round(w.last - w.start), ...w }));
+fs.writeFileSync(out, JSON.stringify({ ops, probes, acknowledged: [...acknowledged], errors, lockWaits: waits }));

@@ -39,43 +39,15 @@ const latency = (ops) => {
   return { writes: ms.length, p50: pct(ms, 50), p99: pct(ms, 99), max: ms.reduce((a, b) => Math.max(a, b), 0) };
 };
 
-// PostgreSQL's own word on every lock wait of the writers and probes past 50 ms (they set log_lock_waits
-// and deadlock_timeout for their sessions): `process N acquired <mode> on <object> after <ms> ms`, with
-// the time it was logged (%n, Unix epoch with ms).
-const lockWaitLines = [];
-let partialLine = '';
 const server = await startEmbeddedPostgres({
-  settings: {
-    shared_buffers: '1GB',
-    maintenance_work_mem: '512MB',
-    work_mem: '64MB',
-    max_wal_size: '8GB',
-    log_line_prefix: '%n [%p] ',
-  },
-  onLog: (chunk) => {
-    const lines = (partialLine + chunk).split('\n');
-    partialLine = lines.pop();
-    for (const line of lines) if (/ acquired \S+ on .+ after [\d.]+ ms/.test(line)) lockWaitLines.push(line);
-  },
+  settings: { shared_buffers: '1GB', maintenance_work_mem: '512MB', work_mem: '64MB', max_wal_size: '8GB' },
 });
-
-/** The lock waits PostgreSQL logged between `from` and `to` (epoch ms), relations named by `names`. */
-function lockWaits(from, to, names) {
-  const waits = [];
-  for (const line of lockWaitLines) {
-    const m = /^(\d+\.\d+) \[\d+\] LOG:\s+process \d+ acquired (\S+) on (.+?) after ([\d.]+) ms/.exec(line);
-    if (!m) continue;
-    const [end, ms] = [Number(m[1]) * 1000, Number(m[4])];
-    if (end - ms < from || end - ms > to) continue;
-    const relation = /^relation (\d+) of database/.exec(m[3]);
-    const object = relation ? (names.get(Number(relation[1])) ?? m[3]) : m[3];
-    waits.push({ start: end - ms, ms: Math.round(ms), mode: m[2], object });
-  }
-  return waits;
-}
 const admin = postgres(server.url, { max: 1, onnotice: () => {} });
 const project = writeDemoProject();
 fs.writeFileSync(path.join(project, 'schema.ts'), DRIZZLE_SCHEMA);
+
+/** The load's lock waits (from its pg_locks watch) that began between `from` and `to` (epoch ms). */
+const lockWaits = (waits, from, to) => waits.filter((w) => w.start >= from && w.start <= to);
 
 /** The online apply in a process of its own (online-apply-child.mjs): its phases, checks and peak memory. */
 function applyChild(url, planFile) {
@@ -160,11 +132,6 @@ async function measure(factor, label) {
   const lost = written.acknowledged.filter(([body, author]) =>
     author === null ? present.has(body) : present.get(body) !== author,
   ).length;
-  const names = new Map(
-    (await db`SELECT oid::int AS oid, relname AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace`).map(
-      (r) => [r.oid, r.name],
-    ),
-  );
   const orphans = report.after.filter((c) => c.kind === 'reference').reduce((n, c) => n + (c.orphans ?? 0), 0);
   const disagreements = report.agreement.reduce((n, a) => n + a.rows, 0);
   await db.end();
@@ -254,11 +221,12 @@ async function measure(factor, label) {
     longestProbeStallMs: probeMax(null),
     longestLockStallMs: lockStallMs,
     longestLockStallAt: lockStallAt,
-    // PostgreSQL's log: every wait past 50 ms a writer or probe had for a lock, during apply and in the baseline.
+    // pg_locks, watched every 20 ms: every wait for a lock a writer or probe had (past 50 ms counted),
+    // during apply and in the baseline.
     lockWaits: {
-      duringApply: longestWaits(lockWaits(t0, t0 + applyMs, names)),
-      countDuringApply: lockWaits(t0, t0 + applyMs, names).length,
-      baseline: longestWaits(lockWaits(baselineFrom, baselineTo, names)),
+      duringApply: longestWaits(lockWaits(written.lockWaits, t0, t0 + applyMs)),
+      countDuringApply: lockWaits(written.lockWaits, t0, t0 + applyMs).filter((w) => w.ms > 50).length,
+      baseline: longestWaits(lockWaits(baseline.lockWaits, baselineFrom, baselineTo)),
     },
     probeStallByPhase: Object.fromEntries(
       ['expand', 'backfill', 'build', 'swap', 'verify'].map((k) => [k, probeMax(k)]),
@@ -307,8 +275,9 @@ try {
     const waits = Object.entries(r.lockWaits.duringApply);
     const inBaseline = Object.entries(r.lockWaits.baseline).map(([k, v]) => `${k} ${v.ms} ms`);
     lines.push(
-      `  lock waits past 50 ms (PostgreSQL's log): ${r.lockWaits.countDuringApply} during apply; in the ` +
-        `baseline: ${inBaseline.join(', ') || 'none'}${waits.length ? '; the longest per object during apply:' : ''}`,
+      `  lock waits of the load (pg_locks every 20 ms): ${r.lockWaits.countDuringApply} past 50 ms during apply; ` +
+        `longest in the baseline: ${inBaseline.join(', ') || 'none'}` +
+        (waits.length ? '; longest per object during apply:' : ''),
     );
     for (const [object, w] of waits) {
       const what = w.statements.map((x) => `${x.sql} (${x.ms} ms)`).join('; ') || 'no statement';
