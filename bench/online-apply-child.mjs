@@ -6,7 +6,7 @@ import { openApply } from '../dist/executor/apply.js';
 
 const [url, planFile, pause] = process.argv.slice(2);
 const s = (ms) => (ms / 1000).toFixed(2);
-const settings = pause ? { batchPauseMs: Number(pause) } : {};
+const settings = pause ? { batchPauseMs: pause === 'auto' ? 'auto' : Number(pause) } : {};
 const session = await openApply({ plan: planFile, databaseUrl: url, settings });
 const phases = [];
 const t0 = Date.now();

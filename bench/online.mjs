@@ -36,7 +36,13 @@ const pct = (values, p) => {
 };
 const latency = (ops) => {
   const ms = ops.map((o) => o[1]);
-  return { writes: ms.length, p50: pct(ms, 50), p99: pct(ms, 99), max: ms.reduce((a, b) => Math.max(a, b), 0) };
+  const tenth = (x) => Math.round(x * 10) / 10;
+  return {
+    writes: ms.length,
+    p50: tenth(pct(ms, 50)),
+    p99: tenth(pct(ms, 99)),
+    max: tenth(ms.reduce((a, b) => Math.max(a, b), 0)),
+  };
 };
 
 const server = await startEmbeddedPostgres({
@@ -235,6 +241,19 @@ async function measure(factor, label) {
       baseline: latency(baseline.ops),
       ...Object.fromEntries(['expand', 'backfill', 'build', 'swap'].map((k) => [k, latency(during(k))])),
     },
+    // The issue's goal: the writers' p99 during the backfill within 2x of the baseline's.
+    backfillP99OverBaseline:
+      Math.round(
+        (pct(
+          during('backfill').map((o) => o[1]),
+          99,
+        ) /
+          pct(
+            baseline.ops.map((o) => o[1]),
+            99,
+          )) *
+          100,
+      ) / 100,
     writeRate: {
       baselinePerS: Math.round(baseline.ops.length / BASELINE_S),
       duringApplyPerS: Math.round(written.ops.filter(([t]) => t >= t0 && t <= t0 + applyMs).length / (applyMs / 1000)),
@@ -286,6 +305,7 @@ try {
     lines.push(`  writers (${r.writeRate.baselinePerS}/s baseline, ${r.writeRate.duringApplyPerS}/s during apply):`);
     for (const [phase, l] of Object.entries(r.latency))
       lines.push(`    ${phase.padEnd(9)} p50 ${l.p50} ms  p99 ${l.p99} ms  max ${l.max} ms  (${l.writes} writes)`);
+    lines.push(`    backfill p99 / baseline p99: ${r.backfillP99OverBaseline} (goal <= 2)`);
     lines.push(`  backfill ${r.backfillRowsPerS} rows/s, peak memory ${r.peakRssMb} MB`);
     lines.push(
       `  afterwards: ${r.lostWrites} lost writes, ${r.orphans} orphans, ${r.disagreements} disagreements, ` +

@@ -26,7 +26,11 @@ export function registerApply(program: Command, io: CliIo): void {
     .description("run a plan's stages; --dry-run prints every statement with its lock level and changes nothing")
     .option('--dry-run', 'print every statement with its lock level and estimated rows; change nothing')
     .option('--until <stage>', 'online plans: "build" stops before the swap, so the deploy can be timed with it')
-    .option('--batch-pause <ms>', 'online plans: pause between two backfill batches, to spare the application')
+    .option(
+      '--batch-pause <ms>',
+      'online plans: pause between two backfill batches, to spare the application ' +
+        '(default auto: twice as long as the batch took; 0: none)',
+    )
     .action(async (flags: ApplyFlags) => {
       const planFile = pickPlanFile(flags.plan, io, projectFolder(flags));
       const url = await databaseUrlOf(flags);

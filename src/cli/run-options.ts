@@ -41,10 +41,11 @@ export function runSettings(flags: RunFlags): Partial<RunSettings> {
       throw new UsageError(`--lock-retries takes a whole number from 0 to 20, not "${flags.lockRetries}".`);
     settings.lockRetries = retries;
   }
-  if (flags.batchPause !== undefined) {
+  if (flags.batchPause === 'auto') settings.batchPauseMs = 'auto';
+  else if (flags.batchPause !== undefined) {
     const pause = Number(flags.batchPause);
     if (!Number.isInteger(pause) || pause < 0 || pause > 60_000)
-      throw new UsageError(`--batch-pause takes milliseconds from 0 to 60000, not "${flags.batchPause}".`);
+      throw new UsageError(`--batch-pause takes "auto" or milliseconds from 0 to 60000, not "${flags.batchPause}".`);
     settings.batchPauseMs = pause;
   }
   return settings;

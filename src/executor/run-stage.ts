@@ -44,8 +44,11 @@ export interface RunSettings {
    * again statement by statement to name it.
    */
   batchHeld?: boolean;
-  /** Pause between two batches of a batched step (the online backfill), to spare the application. */
-  batchPauseMs: number;
+  /**
+   * Pause between two batches of a batched step (the online backfill), to spare the application: in
+   * ms, or 'auto' (online's default), twice as long as the batch took (batchPause).
+   */
+  batchPauseMs: number | 'auto';
   /** From this try on, a lock is waited for past deadlock_timeout (lockWaitSql); undefined: never. */
   escalateAfter?: number | undefined;
 }
@@ -73,6 +76,7 @@ export const ONLINE_RUN_SETTINGS: Partial<RunSettings> = {
   hashCatalog: 'after-commit',
   escalateAfter: 10,
   batchHeld: true,
+  batchPauseMs: 'auto',
 };
 
 /** The settings a plan runs with: the defaults for its strategy, then what the user gave. */
