@@ -34,6 +34,12 @@ const pct = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
+/** The p99 of writes' times, unrounded (latency() rounds to a tenth for print). */
+const p99Of = (ops) =>
+  pct(
+    ops.map(([, ms]) => ms),
+    99,
+  );
 const latency = (ops) => {
   const ms = ops.map((o) => o[1]);
   const tenth = (x) => Math.round(x * 10) / 10;
@@ -242,18 +248,7 @@ async function measure(factor, label) {
       ...Object.fromEntries(['expand', 'backfill', 'build', 'swap'].map((k) => [k, latency(during(k))])),
     },
     // The issue's goal: the writers' p99 during the backfill within 2x of the baseline's.
-    backfillP99OverBaseline:
-      Math.round(
-        (pct(
-          during('backfill').map((o) => o[1]),
-          99,
-        ) /
-          pct(
-            baseline.ops.map((o) => o[1]),
-            99,
-          )) *
-          100,
-      ) / 100,
+    backfillP99OverBaseline: Math.round((p99Of(during('backfill')) / p99Of(baseline.ops)) * 100) / 100,
     writeRate: {
       baselinePerS: Math.round(baseline.ops.length / BASELINE_S),
       duringApplyPerS: Math.round(written.ops.filter(([t]) => t >= t0 && t <= t0 + applyMs).length / (applyMs / 1000)),

@@ -40,10 +40,13 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
       if (step.batch) {
         const end = await walkEnd(conn, step);
         for (let bound = was?.bound ?? null; end !== null; ) {
-          const batchStarted = Date.now();
+          let batchStarted = Date.now();
           const batch = await withRetries(
             ctx,
-            (attempt) => runBatch(conn, stage, step, bound, end, ctx, attempt),
+            (attempt) => {
+              batchStarted = Date.now(); // the try that ran: a retry's backoff is no work for the server
+              return runBatch(conn, stage, step, bound, end, ctx, attempt);
+            },
             () => retries++,
           );
           if (batch.bound === null) break;

@@ -253,9 +253,12 @@ describe('refusals', () => {
     }
   });
 
-  test('bad timeouts are usage errors', async () => {
+  test('bad timeouts and pauses are usage errors', async () => {
     const r = await uuidmig('apply', '--plan', 'x.json', '--lock-timeout', 'soon');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('uuidmig: --lock-timeout takes a duration such as 500ms, 5s, 2min or 1h, not "soon".\n');
+    const pause = await uuidmig('apply', '--plan', 'x.json', '--batch-pause', 'soon');
+    expect(pause.code).toBe(2);
+    expect(pause.stderr).toBe('uuidmig: --batch-pause takes "auto" or milliseconds from 0 to 60000, not "soon".\n');
   });
 });
