@@ -9,6 +9,8 @@ export interface Named {
   table: TableModel;
   name: string;
   definition: string;
+  /** A foreign key's referenced table. */
+  into?: TableRef;
 }
 
 /** Everything bound to a converting column that must be dropped before a swap and rebuilt after. */
@@ -61,6 +63,7 @@ export function boundObjects(c: ComponentChanges): BoundObjects {
     const action = (a: string | undefined) => (a ?? 'no action').toUpperCase();
     bound.declaredForeignKeys.push({
       table,
+      into: ref.parent,
       name: declared.name,
       definition: clauses(
         `FOREIGN KEY (${columnList(ref.columns)})`,

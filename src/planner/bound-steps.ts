@@ -1,5 +1,6 @@
 import { qualify, quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { GrantModel, PolicyModel, RuleModel, TableModel, ViewModel } from '../model/types.js';
+import { referencedTable } from '../model/types.js';
 import type { BoundObjects, Named } from './bound-objects.js';
 import type { ColumnChange } from './component-changes.js';
 import { clauses } from './sql-text.js';
@@ -84,7 +85,25 @@ export function rebuildBound(
   on: string,
   between: StepDraft[] = [],
   extraForeignKeys: Named[] = [],
+  /** The foreign keys to add NOT VALID, validated by a stage after this one (the rewrite's). */
+  notValid: (fk: Named) => boolean = () => false,
 ): StepDraft[] {
+  const foreignKey = (fk: Named, what: string) =>
+    notValid(fk)
+      ? step(
+          'constraint',
+          `${what}, NOT VALID (no scan: it checks every write from now on; validated after the commit)`,
+          `ALTER TABLE ${at(fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition} NOT VALID`,
+          'SHARE ROW EXCLUSIVE',
+          fk.table,
+        )
+      : step(
+          'constraint',
+          what,
+          `ALTER TABLE ${at(fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`,
+          'SHARE ROW EXCLUSIVE',
+          fk.table,
+        );
   return [
     ...b.keys.map(({ table, name, definition }) =>
       step(
@@ -100,22 +119,13 @@ export function rebuildBound(
       step('index', `rebuild index ${name} on the ${on} column`, definition, 'SHARE', table),
     ),
     ...b.foreignKeys.map(({ table, fk }) =>
-      step(
-        'constraint',
+      foreignKey(
+        { table, name: fk.name, definition: fk.definition!, into: referencedTable(fk) },
         `rebuild foreign key ${fk.name}`,
-        `ALTER TABLE ${at(table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`,
-        'SHARE ROW EXCLUSIVE',
-        table,
       ),
     ),
-    ...extraForeignKeys.map(({ table, name, definition }) =>
-      step(
-        'constraint',
-        `add the foreign key ${name} the Drizzle schema declares (integer columns could not have one)`,
-        `ALTER TABLE ${at(table)} ADD CONSTRAINT ${quoteIdent(name)} ${definition}`,
-        'SHARE ROW EXCLUSIVE',
-        table,
-      ),
+    ...extraForeignKeys.map((fk) =>
+      foreignKey(fk, `add the foreign key ${fk.name} the Drizzle schema declares (integer columns could not have one)`),
     ),
     ...b.statistics.map(({ table, name, definition }) =>
       step('index', `rebuild statistics ${name} on the ${on} column`, definition, 'SHARE UPDATE EXCLUSIVE', table),

@@ -16,6 +16,7 @@ import { planOnlineBuild } from './online/online-build.js';
 import { planOnlineExpand } from './online/online-expand.js';
 import { planOnlineSwap } from './online/online-swap.js';
 import { type OrphanPolicy, PLAN_FORMAT_VERSION, type Plan, type Stage, type Strategy } from './plan-schema.js';
+import { planRewriteValidate } from './rewrite-bound.js';
 import { planRewrite } from './rewrite-stage.js';
 import { sealPlan } from './seal.js';
 import { immediateConstraints, stage } from './step.js';
@@ -63,6 +64,7 @@ export function planMigration(input: PlanInput): Plan {
   const orphans = new Map(input.orphans.map((o) => [o.reference, o.orphans]));
   const rows = new Map(catalog.tables.map((t) => [tableKey(t), t.rowEstimate]));
   const stages: Stage[] = [];
+  const partitioned = new Set(catalog.tables.filter((t) => t.kind === 'partitioned').map(tableKey));
   for (const changes of changesOf(input)) {
     const component = changes.component;
     const slug = slugOf(component.hub.name);
@@ -88,9 +90,12 @@ export function planMigration(input: PlanInput): Plan {
           'rewrite',
           slug,
           component.id,
-          planRewrite(changes, externalForeignKeys(component, catalog), fire, n()),
+          planRewrite(changes, externalForeignKeys(component, catalog), fire, n(), partitioned),
         ),
       );
+      // The foreign keys it added NOT VALID, validated after its commit while writes go on.
+      const validate = planRewriteValidate(changes, externalForeignKeys(component, catalog), partitioned);
+      if (validate.length) stages.push(stage(n(), 'validate', slug, component.id, validate, false));
       continue;
     }
     stages.push(

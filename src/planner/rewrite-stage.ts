@@ -1,13 +1,13 @@
 import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
-import { columnKey, referencedTable, tableKey } from '../model/types.js';
-import { type BoundObjects, boundObjects } from './bound-objects.js';
+import { columnKey, tableKey } from '../model/types.js';
 import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
 import { keepsPosition, retypeColumn } from './retype-in-place.js';
+import { bulkBound, rewrittenTables, validatesAfter } from './rewrite-bound.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
@@ -26,6 +26,8 @@ export function planRewrite(
   external: { table: TableModel; fk: ForeignKeyModel }[],
   fireTriggers: boolean,
   stageId: string,
+  /** The table keys of the catalog's partitioned tables (validatesAfter). */
+  partitioned: Set<string>,
 ): StepDraft[] {
   const rewritten = rewrittenTables(c);
   const names = new NameSource(stageId);
@@ -121,6 +123,7 @@ export function planRewrite(
       'uuid',
       c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)),
       [...bound.declaredForeignKeys, ...bound.externalForeignKeys],
+      validatesAfter(partitioned),
     ),
     ...c.changes.flatMap(legacySequence),
     // (No ANALYZE here: the load counts as new rows, so autovacuum analyzes the tables right after.)
@@ -133,9 +136,6 @@ export function planRewrite(
     ),
   ];
 }
-
-const rewrittenTables = (c: ComponentChanges) =>
-  c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
 
 /** Each rewritten table's temporary copy, by table key: the stage's first temporary names. */
 const copiesOf = (c: ComponentChanges, names: NameSource) =>
@@ -353,44 +353,4 @@ function insertSql(t: TableModel, c: ComponentChanges, scratch: string): string 
     overriding,
     `SELECT ${source.join(', ')} FROM ${quoteIdent(scratch)}`,
   );
-}
-
-/**
- * Everything on a rewritten table that a bulk load would otherwise maintain row by row, or that
- * binds a converting column: all keys, indexes and foreign keys (in and out, including foreign keys
- * from tables outside the component, which TRUNCATE would refuse), plus what boundObjects finds.
- */
-function bulkBound(
-  c: ComponentChanges,
-  rewritten: TableModel[],
-  external: { table: TableModel; fk: ForeignKeyModel }[],
-): BoundObjects & { externalForeignKeys: { table: TableModel; name: string; definition: string }[] } {
-  const bound = boundObjects(c);
-  const isRewritten = new Set(rewritten.map(tableKey));
-  const has = <T extends { name: string }>(list: T[], name: string, table: TableModel) =>
-    list.some((x) => x.name === name && tableKey((x as unknown as { table: TableModel }).table) === tableKey(table));
-  for (const table of rewritten) {
-    for (const key of [table.primaryKey, ...table.uniques, ...(table.exclusions ?? [])]) {
-      if (key && !has(bound.keys, key.name, table))
-        bound.keys.push({ table, name: key.name, definition: key.definition! });
-    }
-    for (const index of table.indexes) {
-      if (!index.backsConstraint && !index.inherited && !has(bound.indexes, index.name, table))
-        bound.indexes.push({ table, name: index.name, definition: index.definition.replace(/ ON ONLY /, ' ON ') });
-    }
-  }
-  for (const table of c.tables) {
-    for (const fk of table.foreignKeys) {
-      const into = isRewritten.has(tableKey(referencedTable(fk)));
-      if (
-        (into || isRewritten.has(tableKey(table))) &&
-        !bound.foreignKeys.some((b) => b.fk.name === fk.name && tableKey(b.table) === tableKey(table))
-      )
-        bound.foreignKeys.push({ table, fk });
-    }
-  }
-  const externalForeignKeys = external
-    .filter(({ fk }) => isRewritten.has(tableKey(referencedTable(fk))))
-    .map(({ table, fk }) => ({ table, name: fk.name, definition: fk.definition! }));
-  return { ...bound, externalForeignKeys };
 }

@@ -49,7 +49,8 @@ export function applicationNote(plan: Plan): string {
   const how =
     plan.options.strategy === 'update'
       ? 'The expand and backfill stages lock each table briefly; each swap locks its component ACCESS EXCLUSIVE'
-      : 'Each stage locks its component ACCESS EXCLUSIVE for as long as it rewrites it';
+      : 'Each rewrite stage locks its component ACCESS EXCLUSIVE for as long as it rewrites it (the validate ' +
+        'stage after it locks no reader or writer)';
   return (
     `${how}: writers wait, then go on once it commits, and from then on the keys and references are uuid. ` +
     'Stop the application writing, or deploy its uuid version at the swap: integer ids sent after it fail ' +

@@ -56,18 +56,28 @@ async function foreignKeyState(sql: Queryable, ref: Reference, name: string): Pr
   return row.validated ? 'valid' : 'not valid';
 }
 
+/** The references whose foreign key was NOT VALID when the plan was made: the migration keeps it so. */
+export const notValidWhenPlanned = (plan: Plan): Set<string> =>
+  new Set(plan.references.filter((r) => r.constraint?.validated === false).map((r) => r.id));
+
 /**
  * Compare after finalize: the same rows as before, no orphan through the uuid, every foreign key
- * valid. Fingerprints are not compared: they need the legacy integers finalize dropped.
+ * valid (or NOT VALID as it was when planned: `notValidBefore`, reference ids). Fingerprints are not
+ * compared: they need the legacy integers finalize dropped.
  */
-export function compareFinalized(before: CheckRow[], now: CheckRow[]): CheckDifference[] {
+export function compareFinalized(
+  before: CheckRow[],
+  now: CheckRow[],
+  notValidBefore: Set<string> = new Set(),
+): CheckDifference[] {
   return now.map((n) => {
     const b = before.find((c) => c.kind === n.kind && c.name === n.name) ?? null;
     const differs: string[] = [];
     // Row counts are shown, not judged: after finalize the application's writes are its own business.
     if (!b) differs.push('missing');
     if (n.kind === 'reference' && (n.orphans ?? 0) > 0) differs.push('orphans');
-    if (n.foreignKey && n.foreignKey !== 'valid') differs.push('foreign key');
+    const asPlanned = n.foreignKey === 'not valid' && notValidBefore.has(n.name);
+    if (n.foreignKey && n.foreignKey !== 'valid' && !asPlanned) differs.push('foreign key');
     return { kind: n.kind, name: n.name, before: b, now: n, differs };
   });
 }

@@ -5,7 +5,7 @@ import { findPlanRecord, loadChecks, saveChecks } from '../executor/bookkeeping.
 import { loadPlan } from '../executor/load-plan.js';
 import { withRun } from '../executor/run-handle.js';
 import type { Plan } from '../planner/plan-schema.js';
-import { compareFinalized, runFinalizedChecks } from './finalized-checks.js';
+import { compareFinalized, notValidWhenPlanned, runFinalizedChecks } from './finalized-checks.js';
 import { type CheckDifference, compareChecks, formulaOf, runChecks } from './run-checks.js';
 import { onlineAgreement, type ShadowDisagreement } from './shadow-agreement.js';
 import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from './since-apply.js';
@@ -84,7 +84,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
       );
       await saveChecks(conn, plan.id, 'verify', now);
       if (finalized) {
-        const differences = compareFinalized(before, now);
+        const differences = compareFinalized(before, now, notValidWhenPlanned(plan));
         const ok = differences.every((d) => d.differs.length === 0);
         return { plan, status: record.status, scope: 'finalized', differences, sinceApply: [], ok, uncompared: 0 };
       }

@@ -36,7 +36,7 @@ describe('apply --dry-run', () => {
     const before = catalogHash(await readCatalog(db.sql));
     const r = await uuidmig('apply', '--dry-run');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('apply would run all 1 stage(s)');
+    expect(r.stdout).toContain('apply would run all 2 stage(s)');
     expect(r.stdout).toMatch(
       new RegExp(
         /0000\.\d{3} {2}ACCESS EXCLUSIVE {5}public\.users\n {6}/.source +

@@ -26,8 +26,10 @@ test('uuidmig demo runs the whole journey and every verification passes', async 
     expect(r.stdout).toMatch(new RegExp(`${step.replace(/[.()]/g, '\\$&')} \\(\\d+\\.\\d\\d s\\): ok`));
   }
   // The stages named as apply and rollback name them.
-  expect(r.stdout).toMatch(/ {3}stage 0000 rewrite_users \(1\/1\): \d+\.\d\d s; verify-before and verify-after taken/);
-  expect(r.stdout).toMatch(/integer keys again, row for row: stage 0000 rollback_users \(1\/1\): \d+\.\d\d s/);
+  const stages =
+    'stage 0000 rewrite_users \\(1/2\\): \\d+\\.\\d\\d s, stage 0001 validate_users \\(2/2\\): \\d+\\.\\d\\d s';
+  expect(r.stdout).toMatch(new RegExp(` {3}${stages}; verify-before and verify-after taken`));
+  expect(r.stdout).toMatch(/integer keys again, row for row: stage 0001 rollback_users \(1\/1\): \d+\.\d\d s/);
   expect(r.stdout).toMatch(/public\.posts\.thread_id -> public\.threads\.id\s+50000\s+0 \/ 0\s+match\s+ok/);
   expect(r.stdout).toContain('Every row kept its parent through apply, rollback and apply again.');
 }, 180_000);

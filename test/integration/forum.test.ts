@@ -119,7 +119,7 @@ describe('the forum schema', () => {
     ]);
     expect(path.basename(output.planFile)).toMatch(/^\d{14}_uuid_keys\.json$/);
     const journal = JSON.parse(fs.readFileSync(path.join(output.migrations, 'meta', '_journal.json'), 'utf8'));
-    expect(journal.entries.map((e: { tag: string }) => e.tag)).toEqual(['0000_rewrite_users']);
+    expect(journal.entries.map((e: { tag: string }) => e.tag)).toEqual(['0000_rewrite_users', '0001_validate_users']);
     const swap = fs.readFileSync(path.join(output.migrations, '0000_rewrite_users.sql'), 'utf8');
     expect(swap).toContain('--> statement-breakpoint');
     expect(swap).toContain(

@@ -39,14 +39,14 @@ describe('--json', () => {
     expect(applied.code, applied.stderr).toBe(0);
     const apply = schemas.apply.parse(JSON.parse(applied.stdout));
     expect(apply).toMatchObject({ command: 'apply', resumed: false, verification: { ok: true } });
-    expect(apply.stages.map((s) => s.stageId)).toEqual(['0000']);
+    expect(apply.stages.map((s) => s.stageId)).toEqual(['0000', '0001']);
 
     const verify = schemas.verify.parse(JSON.parse((await uuidmig('verify', '--json')).stdout));
     expect(verify).toMatchObject({ command: 'verify', status: 'applied', ok: true });
 
     const rolled = schemas.rollback.parse(JSON.parse((await uuidmig('rollback', '--json')).stdout));
     expect(rolled).toMatchObject({ command: 'rollback', verification: { ok: true } });
-    expect(rolled.stages.map((s) => s.stageId)).toEqual(['0000']);
+    expect(rolled.stages.map((s) => s.stageId)).toEqual(['0001']);
 
     expect((await uuidmig('apply', '--json')).code).toBe(0);
     const finalized = schemas.finalize.parse(JSON.parse((await uuidmig('finalize', '--json')).stdout));

@@ -53,13 +53,13 @@ test('an interrupted run: status says interrupted and resume, dry run says apply
     [
       'applying',
       0,
-      1,
-      'apply was interrupted (no run holds the lock): 0 of 1 stage(s) committed',
+      2,
+      'apply was interrupted (no run holds the lock): 0 of 2 stage(s) committed',
       'uuidmig apply (it resumes after the last committed stage), or uuidmig rollback',
     ],
   ]);
   const dry = await uuidmig('apply', '--dry-run');
-  expect(dry.stdout).toContain('apply would resume the interrupted run: 1 stage(s) left.');
+  expect(dry.stdout).toContain('apply would resume the interrupted run: 2 stage(s) left.');
 });
 
 test('a live run: status names it, verify and the dry run refuse to judge it, nothing is saved', async () => {
@@ -87,7 +87,7 @@ test('a live run: status names it, verify and the dry run refuse to judge it, no
     const status = await uuidmig('status');
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain(`A uuidmig run is in progress now: backend pid ${pid} (uuidmig`);
-    expect(status.stdout).toMatch(/apply is running now, in backend pid \d+; 0 of 1 stage\(s\) committed/);
+    expect(status.stdout).toMatch(/apply is running now, in backend pid \d+; 0 of 2 stage\(s\) committed/);
 
     const verify = await uuidmig('verify');
     expect(verify.code).toBe(1);

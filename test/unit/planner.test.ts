@@ -10,8 +10,13 @@ import { catalogOf, drizzleOf, ref, type TableSpec } from '../helpers/model-buil
 
 /** The pure planner on in-memory catalogs: components, lock order, key maps, stage splitting. */
 
-function planOf(specs: TableSpec[], strategy: Strategy = 'rewrite'): Plan {
+function planOf(
+  specs: TableSpec[],
+  strategy: Strategy = 'rewrite',
+  edit: (catalog: ReturnType<typeof catalogOf>) => void = () => {},
+): Plan {
   const catalog = catalogOf(specs);
+  edit(catalog);
   const schema = drizzleOf(specs);
   const work = findWork(catalog, schema, { legacyColumn: 'legacy_id' });
   expect(work.blockers).toEqual([]);
@@ -150,14 +155,35 @@ describe('stage splitting', () => {
     { name: 'tag_uses', refs: { tag_id: 'tags' } },
   ];
 
-  test('rewrite: one stage per component, numbered in order and named after its hub', () => {
+  test('rewrite: one stage per component, numbered in order and named after its hub, then its validate', () => {
     const plan = planOf(forum);
-    expect(plan.stages.map((s) => [s.id, s.name, s.component])).toEqual([
-      ['0000', 'rewrite_tags', 'public.tags'],
-      ['0001', 'rewrite_users', 'public.users'],
+    expect(plan.stages.map((s) => [s.id, s.name, s.component, s.transactional])).toEqual([
+      ['0000', 'rewrite_tags', 'public.tags', true],
+      ['0001', 'validate_tags', 'public.tags', false],
+      ['0002', 'rewrite_users', 'public.users', true],
+      ['0003', 'validate_users', 'public.users', false],
     ]);
-    expect(plan.stages.every((s) => s.transactional)).toBe(true);
-    expect(plan.stages[1]!.steps.map((s) => s.id).slice(0, 2)).toEqual(['0001.001', '0001.002']);
+    expect(plan.stages[2]!.steps.map((s) => s.id).slice(0, 2)).toEqual(['0002.001', '0002.002']);
+    // The rewrite adds each foreign key NOT VALID (no scan under its lock); the stage after validates it.
+    const added = plan.stages[2]!.steps.filter((s) => /ADD CONSTRAINT .*_fkey/.test(s.sql));
+    expect(added.map((s) => s.sql.endsWith(' NOT VALID'))).toEqual([true, true]);
+    expect(plan.stages[3]!.steps.map((s) => [s.sql, s.lock])).toEqual([
+      ['ALTER TABLE "public"."posts" VALIDATE CONSTRAINT "posts_author_id_fkey"', 'SHARE UPDATE EXCLUSIVE'],
+      ['ALTER TABLE "public"."sessions" VALIDATE CONSTRAINT "sessions_user_id_fkey"', 'SHARE UPDATE EXCLUSIVE'],
+    ]);
+  });
+
+  test('rewrite: a foreign key on a partitioned table is validated inside the stage; one NOT VALID stays so', () => {
+    const plan = planOf(forum, 'rewrite', (catalog) => {
+      const table = (name: string) => catalog.tables.find((t) => t.name === name)!;
+      table('posts').kind = 'partitioned';
+      table('sessions').foreignKeys[0]!.definition = 'FOREIGN KEY (user_id) REFERENCES public.users(id) NOT VALID';
+    });
+    const rewrite = plan.stages.find((s) => s.name === 'rewrite_users')!;
+    const added = (name: string) => rewrite.steps.find((s) => s.sql.includes(`ADD CONSTRAINT "${name}"`))!.sql;
+    expect(added('posts_author_id_fkey')).not.toMatch(/NOT VALID/);
+    expect(added('sessions_user_id_fkey')).toMatch(/REFERENCES public\.users\(id\) NOT VALID$/);
+    expect(plan.stages.map((s) => s.name)).toEqual(['rewrite_tags', 'validate_tags', 'rewrite_users']);
   });
 
   test('update: expand, backfill and swap per component, in that order', () => {

@@ -135,12 +135,13 @@ export function attachForeignKey(
       'ACCESS EXCLUSIVE',
       on,
     );
-  const definition = fk.definition ?? foreignKeyDefinition(fk);
+  const definition = (fk.definition ?? foreignKeyDefinition(fk)).replace(/\s+NOT VALID$/, '');
   if (intoPartitioned(c, fk)) {
+    const then = fk.validated ? 'validated after the swap' : 'as it was before apply';
     return [
       step(
         'constraint',
-        `foreign key ${fk.name} into partitioned ${fk.refTable}, NOT VALID (validated after the swap)`,
+        `foreign key ${fk.name} into partitioned ${fk.refTable}, NOT VALID (${then})`,
         `ALTER TABLE ${qualifyTable(table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${definition} NOT VALID`,
         'SHARE ROW EXCLUSIVE',
         table,
@@ -163,7 +164,7 @@ export function attachForeignKey(
 /** After a swap, the foreign keys it added NOT VALID into partitioned tables are validated (writers go on). */
 export function planOnlineValidate(c: ComponentChanges, declared = true): StepDraft[] {
   return [...boundObjects(c).foreignKeys, ...(declared ? declaredForeignKeys(c) : [])]
-    .filter(({ fk }) => intoPartitioned(c, fk))
+    .filter(({ fk }) => intoPartitioned(c, fk) && fk.validated)
     .map(({ table, fk }) =>
       step(
         'constraint',

@@ -9,8 +9,18 @@ import { expressionOnShadows } from './rewrite-sql.js';
 
 /** Checks and foreign keys built beside the old ones: added NOT VALID, then validated while writes go on. */
 
-/** ADD CONSTRAINT ... NOT VALID unless it is there (a resumed build), then VALIDATE. */
-export function addThenValidate(table: TableModel, name: string, definition: string, what: string): StepDraft[] {
+/**
+ * ADD CONSTRAINT ... NOT VALID unless it is there (a resumed build), then VALIDATE; a constraint that
+ * was NOT VALID before (`validate` false) stays so: validating it would check rows its owner never
+ * had checked, and fail on the first that breaks it.
+ */
+export function addThenValidate(
+  table: TableModel,
+  name: string,
+  definition: string,
+  what: string,
+  validate = true,
+): StepDraft[] {
   const t = qualifyTable(table);
   return [
     {
@@ -31,13 +41,17 @@ export function addThenValidate(table: TableModel, name: string, definition: str
       ),
       creates: name,
     },
-    step(
-      'constraint',
-      `validate ${name}: one scan, while writes go on`,
-      `ALTER TABLE ${t} VALIDATE CONSTRAINT ${quoteIdent(name)}`,
-      'SHARE UPDATE EXCLUSIVE',
-      table,
-    ),
+    ...(validate
+      ? [
+          step(
+            'constraint',
+            `validate ${name}: one scan, while writes go on`,
+            `ALTER TABLE ${t} VALIDATE CONSTRAINT ${quoteIdent(name)}`,
+            'SHARE UPDATE EXCLUSIVE',
+            table,
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -56,7 +70,8 @@ export function checkOnShadows(c: ComponentChanges, check: Named): StepDraft[] {
   if (!parts) throw new Error(`unexpected CHECK definition: ${check.definition}`);
   const expression = expressionOnShadows(parts[1]!, shadowsOf(c, check.table));
   const definition = `CHECK (${expression})${parts[2] ?? ''}`;
-  return addThenValidate(check.table, shadowObject(check.name), definition, `check ${check.name} on the uuid columns`);
+  const what = `check ${check.name} on the uuid columns`;
+  return addThenValidate(check.table, shadowObject(check.name), definition, what, !parts[3]);
 }
 
 const action = (a: string) => a.toUpperCase();
@@ -82,7 +97,7 @@ export function foreignKeyOnColumns(
   parent: ReadonlyMap<string, string>,
   as: { name: string; what: string },
 ): StepDraft[] {
-  return addThenValidate(table, as.name, foreignKeyDefinition(fk, own, parent), as.what);
+  return addThenValidate(table, as.name, foreignKeyDefinition(fk, own, parent), as.what, fk.validated);
 }
 
 /** `FOREIGN KEY (...) REFERENCES ...` with its actions, on the columns `own` and `parent` map to. */

@@ -1,0 +1,97 @@
+import { qualify, quoteIdent } from '../db/quote.js';
+import type { ForeignKeyModel, TableModel } from '../model/types.js';
+import { referencedTable, tableKey } from '../model/types.js';
+import { type BoundObjects, boundObjects, type Named } from './bound-objects.js';
+import type { ComponentChanges } from './component-changes.js';
+import { type StepDraft, step } from './step.js';
+
+export const rewrittenTables = (c: ComponentChanges) =>
+  c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
+
+/**
+ * Everything on a rewritten table that a bulk load would otherwise maintain row by row, or that
+ * binds a converting column: all keys, indexes and foreign keys (in and out, including foreign keys
+ * from tables outside the component, which TRUNCATE would refuse), plus what boundObjects finds.
+ */
+export function bulkBound(
+  c: ComponentChanges,
+  rewritten: TableModel[],
+  external: { table: TableModel; fk: ForeignKeyModel }[],
+): BoundObjects & { externalForeignKeys: Named[] } {
+  const bound = boundObjects(c);
+  const isRewritten = new Set(rewritten.map(tableKey));
+  const has = <T extends { name: string }>(list: T[], name: string, table: TableModel) =>
+    list.some((x) => x.name === name && tableKey((x as unknown as { table: TableModel }).table) === tableKey(table));
+  for (const table of rewritten) {
+    for (const key of [table.primaryKey, ...table.uniques, ...(table.exclusions ?? [])]) {
+      if (key && !has(bound.keys, key.name, table))
+        bound.keys.push({ table, name: key.name, definition: key.definition! });
+    }
+    for (const index of table.indexes) {
+      if (!index.backsConstraint && !index.inherited && !has(bound.indexes, index.name, table))
+        bound.indexes.push({ table, name: index.name, definition: index.definition.replace(/ ON ONLY /, ' ON ') });
+    }
+  }
+  for (const table of c.tables) {
+    for (const fk of table.foreignKeys) {
+      const into = isRewritten.has(tableKey(referencedTable(fk)));
+      if (
+        (into || isRewritten.has(tableKey(table))) &&
+        !bound.foreignKeys.some((b) => b.fk.name === fk.name && tableKey(b.table) === tableKey(table))
+      )
+        bound.foreignKeys.push({ table, fk });
+    }
+  }
+  const externalForeignKeys = external
+    .filter(({ fk }) => isRewritten.has(tableKey(referencedTable(fk))))
+    .map(({ table, fk }) => ({ table, name: fk.name, definition: fk.definition!, into: referencedTable(fk) }));
+  return { ...bound, externalForeignKeys };
+}
+
+/** Every foreign key a rewrite stage adds at its end, as `Named`. */
+export const rebuiltForeignKeys = (b: ReturnType<typeof bulkBound>): Named[] => [
+  ...b.foreignKeys.map(({ table, fk }) => ({
+    table,
+    name: fk.name,
+    definition: fk.definition!,
+    into: referencedTable(fk),
+  })),
+  ...b.declaredForeignKeys,
+  ...b.externalForeignKeys,
+];
+
+/**
+ * Whether the rewrite adds this foreign key NOT VALID and validates it after its commit: every one
+ * but those already NOT VALID (they stay so), those on a partitioned table (PostgreSQL takes no NOT
+ * VALID foreign key there before 18) and those into one (VALIDATE leaves the copies PostgreSQL makes
+ * for each of its partitions marked not valid, before 18): those are validated inside the stage, as
+ * before. NOT VALID costs no scan under the stage's lock, and the key checks every write from that
+ * moment; the rows the stage wrote back are proven by its own checks before it commits (no orphan,
+ * every reference to the same parent), so the VALIDATE after it is PostgreSQL's confirmation, taken
+ * while writes go on. `partitioned`: the table keys of the catalog's partitioned tables.
+ */
+export const validatesAfter =
+  (partitioned: Set<string>) =>
+  (fk: Named): boolean =>
+    !partitioned.has(tableKey(fk.table)) &&
+    !(fk.into && partitioned.has(tableKey(fk.into))) &&
+    !/\sNOT VALID$/.test(fk.definition);
+
+/** The stage after a rewrite: VALIDATE CONSTRAINT for each foreign key it added NOT VALID (SHARE UPDATE EXCLUSIVE). */
+export function planRewriteValidate(
+  c: ComponentChanges,
+  external: { table: TableModel; fk: ForeignKeyModel }[],
+  partitioned: Set<string>,
+): StepDraft[] {
+  return rebuiltForeignKeys(bulkBound(c, rewrittenTables(c), external))
+    .filter(validatesAfter(partitioned))
+    .map((fk) =>
+      step(
+        'constraint',
+        `validate foreign key ${fk.name}: one scan, while writes go on`,
+        `ALTER TABLE ${qualify(fk.table.schema, fk.table.name)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`,
+        'SHARE UPDATE EXCLUSIVE',
+        fk.table,
+      ),
+    );
+}
