@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { plan } from '../../src/api/plan.js';
+import { apply, openApply } from '../../src/executor/apply.js';
+import { StepFailedError } from '../../src/executor/run-stage.js';
+import { verify } from '../../src/verify/verify.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+
+/**
+ * A rewrite adds its foreign keys NOT VALID and the stage after it validates them: between the two the
+ * key already refuses a bad write, a row that slipped past it (a writer under session_replication_role
+ * replica) makes the VALIDATE fail with its statement and PostgreSQL's message, the rewrite's rows stay
+ * committed, and apply run again resumes at the validate stage.
+ */
+let db: TestDatabase;
+let dir: string;
+
+beforeEach(async (ctx) => {
+  db = await createTestDatabase(ctx.task.name);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-validate-'));
+  await loadFixture(db.sql, 'self-reference');
+});
+afterEach(async () => {
+  await db.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const validated = async () =>
+  (await db.sql`SELECT convalidated AS ok FROM pg_constraint WHERE conname = 'users_invited_by_fkey'`)[0]!.ok;
+
+test('between the rewrite and its validate the key checks writes; a failed VALIDATE resumes', async () => {
+  const made = await plan({ schema: fixturePath('self-reference', 'schema.ts'), databaseUrl: db.url, out: dir });
+  const session = await openApply({ plan: made.planFile!, databaseUrl: db.url });
+  try {
+    await session.before?.run();
+    const [rewrite, validate] = session.stages;
+    expect([rewrite!.kind, validate!.kind]).toEqual(['rewrite', 'validate']);
+    await session.runStage(rewrite!);
+    expect(await validated()).toBe(false);
+    await expect(db.sql`INSERT INTO users (name, invited_by) VALUES ('x', gen_random_uuid())`).rejects.toThrow(
+      /users_invited_by_fkey/,
+    );
+    await db.sql.begin(async (tx) => {
+      await tx`SET LOCAL session_replication_role = replica`;
+      await tx`INSERT INTO users (name, invited_by) VALUES ('ghost', gen_random_uuid())`;
+    });
+    const failed = await session.runStage(validate!).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(StepFailedError);
+    expect((failed as StepFailedError).message).toMatch(/VALIDATE CONSTRAINT "users_invited_by_fkey"/);
+    expect(await validated()).toBe(false);
+  } finally {
+    await session.close();
+  }
+  await db.sql`DELETE FROM users WHERE name = 'ghost'`;
+  const resumed = await apply({ plan: made.planFile!, databaseUrl: db.url });
+  expect(resumed.resumed).toBe(true);
+  expect(resumed.stages.map((s) => s.stageId)).toEqual([made.plan.stages[1]!.id]);
+  expect(resumed.ok).toBe(true);
+  expect(await validated()).toBe(true);
+  expect((await verify({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
+  // Every row still there, each still invited by the same user (through legacy_id).
+  const names = await db.sql`SELECT u.name, i.name AS invited_by FROM users u LEFT JOIN users i ON i.id = u.invited_by
+    ORDER BY u.legacy_id`;
+  expect(names.map((r) => [r.name, r.invited_by])).toEqual([
+    ['ada', null],
+    ['brian', 'ada'],
+    ['cleo', 'brian'],
+    ['dan', 'brian'],
+    ['eve', null],
+  ]);
+});
