@@ -1,7 +1,7 @@
 import { readCatalog } from '../catalog/read-catalog.js';
 import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
-import type { CatalogSnapshot } from '../model/types.js';
+import { type CatalogSnapshot, displayTable, type ForeignKeyModel } from '../model/types.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { completedStages, findPlanRecord, type PlanRecord, planHash } from './bookkeeping.js';
@@ -36,6 +36,34 @@ function withoutBuilt(catalog: CatalogSnapshot, plan: Plan): CatalogSnapshot {
   };
 }
 
+/** The foreign keys the plan's validate stages validate: `<table as displayed>\0<name>`. */
+function validatedByStages(plan: Plan): Set<string> {
+  const keys = new Set<string>();
+  for (const step of plan.stages.filter((s) => s.kind === 'validate').flatMap((s) => s.steps)) {
+    const name = /VALIDATE CONSTRAINT "((?:[^"]|"")+)"$/.exec(step.sql)?.[1];
+    if (name && step.table) keys.add(`${step.table}\0${name.replace(/""/g, '"')}`);
+  }
+  return keys;
+}
+
+/**
+ * The catalog as the stage before a validate stage left it: each foreign key that stage validates
+ * NOT VALID again. A validate stage cut short (or a VALIDATE that committed before its journal row)
+ * has validated some of them, which its resumed run validates again (nothing to do): not a change.
+ */
+function beforeValidate(catalog: CatalogSnapshot, plan: Plan): CatalogSnapshot {
+  const keys = validatedByStages(plan);
+  const back = (t: CatalogSnapshot['tables'][number], fk: ForeignKeyModel): ForeignKeyModel =>
+    fk.validated && keys.has(`${displayTable(t)}\0${fk.name}`)
+      ? { ...fk, validated: false, definition: `${fk.definition} NOT VALID` }
+      : fk;
+  if (!keys.size) return catalog;
+  return {
+    ...catalog,
+    tables: catalog.tables.map((t) => ({ ...t, foreignKeys: t.foreignKeys.map((fk) => back(t, fk)) })),
+  };
+}
+
 export async function assessApply(sql: Sql, plan: Plan, onCopy = false): Promise<Assessment> {
   const record = await findPlanRecord(sql, plan.id);
   // A throwaway copy (plan's DDL check) never resumes, and its hash is compared with nothing: the
@@ -66,7 +94,9 @@ export async function assessApply(sql: Sql, plan: Plan, onCopy = false): Promise
       const stages = await completedStages(sql, plan.id, record.run, 'apply');
       // Stages outside a transaction journal no hash of their own until they end.
       const expected = stages.findLast((s) => s.catalogHash)?.catalogHash ?? plan.source.catalogHash;
-      if (expected !== current && expected !== catalogHash(withoutBuilt(catalog!, plan))) {
+      const built = withoutBuilt(catalog!, plan);
+      const same = [current, catalogHash(built), catalogHash(beforeValidate(built, plan))].includes(expected);
+      if (!same) {
         throw new BlockedError(
           `The database changed since plan ${plan.id}'s interrupted run (its tables, columns or keys differ from ` +
             `what the last completed stage left), so resuming is not safe; roll back with uuidmig rollback and ` +

@@ -62,7 +62,7 @@ export const rebuiltForeignKeys = (b: ReturnType<typeof bulkBound>): Named[] => 
 
 /**
  * Whether the rewrite adds this foreign key NOT VALID and validates it after its commit: every one
- * but those already NOT VALID (they stay so), those on a partitioned table (PostgreSQL takes no NOT
+ * but those already NOT VALID or NOT ENFORCED (they stay so), those on a partitioned table (PostgreSQL takes no NOT
  * VALID foreign key there before 18) and those into one (VALIDATE leaves the copies PostgreSQL makes
  * for each of its partitions marked not valid, before 18): those are validated inside the stage, as
  * before. NOT VALID costs no scan under the stage's lock, and the key checks every write from that
@@ -75,7 +75,8 @@ export const validatesAfter =
   (fk: Named): boolean =>
     !partitioned.has(tableKey(fk.table)) &&
     !(fk.into && partitioned.has(tableKey(fk.into))) &&
-    !/\sNOT VALID$/.test(fk.definition);
+    // (PostgreSQL 18 prints NOT ENFORCED for a key it does not enforce, which VALIDATE refuses.)
+    !/\sNOT (VALID|ENFORCED)$/.test(fk.definition);
 
 /** The stage after a rewrite: VALIDATE CONSTRAINT for each foreign key it added NOT VALID (SHARE UPDATE EXCLUSIVE). */
 export function planRewriteValidate(

@@ -72,3 +72,22 @@ test('between the rewrite and its validate the key checks writes; a failed VALID
     ['eve', null],
   ]);
 });
+
+test('a VALIDATE committed before its journal row (a crash between them): apply resumes and finishes', async () => {
+  const made = await plan({ schema: fixturePath('self-reference', 'schema.ts'), databaseUrl: db.url, out: dir });
+  const session = await openApply({ plan: made.planFile!, databaseUrl: db.url });
+  try {
+    await session.before?.run();
+    await session.runStage(session.stages[0]!);
+  } finally {
+    await session.close();
+  }
+  // The validate stage's statement ran and committed; its journal row never came.
+  await db.sql.unsafe(made.plan.stages[1]!.steps[0]!.sql);
+  expect(await validated()).toBe(true);
+  const resumed = await apply({ plan: made.planFile!, databaseUrl: db.url });
+  expect(resumed.resumed).toBe(true);
+  expect(resumed.stages.map((s) => s.stageId)).toEqual([made.plan.stages[1]!.id]);
+  expect(resumed.ok).toBe(true);
+  expect((await verify({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
+});
