@@ -4,6 +4,7 @@ import { BlockedError } from '../errors.js';
 import { type CatalogSnapshot, displayTable, type ForeignKeyModel } from '../model/types.js';
 import { catalogHash } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
+import { validatedKey } from '../planner/rewrite-bound.js';
 import { completedStages, findPlanRecord, type PlanRecord, planHash } from './bookkeeping.js';
 
 export interface Assessment {
@@ -37,14 +38,13 @@ function withoutBuilt(catalog: CatalogSnapshot, plan: Plan): CatalogSnapshot {
 }
 
 /** The foreign keys the plan's validate stages validate: `<table as displayed>\0<name>`. */
-function validatedByStages(plan: Plan): Set<string> {
-  const keys = new Set<string>();
-  for (const step of plan.stages.filter((s) => s.kind === 'validate').flatMap((s) => s.steps)) {
-    const name = /VALIDATE CONSTRAINT "((?:[^"]|"")+)"$/.exec(step.sql)?.[1];
-    if (name && step.table) keys.add(`${step.table}\0${name.replace(/""/g, '"')}`);
-  }
-  return keys;
-}
+const validatedByStages = (plan: Plan): Set<string> =>
+  new Set(
+    plan.stages
+      .filter((s) => s.kind === 'validate')
+      .flatMap((s) => s.steps.map(validatedKey))
+      .filter((k): k is string => k !== null),
+  );
 
 /**
  * The catalog as the stage before a validate stage left it: each foreign key that stage validates

@@ -7,6 +7,7 @@ import { onlineStageIds, planOnlineCleanup } from '../planner/online/online-undo
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
+import { validateAgain } from '../planner/rewrite-bound.js';
 import { planCleanup, planRollback } from '../planner/rollback-stage.js';
 import { stage } from '../planner/step.js';
 import { checkPrivileges } from '../preflight/privileges.js';
@@ -89,11 +90,14 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
       const drafts = online
         ? planOnlineCleanup(changes, online.expand)
         : swapped
-          ? planRollback(
-              changes,
-              plan.options.fireTriggers,
-              plan.stages.some((s) => s.component === changes.component.id && s.kind === 'rewrite'),
-            )
+          ? [
+              ...planRollback(
+                changes,
+                plan.options.fireTriggers,
+                plan.stages.some((s) => s.component === changes.component.id && s.kind === 'rewrite'),
+              ),
+              ...validateAgain(plan, changes.component.id),
+            ]
           : planCleanup(changes);
       stages.push(stage(id, kind, slug, changes.component.id, drafts));
     }

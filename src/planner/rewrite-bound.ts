@@ -1,8 +1,9 @@
 import { qualify, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
-import { referencedTable, tableKey } from '../model/types.js';
+import { displayTable, referencedTable, tableKey } from '../model/types.js';
 import { type BoundObjects, boundObjects, type Named } from './bound-objects.js';
 import type { ComponentChanges } from './component-changes.js';
+import type { Plan, Step } from './plan-schema.js';
 import { type StepDraft, step } from './step.js';
 
 export const rewrittenTables = (c: ComponentChanges) =>
@@ -95,4 +96,33 @@ export function planRewriteValidate(
         fk.table,
       ),
     );
+}
+
+/** The key a validate step validates, as `<table as displayed>\0<name>`; null for another statement. */
+export function validatedKey(step: Pick<Step, 'sql' | 'table'>): string | null {
+  const name = /VALIDATE CONSTRAINT "((?:[^"]|"")+)"$/.exec(step.sql)?.[1];
+  return name && step.table ? `${step.table}\0${name.replace(/""/g, '"')}` : null;
+}
+
+/**
+ * Rolling back a rewritten component: the keys its validate stage validates were added NOT VALID by
+ * the rewrite. Rollback rebuilds those on the converting columns, not the others (on columns that
+ * stay, or from tables outside the component): if apply stopped before validating them, rollback
+ * validates them here (a key already valid costs nothing). Keys only the Drizzle schema declared are
+ * dropped by rollback: left out.
+ */
+export function validateAgain(plan: Plan, component: string): StepDraft[] {
+  const declared = new Set(
+    plan.references
+      .filter((r) => !r.constraint && r.declared?.name)
+      .map((r) => `${displayTable(r.child)}\0${r.declared!.name!}`),
+  );
+  return plan.stages
+    .filter((s) => s.kind === 'validate' && s.component === component)
+    .flatMap((s) => s.steps)
+    .filter((st) => !declared.has(validatedKey(st) ?? ''))
+    .map(({ id: _id, transactional: _t, ...draft }) => ({
+      ...draft,
+      description: `${draft.description.replace(/:.*$/, '')}, if apply stopped before it did (else nothing to do)`,
+    }));
 }
