@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --scale N] [--rounds N] [--online]: uuidmig's offline rewrite vs the naive
+// npm run bench [-- --scale N] [--rounds N] [--online] [--profile]: uuidmig's offline rewrite vs the naive
 // UPDATE ... FROM vs the rewrite floor (CREATE TABLE AS + the same keys, indexes and foreign keys), on
 // identical copies of one database, in the same run; then the same at twice the rows; then plan time
 // for 1,000 tables.
@@ -25,6 +25,10 @@ const single = process.argv.includes('--single');
 const log = (line) => process.stderr.write(`${line}\n`);
 const s = (ms) => (ms / 1000).toFixed(2);
 
+if (process.argv.includes('--profile')) {
+  await import('./stage-profile.mjs');
+  process.exit(0);
+}
 if (process.argv.includes('--schema-load')) {
   await import('./schema-load.mjs');
   process.exit(0);

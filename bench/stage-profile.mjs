@@ -1,0 +1,154 @@
+// npm run bench -- --profile [--scale N]: where the rewrite's locked time goes, next to the floor's, on
+// one copy each of the forum: every statement of uuidmig's stages from the server's log, every
+// statement of the floor timed one by one, both summed by what they do. One round, so the totals move
+// with the machine's minute as the bench's do; the split between the parts is what it shows.
+import fs from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+import { plan } from '../dist/api/plan.js';
+import { startEmbeddedPostgres } from '../dist/db/embedded.js';
+import { writeDemoProject } from '../dist/demo/demo-project.js';
+import { openApply } from '../dist/executor/apply.js';
+import { DRIZZLE_SCHEMA, dataSql, FLOOR_SQL, SCHEMA_SQL } from './forum.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const scale = Number(arg('scale', '1'));
+const log = (line) => process.stderr.write(`${line}\n`);
+const s = (ms) => (ms / 1000).toFixed(2);
+
+/** What a statement does, by its text: the rows printed, in this order. */
+const PARTS = [
+  ['read every row into the copies', (q) => /^(CREATE TEMPORARY TABLE|ANALYZE "uuidmig_)/.test(q)],
+  ['checks before (guard, copies)', (q, written) => !written && /^(DO \$uuidmig\$|SELECT count\(\*\) AS rows)/.test(q)],
+  ['write each table', (q) => /^(INSERT INTO|CREATE TABLE \w+ AS|ANALYZE \w+_new)/.test(q)],
+  ['keys and indexes', (q) => /PRIMARY KEY|UNIQUE|^CREATE INDEX/.test(q) && !/FOREIGN KEY/.test(q)],
+  ['foreign keys (NOT VALID: no scan)', (q) => /FOREIGN KEY .* NOT VALID$/.test(q)],
+  ['foreign keys validated', (q) => /FOREIGN KEY|VALIDATE CONSTRAINT/.test(q)],
+  ['checks after (the committed tables)', (q) => /^ANALYZE "|^SELECT count\(\*\) AS rows/.test(q)],
+  ['commit', (q) => q === 'COMMIT'],
+];
+const REST = 'the rest (DDL, bookkeeping, round trips)';
+/** `written`: a table was written already (the checks after it read the committed tables). */
+const partOf = (q, written) => PARTS.find(([, test]) => test(q, written))?.[0] ?? REST;
+
+let captured = '';
+let capturing = false;
+const server = await startEmbeddedPostgres({
+  settings: {
+    shared_buffers: '1GB',
+    maintenance_work_mem: '512MB',
+    work_mem: '256MB',
+    max_wal_size: '8GB',
+    checkpoint_timeout: '30min',
+    synchronous_commit: 'off',
+    log_min_duration_statement: '0',
+  },
+  onLog: (text) => {
+    if (capturing) captured += `${text}\n`;
+  },
+});
+const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+const rows = { users: 500_000 * scale, posts: 5_000_000 * scale, likes: 1_000_000 * scale };
+log(`building the forum: ${rows.users} users, ${rows.posts} posts, ${rows.likes} likes`);
+await admin.unsafe('CREATE DATABASE profile_template');
+const seed = postgres(server.urlFor('profile_template'), { max: 1, onnotice: () => {} });
+await seed.unsafe(SCHEMA_SQL);
+await seed.unsafe(dataSql(rows.users, rows.posts, rows.likes));
+await seed.unsafe('VACUUM ANALYZE');
+await seed.end();
+
+/** Each statement the server logged while capturing: [ms, text on one line]. */
+const statements = (text) =>
+  [...text.matchAll(/duration: ([\d.]+) ms\s+statement: ([\s\S]*?)(?=\n\d{4}-\d\d-\d\d |\s*$)/g)].map((m) => [
+    Number(m[1]),
+    m[2].replace(/\s+/g, ' ').trim(),
+  ]);
+
+async function profileUuidmig() {
+  await admin.unsafe('CREATE DATABASE profile_uuidmig TEMPLATE profile_template');
+  const project = writeDemoProject();
+  fs.writeFileSync(path.join(project, 'schema.ts'), DRIZZLE_SCHEMA);
+  const url = server.urlFor('profile_uuidmig');
+  const made = await plan({
+    schema: path.join(project, 'schema.ts'),
+    databaseUrl: url,
+    write: false,
+    skipDdlCheck: true,
+  });
+  const session = await openApply({ plan: made.plan, databaseUrl: url });
+  await session.before?.run();
+  const stages = [];
+  for (const stage of session.stages) {
+    captured = '';
+    capturing = true;
+    const timing = await session.runStage(stage);
+    capturing = false;
+    stages.push({
+      name: stage.name,
+      locked: timing.transactionMs > 0,
+      ms: timing.ms,
+      parts: split(captured, timing.ms),
+    });
+  }
+  await session.after.run();
+  await session.close();
+  await admin.unsafe('DROP DATABASE profile_uuidmig');
+  return stages;
+}
+
+async function profileFloor() {
+  await admin.unsafe('CREATE DATABASE profile_floor TEMPLATE profile_template');
+  const db = postgres(server.urlFor('profile_floor'), { max: 1, onnotice: () => {} });
+  const t0 = Date.now();
+  let text = '';
+  await db.begin(async (tx) => {
+    for (const q of FLOOR_SQL.split(';\n')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      const t = Date.now();
+      await tx.unsafe(q);
+      text += `duration: ${Date.now() - t} ms  statement: ${q}\n2000-01-01 \n`;
+    }
+  });
+  const ms = Date.now() - t0;
+  await db.end();
+  await admin.unsafe('DROP DATABASE profile_floor');
+  return { name: 'floor', locked: true, ms, parts: split(text, ms) };
+}
+
+/** The stage's time by part; what no statement accounts for goes to the rest. */
+function split(text, total) {
+  const parts = new Map();
+  let written = false;
+  for (const [ms, q] of statements(text)) {
+    written ||= q.startsWith('INSERT INTO');
+    const part = partOf(q, written);
+    parts.set(part, (parts.get(part) ?? 0) + ms);
+  }
+  const counted = [...parts.entries()].filter(([k]) => k !== REST).reduce((n, [, ms]) => n + ms, 0);
+  parts.set(REST, Math.max(0, total - counted));
+  return Object.fromEntries([...parts.entries()].map(([k, ms]) => [k, Math.round(ms)]));
+}
+
+const uuidmig = await profileUuidmig();
+const floor = await profileFloor();
+await admin.end();
+await server.stop();
+
+const names = [...PARTS.map(([name]) => name), REST];
+const columns = [...uuidmig.map((st) => `${st.name}${st.locked ? ' (locked)' : ''}`), 'floor'];
+log(`\n| part | ${columns.join(' | ')} |`);
+log(`| --- | ${columns.map(() => '---').join(' | ')} |`);
+for (const name of names) {
+  const cells = [...uuidmig, floor].map((st) => (st.parts[name] ? `${s(st.parts[name])} s` : ''));
+  if (cells.some(Boolean)) log(`| ${name} | ${cells.join(' | ')} |`);
+}
+log(`| **total** | ${[...uuidmig, floor].map((st) => `**${s(st.ms)} s**`).join(' | ')} |`);
+const locked = uuidmig.filter((st) => st.locked).reduce((n, st) => n + st.ms, 0);
+log(`locked / floor in this round: ${(locked / floor.ms).toFixed(2)}`);
+const out = path.join('bench', 'results', `${new Date().toISOString().slice(0, 10)}-profile-scale${scale}.json`);
+fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), scale, rows, uuidmig, floor }, null, 2)}\n`);
+log(`written to ${out}`);
