@@ -8,11 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
-import { plan } from '../dist/api/plan.js';
-import { startEmbeddedPostgres } from '../dist/db/embedded.js';
-import { writeDemoProject } from '../dist/demo/demo-project.js';
 import { compareChecks, runChecks } from '../dist/verify/run-checks.js';
-import { DRIZZLE_SCHEMA, dataSql, FLOOR_SQL, SCHEMA_SQL } from './forum.mjs';
+import { buildForum, planForum, runFloor, startBenchServer } from './forum-setup.mjs';
 
 const scale = Number(process.argv[2] ?? 1);
 const rounds = Number(process.argv[3] ?? 1);
@@ -91,33 +88,10 @@ const REWRITE = [
   ],
 ];
 
-const server = await startEmbeddedPostgres({
-  settings: {
-    shared_buffers: '1GB',
-    maintenance_work_mem: '512MB',
-    work_mem: '256MB',
-    max_wal_size: '8GB',
-    checkpoint_timeout: '30min',
-    synchronous_commit: 'off',
-  },
-});
+const server = await startBenchServer();
 const admin = postgres(server.url, { max: 1, onnotice: () => {} });
-const rows = { users: 500_000 * scale, posts: 5_000_000 * scale, likes: 1_000_000 * scale };
-log(`building the forum: ${rows.users} users, ${rows.posts} posts, ${rows.likes} likes`);
-await admin.unsafe('CREATE DATABASE keyed_template');
-const seed = postgres(server.urlFor('keyed_template'), { max: 1, onnotice: () => {} });
-await seed.unsafe(SCHEMA_SQL);
-await seed.unsafe(dataSql(rows.users, rows.posts, rows.likes));
-await seed.unsafe('VACUUM ANALYZE');
-await seed.end();
-const project = writeDemoProject();
-fs.writeFileSync(path.join(project, 'schema.ts'), DRIZZLE_SCHEMA);
-const made = await plan({
-  schema: path.join(project, 'schema.ts'),
-  databaseUrl: server.urlFor('keyed_template'),
-  write: false,
-  skipDdlCheck: true,
-});
+const rows = await buildForum(server, admin, 'keyed_template', scale, log);
+const forumPlan = await planForum(server.urlFor('keyed_template'));
 
 async function keyed() {
   await admin.unsafe('CREATE DATABASE keyed_run TEMPLATE keyed_template');
@@ -133,10 +107,10 @@ async function keyed() {
   await db.begin(async (tx) => {
     await tx.unsafe('LOCK TABLE users, posts, likes IN ACCESS EXCLUSIVE MODE');
     await tx.unsafe(K);
-    const before = await timed('checks before (the tables)', () => runChecks(tx, made.plan));
+    const before = await timed('checks before (the tables)', () => runChecks(tx, forumPlan));
     for (const [part, sql] of REWRITE) await timed(part, () => tx.unsafe(sql));
     await timed('checks after (the tables)', () => tx.unsafe('ANALYZE users, posts, likes'));
-    const after = await timed('checks after (the tables)', () => runChecks(tx, made.plan));
+    const after = await timed('checks after (the tables)', () => runChecks(tx, forumPlan));
     await tx.unsafe('DROP FUNCTION pg_temp.k(int, bigint)');
     // A difference rolls the whole rewrite back, as a stage's own checks do.
     const differences = compareChecks(before, after).filter((d) => d.differs.length);
@@ -160,13 +134,9 @@ async function keyed() {
 
 async function floor() {
   await admin.unsafe('CREATE DATABASE keyed_floor TEMPLATE keyed_template');
-  const db = postgres(server.urlFor('keyed_floor'), { max: 1, onnotice: () => {} });
-  const t0 = Date.now();
-  await db.begin((tx) => tx.unsafe(FLOOR_SQL));
-  const ms = Date.now() - t0;
-  await db.end();
+  const { migrateMs } = await runFloor(server.urlFor('keyed_floor'));
   await admin.unsafe('DROP DATABASE keyed_floor');
-  return ms;
+  return migrateMs;
 }
 
 // Alternating which goes first, as the bench does, so a slow minute of the machine lands on both.

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { plan } from '../dist/api/plan.js';
-import { startEmbeddedPostgres } from '../dist/db/embedded.js';
 import { writeDemoProject } from '../dist/demo/demo-project.js';
-import { DRIZZLE_SCHEMA, dataSql, FLOOR_SQL, SCHEMA_SQL, wideSchema } from './forum.mjs';
+import { DRIZZLE_SCHEMA, wideSchema } from './forum.mjs';
+import { buildForum, runFloor, startBenchServer } from './forum-setup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -38,35 +38,12 @@ if (process.argv.includes('--online')) {
   process.exit(0);
 }
 
-const server = await startEmbeddedPostgres({
-  settings: {
-    shared_buffers: '1GB',
-    maintenance_work_mem: '512MB',
-    work_mem: '256MB',
-    max_wal_size: '8GB',
-    checkpoint_timeout: '30min',
-    synchronous_commit: 'off',
-  },
-});
+const server = await startBenchServer();
 const admin = postgres(server.url, { max: 1, onnotice: () => {} });
 const project = writeDemoProject();
 fs.writeFileSync(path.join(project, 'schema.ts'), DRIZZLE_SCHEMA);
 
-async function template(name, factor) {
-  const rows = {
-    users: Math.round(500_000 * factor),
-    posts: Math.round(5_000_000 * factor),
-    likes: Math.round(1_000_000 * factor),
-  };
-  log(`building ${name}: ${rows.users} users, ${rows.posts} posts, ${rows.likes} likes`);
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const db = postgres(server.urlFor(name), { max: 1, onnotice: () => {} });
-  await db.unsafe(SCHEMA_SQL);
-  await db.unsafe(dataSql(rows.users, rows.posts, rows.likes));
-  await db.unsafe('VACUUM ANALYZE');
-  await db.end();
-  return rows;
-}
+const template = (name, factor) => buildForum(server, admin, name, factor, log);
 
 async function copyOf(templateName, name) {
   await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${templateName}`);
@@ -99,15 +76,6 @@ function runUuidmig(url, strategy) {
   // Stages outside a transaction (the foreign keys' VALIDATE after a rewrite): writes go on meanwhile.
   const unlockedMs = r.stages.filter((x) => x.transactionMs === 0).reduce((n, x) => n + x.ms, 0);
   return { ...r, migrateMs: stagesMs - checkMs, inSwapCheckMs: checkMs, lockedMs, unlockedMs };
-}
-
-async function runFloor(url) {
-  const db = postgres(url, { max: 1, onnotice: () => {} });
-  const t0 = Date.now();
-  await db.begin((tx) => tx.unsafe(FLOOR_SQL));
-  const ms = Date.now() - t0;
-  await db.end();
-  return { migrateMs: ms };
 }
 
 const median = (values) => {

@@ -5,11 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
-import { plan } from '../dist/api/plan.js';
-import { startEmbeddedPostgres } from '../dist/db/embedded.js';
-import { writeDemoProject } from '../dist/demo/demo-project.js';
 import { openApply } from '../dist/executor/apply.js';
-import { DRIZZLE_SCHEMA, dataSql, FLOOR_SQL, SCHEMA_SQL } from './forum.mjs';
+import { FLOOR_SQL } from './forum.mjs';
+import { buildForum, planForum, startBenchServer } from './forum-setup.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,30 +37,12 @@ const partOf = (q, written) => PARTS.find(([, test]) => test(q, written))?.[0] ?
 
 let captured = '';
 let capturing = false;
-const server = await startEmbeddedPostgres({
-  settings: {
-    shared_buffers: '1GB',
-    maintenance_work_mem: '512MB',
-    work_mem: '256MB',
-    max_wal_size: '8GB',
-    checkpoint_timeout: '30min',
-    synchronous_commit: 'off',
-    log_min_duration_statement: '0',
-  },
-  // Raw chunks of the server's stderr: a line may come in two.
-  onLog: (text) => {
-    if (capturing) captured += text;
-  },
+// Raw chunks of the server's stderr: a line may come in two.
+const server = await startBenchServer({ log_min_duration_statement: '0' }, (text) => {
+  if (capturing) captured += text;
 });
 const admin = postgres(server.url, { max: 1, onnotice: () => {} });
-const rows = { users: 500_000 * scale, posts: 5_000_000 * scale, likes: 1_000_000 * scale };
-log(`building the forum: ${rows.users} users, ${rows.posts} posts, ${rows.likes} likes`);
-await admin.unsafe('CREATE DATABASE profile_template');
-const seed = postgres(server.urlFor('profile_template'), { max: 1, onnotice: () => {} });
-await seed.unsafe(SCHEMA_SQL);
-await seed.unsafe(dataSql(rows.users, rows.posts, rows.likes));
-await seed.unsafe('VACUUM ANALYZE');
-await seed.end();
+const rows = await buildForum(server, admin, 'profile_template', scale, log);
 
 /** Each statement the server logged while capturing: [ms, text on one line]. */
 const statements = (text) =>
@@ -73,16 +53,8 @@ const statements = (text) =>
 
 async function profileUuidmig() {
   await admin.unsafe('CREATE DATABASE profile_uuidmig TEMPLATE profile_template');
-  const project = writeDemoProject();
-  fs.writeFileSync(path.join(project, 'schema.ts'), DRIZZLE_SCHEMA);
   const url = server.urlFor('profile_uuidmig');
-  const made = await plan({
-    schema: path.join(project, 'schema.ts'),
-    databaseUrl: url,
-    write: false,
-    skipDdlCheck: true,
-  });
-  const session = await openApply({ plan: made.plan, databaseUrl: url });
+  const session = await openApply({ plan: await planForum(url), databaseUrl: url });
   await session.before?.run();
   const stages = [];
   for (const stage of session.stages) {
