@@ -201,3 +201,18 @@ function dependentViews(views: ViewModel[], columns: Set<string>): ViewModel[] {
   for (const v of views.filter((x) => affected.has(tableKey(x)))) visit(v, new Set());
   return order;
 }
+
+/** The key a reference ultimately holds, through references to references (1:1 keys). */
+export function rootKey(ch: ColumnChange, c: ComponentChanges): string | null {
+  for (let current: ColumnChange | undefined = ch, hops = 0; current && hops < 64; hops++) {
+    const ref: ColumnChange['fillFrom'] & object = current.fillFrom!;
+    const parentColumn: string = ref.parentColumns[ref.columns.indexOf(current.column.name)]!;
+    const key = columnKey(ref.parent, parentColumn);
+    if (c.changes.some((x) => x.role === 'key' && columnKey(x.table, x.column.name) === key)) return key;
+    const next: ColumnChange | undefined = c.changes.find(
+      (x) => x.role === 'reference' && columnKey(x.table, x.column.name) === key,
+    );
+    current = next;
+  }
+  return null;
+}

@@ -14,11 +14,16 @@ const MESSAGE = `'uuidmig: % row(s) of % have no parent; nothing was changed'`;
 
 /**
  * One scan of `from` (a table, or its temporary copy) that stops the transaction if any reference
- * column lost its parent (a row written since the plan). The column's name is a RAISE argument, never
- * part of the format string, where a `%` in it would be read as a placeholder.
+ * column lost its parent (a row written since the plan): `lost` says, for each column, which rows of
+ * `from` lost it. The column's name is a RAISE argument, never part of the format string, where a `%`
+ * in it would be read as a placeholder.
  */
-export function lostParentGuard(from: string, changes: ColumnChange[]): string {
-  const counts = changes.map((ch) => `count(*) FILTER (WHERE ${lostCondition(ch)})`);
+export function lostParentGuard(
+  from: string,
+  changes: ColumnChange[],
+  lost: (change: ColumnChange) => string = lostCondition,
+): string {
+  const counts = changes.map((ch) => `count(*) FILTER (WHERE ${lost(ch)})`);
   const checks = changes.map((ch, i) => {
     const column = quoteLiteral(displayColumn(ch.table, ch.column.name));
     const lost = `lost[${i + 1}]`;

@@ -94,7 +94,7 @@ export function unretypeColumns(table: TableModel, changes: ColumnChange[]): Ste
  * name, options and position carried over, read at run time), or a default (a serial's `nextval`) and
  * the ownership of its sequence.
  */
-function moveGenerator(table: TableModel, column: ColumnModel, from: string, to: string): StepDraft[] {
+export function moveGenerator(table: TableModel, column: ColumnModel, from: string, to: string): StepDraft[] {
   const t = qualifyTable(table);
   const alter = alterOf(table);
   if (column.identity) return [moveIdentity(table, column.identity, from, to)];
@@ -144,7 +144,7 @@ function moveIdentity(table: TableModel, kind: 'always' | 'by default', from: st
 }
 
 /** `ALTER TABLE <table> ...` steps on one table, each with what it does. */
-const alterOf =
+export const alterOf =
   (table: TableModel) =>
   (what: string, sql: string): StepDraft =>
     step('column', what, `ALTER TABLE ${qualifyTable(table)} ${sql}`, 'ACCESS EXCLUSIVE', table);

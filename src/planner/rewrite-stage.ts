@@ -2,9 +2,10 @@ import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, tableKey } from '../model/types.js';
 import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
-import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
+import { type ColumnChange, type ComponentChanges, rootKey, withChildren } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
+import { keyedFits, planKeyedRewrite } from './keyed-rewrite.js';
 import { lockTables } from './lock-order.js';
 import { keepsPosition, retypeColumn } from './retype-in-place.js';
 import { bulkBound, rewrittenTables, validatesAfter } from './rewrite-bound.js';
@@ -13,15 +14,33 @@ import { immediateConstraints, type StepDraft, step } from './step.js';
 import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
 
 /**
- * The offline fast path, in one transaction per component: every row is written once through hash
- * joins instead of updated in place. Each converting key gets a map (old integer -> new uuid), each
+ * The offline fast path, in one transaction per component, every table written once: the keyed
+ * rewrite (keyed-rewrite.ts) wherever every reference holds its parent key's integer, else (a repair:
+ * the parent is uuid already) the copy rewrite below.
+ */
+export function planRewrite(
+  c: ComponentChanges,
+  external: { table: TableModel; fk: ForeignKeyModel }[],
+  fireTriggers: boolean,
+  stageId: string,
+  /** The table keys of the catalog's partitioned tables (validatesAfter). */
+  partitioned: Set<string>,
+): StepDraft[] {
+  return keyedFits(c)
+    ? planKeyedRewrite(c, external, fireTriggers, stageId, partitioned)
+    : planCopyRewrite(c, external, fireTriggers, stageId, partitioned);
+}
+
+/**
+ * The copy rewrite, in one transaction per component: every row is written once through hash joins
+ * instead of updated in place. Each converting key gets a map (old integer -> new uuid), each
  * table's rows are read once into a temporary table with their new values, the tables are emptied,
  * their columns swapped while empty (instant), the rows loaded back, and the keys, indexes and foreign
  * keys built once at the end. The tables keep their identity (OID), so grants, owners, comments,
  * sequences, identity, policies and triggers stay attached; and they come out freshly written, not
  * bloated. (docs/architecture.md section 8: an UPDATE writes every row twice and updates every index.)
  */
-export function planRewrite(
+export function planCopyRewrite(
   c: ComponentChanges,
   external: { table: TableModel; fk: ForeignKeyModel }[],
   fireTriggers: boolean,
@@ -146,7 +165,7 @@ const copiesOf = (c: ComponentChanges, names: NameSource) =>
  * its stage reads them before emptying the tables), by table key: where its verify-before is read.
  */
 export const rewriteCopies = (c: ComponentChanges, stageId: string): Map<string, string> =>
-  copiesOf(c, new NameSource(stageId));
+  keyedFits(c) ? new Map() : copiesOf(c, new NameSource(stageId));
 
 /** The rewrite stage's step that empties its tables: every row is in the copies just before it. */
 export const emptiesTables = (step: { kind: string; sql: string }): boolean =>
@@ -169,21 +188,6 @@ interface KeyMap {
   table: string;
   old: string;
   new: string;
-}
-
-/** The key a reference ultimately holds, through references to references (1:1 keys). */
-function rootKey(ch: ColumnChange, c: ComponentChanges): string | null {
-  for (let current: ColumnChange | undefined = ch, hops = 0; current && hops < 64; hops++) {
-    const ref: ColumnChange['fillFrom'] & object = current.fillFrom!;
-    const parentColumn: string = ref.parentColumns[ref.columns.indexOf(current.column.name)]!;
-    const key = columnKey(ref.parent, parentColumn);
-    if (c.changes.some((x) => x.role === 'key' && columnKey(x.table, x.column.name) === key)) return key;
-    const next: ColumnChange | undefined = c.changes.find(
-      (x) => x.role === 'reference' && columnKey(x.table, x.column.name) === key,
-    );
-    current = next;
-  }
-  return null;
 }
 
 /**

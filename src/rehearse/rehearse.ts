@@ -93,6 +93,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
     let verifyBeforeMs = 0;
     let applyMs = 0;
     let verifyAfterMs = 0;
+    let tableRows = new Map<string, number>();
     try {
       const t0 = Date.now();
       await session.before?.run();
@@ -106,7 +107,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
       }
       applyMs = Date.now() - applyStart;
       const t1 = Date.now();
-      await session.after.run();
+      const applied = await session.after.run();
+      tableRows = new Map(applied.before.filter((c) => c.kind === 'table').map((c) => [c.name, c.rows]));
       verifyAfterMs = Date.now() - t1;
     } finally {
       await session.close();
@@ -114,7 +116,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
     const checked = await verify({ plan: thePlan, databaseUrl: staging.url });
     const sizeAfter = await sizeOf(stagingSql);
     await stagingSql.end({ timeout: 5 });
-    const measured = measure(thePlan, timings);
+    const measured = measure(thePlan, timings, tableRows);
     const ratio = sizeBefore > 0 ? sourceSize / sizeBefore : 1;
     const report: RehearsalReport = {
       format: 'uuidmig-rehearsal',

@@ -7,11 +7,13 @@ export type { LockHold, RehearsalReport, ReportStage, ReportStep } from './repor
 /**
  * Turn the stage timings of a run into the report's figures: each statement's start on one clock,
  * the longest time each table was held under ACCESS EXCLUSIVE (from the first statement that takes it
- * until its transaction commits), and rows per second of each fill.
+ * until its transaction commits), and rows per second of each fill. A fill whose statement counts no
+ * rows (the rewrite's ALTER TABLE) takes its table's rows from `tableRows` (the checks' row counts).
  */
 export function measure(
   plan: Plan,
   timings: { stage: StageTiming; startMs: number }[],
+  tableRows: Map<string, number> = new Map(),
 ): { stages: ReportStage[]; holds: LockHold[]; locks: LockHold[]; fills: ReportStep[] } {
   const stages: ReportStage[] = [];
   const holds: LockHold[] = [];
@@ -25,6 +27,7 @@ export function measure(
     const txStart = outside ? startMs : startMs + timing.ms - timing.transactionMs;
     const steps = timing.steps.map((t): ReportStep => {
       const step = stage.steps.find((s) => s.id === t.stepId)!;
+      const rows = t.rows ?? (step.kind === 'fill' && step.table ? (tableRows.get(step.table) ?? null) : null);
       return {
         id: step.id,
         description: step.description,
@@ -32,8 +35,8 @@ export function measure(
         table: step.table,
         startMs: txStart + t.offsetMs,
         ms: t.ms,
-        rows: t.rows,
-        rowsPerSecond: t.rows === null ? null : Math.round((t.rows / Math.max(t.ms, 1)) * 1000),
+        rows,
+        rowsPerSecond: rows === null ? null : Math.round((rows / Math.max(t.ms, 1)) * 1000),
       };
     });
     const held = new Map<string, { from: number; ms: number }>();

@@ -123,7 +123,7 @@ describe('the forum schema', () => {
     const swap = fs.readFileSync(path.join(output.migrations, '0000_rewrite_users.sql'), 'utf8');
     expect(swap).toContain('--> statement-breakpoint');
     expect(swap).toContain(
-      '-- lock: ACCESS EXCLUSIVE on public.users (~300 rows): legacy_id will keep the integers of id (the table',
+      '-- lock: ACCESS EXCLUSIVE on public.users (~300 rows): legacy_id will keep the integers of id (no row written',
     );
   });
 

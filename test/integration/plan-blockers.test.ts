@@ -23,7 +23,7 @@ test('a legacy column name already in use blocks; --legacy-column picks another'
   const renamed = await plan({ schema, databaseUrl: db.url, write: false, legacyColumn: 'users=old_id' });
   expect(renamed.blockers).toEqual([]);
   expect(renamed.plan.stages.flatMap((s) => s.steps.map((x) => x.sql))).toContain(
-    'ALTER TABLE "public"."users" ADD COLUMN "old_id" integer NOT NULL',
+    'ALTER TABLE "public"."users" ADD COLUMN "old_id" integer NOT NULL DEFAULT 0',
   );
   await expectPlanPreservesRows(db, renamed);
 });

@@ -121,35 +121,39 @@ test('rewrite: a wrong parent written back fails the checks inside the lock', as
   expect(type!.t).toBe('integer');
 });
 
-test('rewrite: a copy that lost a row is caught by the table count read from the table itself', async () => {
-  const { plan: p, stage } = await tamperedRewrite([], () => false);
-  const copy = rewriteCopies(planChanges(p).find((c) => c.component.id === stage.component)!, stage.id)
-    .values()
-    .next().value!;
-  const lossy = structuredClone(p);
-  const rewrite = lossy.stages.find((s) => s.kind === 'rewrite')!;
-  const at = rewrite.steps.findIndex(emptiesTables);
-  rewrite.steps.splice(at, 0, {
-    ...rewrite.steps[at]!,
-    id: `${rewrite.id}.bug`,
-    kind: 'fill',
-    sql: `DELETE FROM ${copy} WHERE name = 'eve'`,
-  });
-  const error = await applyFails(sealPlan(lossy));
+test('rewrite: a row lost in the rewrite is caught by the table counts', async () => {
+  const { plan: p } = await tamperedRewrite([`DELETE FROM users WHERE name = 'eve'`], (s) => s.kind === 'constraint');
+  const error = await applyFails(p);
   expect(error?.exitCode).toBe(4);
   expect(error?.message).toContain('public.users (rows)');
 });
 
-test('rewrite: verify-before is read from the copies (a copy whose old values differ fails)', async () => {
+test('rewrite: a reference hashed with another key than its parent is caught', async () => {
   const { plan: p, stage } = await tamperedRewrite([], () => false);
-  const changes = planChanges(p).find((c) => c.component.id === stage.component)!;
-  const copy = rewriteCopies(changes, stage.id).values().next().value!;
   const altered = structuredClone(p);
-  const rewrite = altered.stages.find((s) => s.kind === 'rewrite')!;
-  const at = rewrite.steps.findIndex(emptiesTables);
-  // cleo's new uuid (brian's) stays: read from the table, before and after would agree.
-  const sql = `UPDATE ${copy} SET invited_by = NULL WHERE name = 'cleo'`;
+  const rewrite = altered.stages.find((s) => s.id === stage.id)!;
+  const at = rewrite.steps.findIndex((s) => s.kind === 'constraint');
+  // cleo's uuid made from her inviter's integer, but under another key's number: it points at no one.
+  const uuid = `pg_temp."uuidmig_${stage.id}_uuid"`;
+  const sql = `UPDATE users SET invited_by = ${uuid}(7, invited_by__uuidmig_old) WHERE name = 'cleo'`;
   rewrite.steps.splice(at, 0, { ...rewrite.steps[at]!, id: `${rewrite.id}.bug`, kind: 'fill', sql });
   const error = await applyFails(sealPlan(altered));
-  expect(error?.message).toContain('found public.users.invited_by -> public.users.id (fingerprint)');
+  expect(error?.exitCode).toBe(4);
+  expect(error?.message).toContain('found public.users.invited_by -> public.users.id (orphans, fingerprint)');
+});
+
+test('copy rewrite (a repair): verify-before is read from the copies (a copy with other values fails)', async () => {
+  await loadFixture(db.sql, 'repair');
+  const made = await plan({ schema: fixturePath('repair', 'schema.ts'), databaseUrl: db.url, out: dir });
+  const altered = structuredClone(made.plan);
+  const rewrite = altered.stages.find((s) => s.kind === 'rewrite' && s.steps.some(emptiesTables))!;
+  const changes = planChanges(altered).find((c) => c.component.id === rewrite.component)!;
+  const copy = rewriteCopies(changes, rewrite.id).get('public\u0000comments')!;
+  const at = rewrite.steps.findIndex(emptiesTables);
+  // The comment's new post uuid stays: read from the table, before and after would agree.
+  const sql = `UPDATE ${copy} SET post_id = NULL WHERE body = 'nice'`;
+  rewrite.steps.splice(at, 0, { ...rewrite.steps[at]!, id: `${rewrite.id}.bug`, kind: 'fill', sql });
+  const error = await applyFails(sealPlan(altered));
+  expect(error?.exitCode).toBe(4);
+  expect(error?.message).toContain('public.comments.post_id');
 });

@@ -6,6 +6,8 @@ import { componentChanges } from '../../src/planner/component-changes.js';
 import { lockOrder } from '../../src/planner/lock-order.js';
 import { planMigration } from '../../src/planner/plan-migration.js';
 import type { Plan, Stage, Strategy } from '../../src/planner/plan-schema.js';
+import { planCopyRewrite } from '../../src/planner/rewrite-stage.js';
+import { stage as numbered } from '../../src/planner/step.js';
 import { catalogOf, drizzleOf, ref, type TableSpec } from '../helpers/model-builder.js';
 
 /** The pure planner on in-memory catalogs: components, lock order, key maps, stage splitting. */
@@ -28,6 +30,27 @@ function planOf(
     options: { legacyColumn: 'legacy_id', orphans: 'fail', name: 'unit', strategy },
     now: new Date('2026-01-02T03:04:05Z'),
   });
+}
+
+/** The changes of the component that holds table `name`, as the planner sees them. */
+function changesOf(specs: TableSpec[], name: string) {
+  const plan = planOf(specs);
+  const catalog = catalogOf(specs);
+  const component = plan.components.find((c) => c.tables.some((t) => t.name === name))!;
+  return componentChanges(component, {
+    catalog,
+    conversions: plan.conversions,
+    references: plan.references,
+    orphans: new Map(),
+    orphanPolicy: 'fail',
+  });
+}
+
+/** The copy rewrite (the path a repair takes) of the component that holds the first table, as a stage. */
+function copyRewriteOf(specs: TableSpec[]): Stage {
+  const changes = changesOf(specs, specs[0]!.name);
+  const drafts = planCopyRewrite(changes, [], false, '0000', new Set());
+  return numbered('0000', 'rewrite', 'unit', changes.component.id, drafts);
 }
 
 const sqlOf = (stage: Stage, kind: string) => stage.steps.filter((s) => s.kind === kind).map((s) => s.sql);
@@ -72,17 +95,8 @@ describe('lockOrder', () => {
   ];
 
   const orderOf = (names: string[]) => {
-    const plan = planOf(specs);
-    const catalog = catalogOf(specs);
-    const component = plan.components.find((c) => c.tables.some((t) => t.name === names[0]))!;
-    const changes = componentChanges(component, {
-      catalog,
-      conversions: plan.conversions,
-      references: plan.references,
-      orphans: new Map(),
-      orphanPolicy: 'fail',
-    });
-    const tables = catalog.tables.filter((t) => names.includes(t.name));
+    const changes = changesOf(specs, names[0]!);
+    const tables = catalogOf(specs).tables.filter((t) => names.includes(t.name));
     return lockOrder(tables, changes).map((t) => t.name);
   };
 
@@ -104,9 +118,9 @@ describe('lockOrder', () => {
   });
 });
 
-describe('key maps of the rewrite', () => {
+describe('key maps of the copy rewrite (a repair)', () => {
   test('a parent is read before its children, and its copy serves as their map (no separate map)', () => {
-    const stage = planOf([{ name: 'users' }, { name: 'posts', refs: { author_id: 'users' } }]).stages[0]!;
+    const stage = copyRewriteOf([{ name: 'users' }, { name: 'posts', refs: { author_id: 'users' } }]);
     const fills = copies(stage);
     expect(fills.map((s) => s.table)).toEqual(['public.users', 'public.posts']);
     expect(separateMaps(stage)).toEqual([]);
@@ -119,7 +133,7 @@ describe('key maps of the rewrite', () => {
   });
 
   test('a self-reference gets a separate key map, filled before the copy that uses it', () => {
-    const stage = planOf([{ name: 'nodes', refs: { parent_id: 'nodes' } }]).stages[0]!;
+    const stage = copyRewriteOf([{ name: 'nodes', refs: { parent_id: 'nodes' } }]);
     const [map] = separateMaps(stage);
     expect(map!.sql).toMatch(/SELECT DISTINCT "id" AS old FROM "public"."nodes"/);
     const [mapName] = /"uuidmig_0000_map_\d+"/.exec(map!.sql)!;
@@ -130,10 +144,10 @@ describe('key maps of the rewrite', () => {
   });
 
   test('a cycle of two tables: each key still maps once, every reference is filled through a join', () => {
-    const stage = planOf([
+    const stage = copyRewriteOf([
       { name: 'a_loop', refs: { next_id: 'b_loop' } },
       { name: 'b_loop', refs: { next_id: 'a_loop' } },
-    ]).stages[0]!;
+    ]);
     expect(
       copies(stage)
         .map((s) => s.table)
@@ -290,18 +304,54 @@ describe('online backfill walks', () => {
   });
 });
 
-describe('the rewrite keeps column positions', () => {
-  test('a key and a reference change type where they stand; the integers go to new columns at the end', () => {
+describe('the keyed rewrite', () => {
+  const rewrites = (stage: Stage) => stage.steps.filter((s) => s.description.startsWith('rewrite '));
+  /** Each `ALTER COLUMN <col> TYPE uuid USING <uuid function>(<key number>, <col>)`, as `<col>` -> key number. */
+  const keyNumbers = (sql: string) =>
+    Object.fromEntries(
+      [...sql.matchAll(/ALTER COLUMN "(\w+)" TYPE uuid USING pg_temp\."uuidmig_0000_uuid"\((\d+), "\1"\)/g)].map(
+        (m) => [m[1], Number(m[2])],
+      ),
+    );
+
+  test('each table rewritten once, in place: a reference hashes its integer with its parent key', () => {
     const stage = planOf([{ name: 'users' }, { name: 'posts', refs: { author_id: 'users' } }]).stages[0]!;
     const sql = stage.steps.map((s) => s.sql);
-    expect(sql).toContain('ALTER TABLE "public"."users" ADD COLUMN "legacy_id" integer NOT NULL');
-    expect(sql).toContain('ALTER TABLE "public"."users" ALTER COLUMN "id" TYPE uuid USING NULL');
+    const [users, posts] = rewrites(stage);
+    expect([users!.table, posts!.table]).toEqual(['public.users', 'public.posts']);
+    expect(users!.sql).toMatch(/^ALTER TABLE "public"."users" ALTER COLUMN "legacy_id" TYPE integer USING "id", /);
+    expect(posts!.sql).toContain('ALTER COLUMN "author_id__uuidmig_old" TYPE integer USING "author_id"');
+    const [u, p] = [keyNumbers(users!.sql), keyNumbers(posts!.sql)];
+    expect(p.author_id).toBe(u.id);
+    expect(p.id).not.toBe(u.id);
+    // The integers' columns are added first, at the end of the table, with nothing to write.
+    expect(sql).toContain('ALTER TABLE "public"."users" ADD COLUMN "legacy_id" integer NOT NULL DEFAULT 0');
     expect(sql).toContain('ALTER TABLE "public"."posts" ADD COLUMN "author_id__uuidmig_old" integer');
-    expect(sql).toContain('ALTER TABLE "public"."posts" ALTER COLUMN "author_id" TYPE uuid USING NULL');
     // The serial's default and sequence move to the legacy column before the type changes.
     const moved = sql.indexOf(`ALTER SEQUENCE public.users_id_seq OWNED BY "public"."users"."legacy_id"`);
     expect(moved).toBeGreaterThan(-1);
-    expect(moved).toBeLessThan(sql.indexOf('ALTER TABLE "public"."users" ALTER COLUMN "id" TYPE uuid USING NULL'));
-    expect(sql.some((s) => /RENAME COLUMN|__uuidmig_new" uuid/.test(s))).toBe(false);
+    expect(moved).toBeLessThan(sql.indexOf(users!.sql));
+    // No copy, no map, no emptied table, no second write, no rename.
+    expect(sql.some((s) => /TEMPORARY|TRUNCATE|INSERT INTO|RENAME COLUMN|__uuidmig_new/.test(s))).toBe(false);
+    // The function that holds the secret is made by the server, after the lock, and dropped at the end.
+    const made = sql.findIndex((s) => s.includes('uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())'));
+    expect(made).toBeGreaterThan(sql.findIndex((s) => s.startsWith('LOCK TABLE')));
+    expect(sql.at(-1)).toMatch(/^DROP FUNCTION pg_temp."uuidmig_0000_uuid"\(integer, bigint\)/);
+  });
+
+  test('a self-reference hashes with its own table key; a cycle with the key each side references', () => {
+    const self = rewrites(planOf([{ name: 'nodes', refs: { parent_id: 'nodes' } }]).stages[0]!);
+    expect(self).toHaveLength(1);
+    const n = keyNumbers(self[0]!.sql);
+    expect(n.parent_id).toBe(n.id);
+    const loop = rewrites(
+      planOf([
+        { name: 'a_loop', refs: { next_id: 'b_loop' } },
+        { name: 'b_loop', refs: { next_id: 'a_loop' } },
+      ]).stages[0]!,
+    ).map((s) => keyNumbers(s.sql));
+    expect(loop).toHaveLength(2);
+    expect(loop[0]!.next_id).toBe(loop[1]!.id);
+    expect(loop[1]!.next_id).toBe(loop[0]!.id);
   });
 });

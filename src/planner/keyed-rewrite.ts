@@ -1,0 +1,267 @@
+import { qualify, qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js';
+import type { ForeignKeyModel, TableModel } from '../model/types.js';
+import { columnKey, tableKey } from '../model/types.js';
+import type { ReferenceWork } from '../model/work.js';
+import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
+import { type ColumnChange, type ComponentChanges, rootKey, withChildren } from './component-changes.js';
+import { lostParentGuard } from './guard.js';
+import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
+import { lockTables } from './lock-order.js';
+import { alterOf, keepsPosition, moveGenerator } from './retype-in-place.js';
+import { bulkBound, rewrittenTables, validatesAfter } from './rewrite-bound.js';
+import { doBlock } from './sql-text.js';
+import { immediateConstraints, type StepDraft, step } from './step.js';
+import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
+
+/**
+ * Whether every converting reference of the component holds its parent key's own integer (directly,
+ * or through references to references): then its uuid can be computed from that integer alone, as
+ * the parent's is (planKeyedRewrite). A repair (the parent is uuid already, found by a join) cannot.
+ */
+export const keyedFits = (c: ComponentChanges): boolean =>
+  c.changes.every((ch) => ch.role === 'key' || (ch.fillFrom!.mode === 'convert' && rootKey(ch, c) !== null));
+
+/** The stage's two temporary functions: a uuid from (key, integer), and the version 4 bits it carries. */
+const functionsOf = (stageId: string) => ({ uuid: `uuidmig_${stageId}_uuid`, v4: `uuidmig_${stageId}_v4` });
+
+/**
+ * The offline rewrite, in one transaction per component, with each table written once, in place.
+ * Every new uuid is a keyed hash of (its key, the old integer): the first 16 bytes of
+ * sha256(secret || key || integer), with the version 4 bits set. So a reference computes its parent's
+ * uuid from the integer it holds, without a map, a join or a copy, and each table is rewritten by one
+ * `ALTER TABLE ... ALTER COLUMN ... TYPE uuid USING ...` that also fills the columns keeping the
+ * integers (every USING reads the row as it was). The secret is 244 random bits drawn by the server
+ * inside the stage and folded into a temporary function's body there: no statement sent, plan file or
+ * log line holds it, and it is gone with the stage, so the uuids are as unguessable as
+ * gen_random_uuid()'s. The tables keep their identity (OID), so grants, owners, comments, sequences,
+ * identity, policies and triggers stay attached, and ALTER TABLE fires no trigger and no rule.
+ *
+ * Before any change, one scan per child table refuses a row whose parent is gone (written since the
+ * plan), as the copy's guard did; orphans the plan sets aside (--orphans null|keep) are set aside after
+ * the rewrite. Keys, indexes and foreign keys are dropped first and built once at the end.
+ */
+export function planKeyedRewrite(
+  c: ComponentChanges,
+  external: { table: TableModel; fk: ForeignKeyModel }[],
+  fireTriggers: boolean,
+  stageId: string,
+  partitioned: Set<string>,
+): StepDraft[] {
+  const rewritten = rewrittenTables(c);
+  const bound = bulkBound(c, rewritten, external);
+  const fn = functionsOf(stageId);
+  const keys = c.changes.filter((ch) => ch.role === 'key').map((ch) => columnKey(ch.table, ch.column.name));
+  /** The uuid a converting column gets from the integer it holds: its key's number, and the integer. */
+  const uuidOf = (ch: ColumnChange) => {
+    const key = ch.role === 'key' ? columnKey(ch.table, ch.column.name) : rootKey(ch, c)!;
+    return `pg_temp.${quoteIdent(fn.uuid)}(${keys.indexOf(key) + 1}, ${quoteIdent(ch.column.name)})`;
+  };
+  const ofTable = (t: TableModel) => c.changes.filter((ch) => tableKey(ch.table) === tableKey(t));
+  const inPlace = c.changes.filter(keepsPosition);
+  const body = [
+    ...rewritten.flatMap((t) => guard(t, ofTable(t))),
+    ...dropBound(bound, bound.externalForeignKeys),
+    ...c.changes.flatMap(addColumns),
+    ...inPlace.flatMap(keepIntegers),
+    ...rewritten.map((t) =>
+      step(
+        'fill',
+        `rewrite ${t.name} once: every uuid computed from its integer, the integers kept beside`,
+        `ALTER TABLE ${qualifyTable(t)} ${ofTable(t)
+          .flatMap((ch) => retypeClauses(ch, uuidOf(ch)))
+          .join(', ')}`,
+        'ACCESS EXCLUSIVE',
+        t,
+      ),
+    ),
+    ...c.changes.flatMap((ch) => (keepsPosition(ch) ? newDefault(ch) : swapColumn(ch))),
+    ...c.changes.flatMap(columnAttributes),
+    ...holdOff(withChildren(c), rewritten.flatMap(setOrphansAside(c)), fireTriggers, rebuiltOf(bound)),
+  ];
+  return [
+    immediateConstraints(),
+    ...lockTables(rewritten, c),
+    ...uuidFunctions(fn),
+    ...withoutForcedRowSecurity(rewritten, body),
+    ...rebuildBound(
+      bound,
+      'uuid',
+      c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)),
+      [...bound.declaredForeignKeys, ...bound.externalForeignKeys],
+      validatesAfter(partitioned),
+    ),
+    ...c.changes.flatMap(legacySequence),
+    step(
+      'drop',
+      'drop the functions that made the uuids (their secret goes with them)',
+      `DROP FUNCTION pg_temp.${quoteIdent(fn.uuid)}(integer, bigint), pg_temp.${quoteIdent(fn.v4)}(bytea)`,
+      'NONE',
+      null,
+    ),
+  ];
+}
+
+/**
+ * The stage's functions. v4 sets the version and variant bits of 16 bytes; the uuid function is made
+ * by the server in a DO block, so the secret (two gen_random_uuid()'s 122 random bits each) is written
+ * into its body there, as a constant the planner folds once (a secret read on every call, from a
+ * setting, doubled the rewrite's time).
+ */
+function uuidFunctions(fn: { uuid: string; v4: string }): StepDraft[] {
+  const v4 =
+    `SELECT encode(set_byte(set_byte(h, 6, (get_byte(h, 6) & 15) | 64), 8, (get_byte(h, 8) & 63) | 128), ` +
+    `'hex')::uuid`;
+  const body =
+    `format('SELECT pg_temp.%I(substring(sha256(%L::bytea || int4send(k) || int8send(i)) FROM 1 FOR 16))', ` +
+    `${quoteLiteral(fn.v4)}, uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()))`;
+  const create = `CREATE FUNCTION pg_temp.%I(k integer, i bigint) RETURNS uuid LANGUAGE sql IMMUTABLE AS %L`;
+  return [
+    step(
+      'setting',
+      'a uuid from 16 bytes: the version 4 bits set',
+      `CREATE FUNCTION pg_temp.${quoteIdent(fn.v4)}(h bytea) RETURNS uuid LANGUAGE sql IMMUTABLE ` +
+        `AS ${quoteLiteral(v4)}`,
+      'NONE',
+      null,
+    ),
+    step(
+      'setting',
+      'a uuid from (key, integer): a keyed hash whose secret the server draws here and no one sees',
+      doBlock(`BEGIN EXECUTE format(${quoteLiteral(create)}, ${quoteLiteral(fn.uuid)}, ${body}); END`),
+      'NONE',
+      null,
+    ),
+  ];
+}
+
+/** The references of `t` that must find their parent (those not set aside as orphans), one per reference. */
+const mustFind = (changes: ColumnChange[]): ReferenceWork[] => [
+  ...new Map(
+    changes.filter((ch) => ch.role === 'reference' && !ch.orphanColumn).map((ch) => [ch.fillFrom!.id, ch.fillFrom!]),
+  ).values(),
+];
+
+/** A row that holds a value in every column of `ref`, as `c`. */
+const allSet = (ref: ReferenceWork) => ref.columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ');
+
+/**
+ * Refuse to go on if a row's reference has no parent (written since the plan; the plan's orphans are
+ * set aside, or refused by plan): one scan of `t`, each parent joined on its integers.
+ */
+function guard(t: TableModel, changes: ColumnChange[]): StepDraft[] {
+  const refs = mustFind(changes);
+  if (!refs.length) return [];
+  const joins = refs.map((ref, i) => {
+    const on = ref.columns.map((col, j) => `p${i}.${quoteIdent(ref.joinColumns[j]!)} = c.${quoteIdent(col)}`);
+    return `LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS p${i} ON ${on.join(' AND ')}`;
+  });
+  const from = [`${qualifyTable(t)} AS c`, ...joins].join(' ');
+  const guarded = changes.filter((ch) => ch.role === 'reference' && !ch.orphanColumn);
+  const lost = (ch: ColumnChange) => {
+    const i = refs.indexOf(ch.fillFrom!);
+    return `${allSet(ch.fillFrom!)} AND p${i}.${quoteIdent(ch.fillFrom!.joinColumns[0]!)} IS NULL`;
+  };
+  const columns = guarded.map((ch) => ch.column.name).join(', ');
+  return [step('guard', `check every ${columns} found its parent`, lostParentGuard(from, guarded, lost), 'NONE', t)];
+}
+
+/** The columns added before the rewrite, at the end of the table (instant: no default to write). */
+function addColumns(ch: ColumnChange): StepDraft[] {
+  const alter = alterOf(ch.table);
+  return [
+    ...(keepsPosition(ch) ? [] : [alter(`add uuid column ${ch.shadow}`, `ADD COLUMN ${quoteIdent(ch.shadow)} uuid`)]),
+    ...(ch.orphanColumn
+      ? [
+          step(
+            'orphans',
+            `add ${ch.orphanColumn} for the old values of orphans`,
+            `ALTER TABLE ${qualifyTable(ch.table)} ADD COLUMN ${quoteIdent(ch.orphanColumn)} ${ch.column.type}`,
+            'ACCESS EXCLUSIVE',
+            ch.table,
+          ),
+        ]
+      : []),
+  ];
+}
+
+/**
+ * A column that becomes uuid where it stands: the column that will keep its integers (filled by the
+ * rewrite; a key's is NOT NULL, through a default every row reads until the rewrite writes it, dropped
+ * at once), then what generated a key's integers moves onto it, and a reference's default goes.
+ */
+function keepIntegers(ch: ColumnChange): StepDraft[] {
+  const alter = alterOf(ch.table);
+  const kept = quoteIdent(ch.keepAs);
+  const key = ch.role === 'key';
+  const notNull = key && ch.column.notNull;
+  return [
+    alter(
+      `${ch.keepAs} will keep the integers of ${ch.column.name} (no row written: the rewrite fills it)`,
+      `ADD COLUMN ${kept} ${ch.column.type}${notNull ? ' NOT NULL DEFAULT 0' : ''}`,
+    ),
+    ...(notNull ? [alter(`${ch.keepAs} has no default of its own`, `ALTER COLUMN ${kept} DROP DEFAULT`)] : []),
+    ...(key ? moveGenerator(ch.table, ch.column, ch.column.name, ch.keepAs) : []),
+    ...(!key && ch.column.default !== null
+      ? [
+          alter(
+            `drop the integer default of ${ch.column.name}`,
+            `ALTER COLUMN ${quoteIdent(ch.column.name)} DROP DEFAULT`,
+          ),
+        ]
+      : []),
+  ];
+}
+
+/** The rewrite's clauses for one column: where its integers go, and its uuid. */
+function retypeClauses(ch: ColumnChange, uuid: string): string[] {
+  const col = quoteIdent(ch.column.name);
+  if (!keepsPosition(ch)) return [`ALTER COLUMN ${quoteIdent(ch.shadow)} TYPE uuid USING ${uuid}`];
+  return [
+    `ALTER COLUMN ${quoteIdent(ch.keepAs)} TYPE ${ch.column.type} USING ${col}`,
+    `ALTER COLUMN ${col} TYPE uuid USING ${uuid}`,
+  ];
+}
+
+/** A key retyped in place gets the default the Drizzle schema gives it. */
+function newDefault(ch: ColumnChange): StepDraft[] {
+  if (ch.role !== 'key') return [];
+  const alter = alterOf(ch.table);
+  const col = quoteIdent(ch.column.name);
+  return [
+    ch.newDefault === null
+      ? alter(`${ch.column.name} has no default, as the Drizzle schema says`, `ALTER COLUMN ${col} DROP DEFAULT`)
+      : alter(
+          `${ch.column.name} defaults to ${ch.newDefault}, as the Drizzle schema says`,
+          `ALTER COLUMN ${col} SET DEFAULT ${ch.newDefault}`,
+        ),
+  ];
+}
+
+/**
+ * The plan's orphans (--orphans null|keep), and any since: a row whose reference finds no parent
+ * among the uuids keeps its old value in the orphan column and holds NULL. One UPDATE per reference
+ * (its columns together), after every table is rewritten.
+ */
+const setOrphansAside =
+  (c: ComponentChanges) =>
+  (t: TableModel): StepDraft[] => {
+    const aside = c.changes.filter((ch) => tableKey(ch.table) === tableKey(t) && ch.orphanColumn);
+    const refs = [...new Map(aside.map((ch) => [ch.fillFrom!.id, ch.fillFrom!])).values()];
+    return refs.map((ref) => {
+      const own = aside.filter((ch) => ch.fillFrom!.id === ref.id);
+      const set = own.flatMap((ch) => [
+        `${quoteIdent(ch.orphanColumn!)} = c.${quoteIdent(ch.keepAs)}`,
+        `${quoteIdent(ch.column.name)} = NULL`,
+      ]);
+      const match = ref.columns.map((col, j) => `p.${quoteIdent(ref.parentColumns[j]!)} = c.${quoteIdent(col)}`);
+      const parent = qualify(ref.parent.schema, ref.parent.name);
+      return step(
+        'orphans',
+        `set aside the rows of ${t.name} whose ${own.map((ch) => ch.column.name).join(', ')} has no parent`,
+        `UPDATE ${qualifyTable(t)} AS c SET ${set.join(', ')} WHERE ${allSet(ref)} ` +
+          `AND NOT EXISTS (SELECT FROM ${parent} AS p WHERE ${match.join(' AND ')})`,
+        'ROW EXCLUSIVE',
+        t,
+      );
+    });
+  };
