@@ -21,10 +21,10 @@ const s = (ms) => (ms / 1000).toFixed(2);
 const PARTS = [
   ['read every row into the copies', (q) => /^(CREATE TEMPORARY TABLE|ANALYZE "uuidmig_)/.test(q)],
   [
-    'checks before (guard, copies)',
+    'checks before (guards, verify-before)',
     (q, written) => !written && /^(DO \$uuidmig\d*\$ DECLARE lost|SELECT count\(\*\) AS rows)/.test(q),
   ],
-  ['write each table', (q) => /^(INSERT INTO|CREATE TABLE \w+ AS|ANALYZE \w+_new)/.test(q)],
+  ['write each table', (q) => /^(INSERT INTO|CREATE TABLE \w+ AS|ANALYZE \w+_new)|TYPE uuid USING pg_temp/.test(q)],
   ['keys and indexes', (q) => /PRIMARY KEY|UNIQUE|^CREATE INDEX/.test(q) && !/FOREIGN KEY/.test(q)],
   ['foreign keys (NOT VALID: no scan)', (q) => /FOREIGN KEY .* NOT VALID$/.test(q)],
   ['foreign keys validated', (q) => /FOREIGN KEY|VALIDATE CONSTRAINT/.test(q)],
@@ -101,7 +101,7 @@ function split(text, total) {
   const parts = new Map();
   let written = false;
   for (const [ms, q] of statements(text)) {
-    written ||= q.startsWith('INSERT INTO');
+    written ||= q.startsWith('INSERT INTO') || q.includes('TYPE uuid USING pg_temp');
     const part = partOf(q, written);
     parts.set(part, (parts.get(part) ?? 0) + ms);
   }
