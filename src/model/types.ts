@@ -249,3 +249,13 @@ export function displayColumn(t: TableRef, column: string | string[]): string {
     ? `${displayTable(t)}.${part(cols[0]!)}`
     : `${displayTable(t)}(${cols.map(part).join(', ')})`;
 }
+
+/** Whether the columns are the table's primary key or one of its unique constraints or indexes. */
+export function isKey(table: TableModel, columns: string[]): boolean {
+  const same = (key: string[]) => key.length === columns.length && key.every((c) => columns.includes(c));
+  return (
+    (table.primaryKey !== null && same(table.primaryKey.columns)) ||
+    table.uniques.some((u) => same(u.columns)) ||
+    table.indexes.some((i) => i.unique && i.predicate === null && same(i.columns))
+  );
+}

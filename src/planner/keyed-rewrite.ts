@@ -1,25 +1,35 @@
 import { qualify, qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
-import { columnKey, tableKey } from '../model/types.js';
+import { columnKey, isKey, tableKey } from '../model/types.js';
 import type { ReferenceWork } from '../model/work.js';
 import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, rootKey, withChildren } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
-import { alterOf, keepsPosition, moveGenerator } from './retype-in-place.js';
+import { addColumns, keepIntegers, keepsPosition, uuidDefault } from './retype-in-place.js';
 import { bulkBound, rewrittenTables, validatesAfter } from './rewrite-bound.js';
-import { doBlock } from './sql-text.js';
+import { columnList, doBlock } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
 
 /**
  * Whether every converting reference of the component holds its parent key's own integer (directly,
  * or through references to references): then its uuid can be computed from that integer alone, as
- * the parent's is (planKeyedRewrite). A repair (the parent is uuid already, found by a join) cannot.
+ * the parent's is (planKeyedRewrite). A repair (the parent is uuid already, found by a join) cannot;
+ * nor can a reference to a reference whose orphans are set aside (a row pointing at one would keep
+ * a uuid no row holds any more): those take the copy rewrite.
  */
 export const keyedFits = (c: ComponentChanges): boolean =>
-  c.changes.every((ch) => ch.role === 'key' || (ch.fillFrom!.mode === 'convert' && rootKey(ch, c) !== null));
+  c.changes.every((ch) => {
+    if (ch.role === 'key') return true;
+    const ref = ch.fillFrom!;
+    const parent = columnKey(ref.parent, ref.parentColumns[ref.columns.indexOf(ch.column.name)]!);
+    const throughSetAside = c.changes.some(
+      (x) => x.role === 'reference' && x.orphanColumn && columnKey(x.table, x.column.name) === parent,
+    );
+    return ref.mode === 'convert' && rootKey(ch, c) !== null && !throughSetAside;
+  });
 
 /** The stage's two temporary functions: a uuid from (key, integer), and the version 4 bits it carries. */
 const functionsOf = (stageId: string) => ({ uuid: `uuidmig_${stageId}_uuid`, v4: `uuidmig_${stageId}_v4` });
@@ -31,10 +41,12 @@ const functionsOf = (stageId: string) => ({ uuid: `uuidmig_${stageId}_uuid`, v4:
  * uuid from the integer it holds, without a map, a join or a copy, and each table is rewritten by one
  * `ALTER TABLE ... ALTER COLUMN ... TYPE uuid USING ...` that also fills the columns keeping the
  * integers (every USING reads the row as it was). The secret is 244 random bits drawn by the server
- * inside the stage and folded into a temporary function's body there: no statement sent, plan file or
- * log line holds it, and it is gone with the stage, so the uuids are as unguessable as
- * gen_random_uuid()'s. The tables keep their identity (OID), so grants, owners, comments, sequences,
- * identity, policies and triggers stay attached, and ALTER TABLE fires no trigger and no rule.
+ * inside the stage and folded into a temporary function's body there: no statement uuidmig sends and
+ * no plan file holds it, and it is gone with the stage, so the uuids are as unguessable as
+ * gen_random_uuid()'s. (What audits the server's own nested statements, such as pgaudit or
+ * pg_stat_statements with track = all, sees the function's definition; its catalog row reaches the
+ * WAL.) The tables keep their identity (OID), so grants, owners, comments, sequences, identity,
+ * policies and triggers stay attached, and ALTER TABLE fires no row trigger and no rule.
  *
  * Before any change, one scan per child table refuses a row whose parent is gone (written since the
  * plan), as the copy's guard did; orphans the plan sets aside (--orphans null|keep) are set aside after
@@ -59,10 +71,10 @@ export function planKeyedRewrite(
   const ofTable = (t: TableModel) => c.changes.filter((ch) => tableKey(ch.table) === tableKey(t));
   const inPlace = c.changes.filter(keepsPosition);
   const body = [
-    ...rewritten.flatMap((t) => guard(t, ofTable(t))),
+    ...rewritten.flatMap((t) => guard(t, ofTable(t), c.tables)),
     ...dropBound(bound, bound.externalForeignKeys),
     ...c.changes.flatMap(addColumns),
-    ...inPlace.flatMap(keepIntegers),
+    ...inPlace.flatMap((ch) => keepIntegers(ch, 'filled')),
     ...rewritten.map((t) =>
       step(
         'fill',
@@ -74,7 +86,7 @@ export function planKeyedRewrite(
         t,
       ),
     ),
-    ...c.changes.flatMap((ch) => (keepsPosition(ch) ? newDefault(ch) : swapColumn(ch))),
+    ...c.changes.flatMap((ch) => (keepsPosition(ch) ? uuidDefault(ch) : swapColumn(ch))),
     ...c.changes.flatMap(columnAttributes),
     ...holdOff(withChildren(c), rewritten.flatMap(setOrphansAside(c)), fireTriggers, rebuiltOf(bound)),
   ];
@@ -134,7 +146,7 @@ function uuidFunctions(fn: { uuid: string; v4: string }): StepDraft[] {
   ];
 }
 
-/** The references of `t` that must find their parent (those not set aside as orphans), one per reference. */
+/** Each reference of `changes` whose rows must find their parent (not set aside as orphans), once. */
 const mustFind = (changes: ColumnChange[]): ReferenceWork[] => [
   ...new Map(
     changes.filter((ch) => ch.role === 'reference' && !ch.orphanColumn).map((ch) => [ch.fillFrom!.id, ch.fillFrom!]),
@@ -146,70 +158,31 @@ const allSet = (ref: ReferenceWork) => ref.columns.map((col) => `c.${quoteIdent(
 
 /**
  * Refuse to go on if a row's reference has no parent (written since the plan; the plan's orphans are
- * set aside, or refused by plan): one scan of `t`, each parent joined on its integers.
+ * set aside, or refused by plan): one scan of `t`, each parent joined on its integers (its distinct
+ * values where they are not a key, so no row is counted twice).
  */
-function guard(t: TableModel, changes: ColumnChange[]): StepDraft[] {
+function guard(t: TableModel, changes: ColumnChange[], tables: TableModel[]): StepDraft[] {
   const refs = mustFind(changes);
   if (!refs.length) return [];
   const joins = refs.map((ref, i) => {
+    const parent = qualify(ref.parent.schema, ref.parent.name);
+    const model = tables.find((x) => tableKey(x) === tableKey(ref.parent));
+    const source =
+      model && isKey(model, ref.joinColumns)
+        ? parent
+        : `(SELECT DISTINCT ${columnList(ref.joinColumns)} FROM ${parent})`;
     const on = ref.columns.map((col, j) => `p${i}.${quoteIdent(ref.joinColumns[j]!)} = c.${quoteIdent(col)}`);
-    return `LEFT JOIN ${qualify(ref.parent.schema, ref.parent.name)} AS p${i} ON ${on.join(' AND ')}`;
+    return `LEFT JOIN ${source} AS p${i} ON ${on.join(' AND ')}`;
   });
   const from = [`${qualifyTable(t)} AS c`, ...joins].join(' ');
   const guarded = changes.filter((ch) => ch.role === 'reference' && !ch.orphanColumn);
   const lost = (ch: ColumnChange) => {
-    const i = refs.indexOf(ch.fillFrom!);
-    return `${allSet(ch.fillFrom!)} AND p${i}.${quoteIdent(ch.fillFrom!.joinColumns[0]!)} IS NULL`;
+    const ref = ch.fillFrom!;
+    const i = refs.findIndex((r) => r.id === ref.id);
+    return `${allSet(ref)} AND p${i}.${quoteIdent(ref.joinColumns[0]!)} IS NULL`;
   };
   const columns = guarded.map((ch) => ch.column.name).join(', ');
   return [step('guard', `check every ${columns} found its parent`, lostParentGuard(from, guarded, lost), 'NONE', t)];
-}
-
-/** The columns added before the rewrite, at the end of the table (instant: no default to write). */
-function addColumns(ch: ColumnChange): StepDraft[] {
-  const alter = alterOf(ch.table);
-  return [
-    ...(keepsPosition(ch) ? [] : [alter(`add uuid column ${ch.shadow}`, `ADD COLUMN ${quoteIdent(ch.shadow)} uuid`)]),
-    ...(ch.orphanColumn
-      ? [
-          step(
-            'orphans',
-            `add ${ch.orphanColumn} for the old values of orphans`,
-            `ALTER TABLE ${qualifyTable(ch.table)} ADD COLUMN ${quoteIdent(ch.orphanColumn)} ${ch.column.type}`,
-            'ACCESS EXCLUSIVE',
-            ch.table,
-          ),
-        ]
-      : []),
-  ];
-}
-
-/**
- * A column that becomes uuid where it stands: the column that will keep its integers (filled by the
- * rewrite; a key's is NOT NULL, through a default every row reads until the rewrite writes it, dropped
- * at once), then what generated a key's integers moves onto it, and a reference's default goes.
- */
-function keepIntegers(ch: ColumnChange): StepDraft[] {
-  const alter = alterOf(ch.table);
-  const kept = quoteIdent(ch.keepAs);
-  const key = ch.role === 'key';
-  const notNull = key && ch.column.notNull;
-  return [
-    alter(
-      `${ch.keepAs} will keep the integers of ${ch.column.name} (no row written: the rewrite fills it)`,
-      `ADD COLUMN ${kept} ${ch.column.type}${notNull ? ' NOT NULL DEFAULT 0' : ''}`,
-    ),
-    ...(notNull ? [alter(`${ch.keepAs} has no default of its own`, `ALTER COLUMN ${kept} DROP DEFAULT`)] : []),
-    ...(key ? moveGenerator(ch.table, ch.column, ch.column.name, ch.keepAs) : []),
-    ...(!key && ch.column.default !== null
-      ? [
-          alter(
-            `drop the integer default of ${ch.column.name}`,
-            `ALTER COLUMN ${quoteIdent(ch.column.name)} DROP DEFAULT`,
-          ),
-        ]
-      : []),
-  ];
 }
 
 /** The rewrite's clauses for one column: where its integers go, and its uuid. */
@@ -219,21 +192,6 @@ function retypeClauses(ch: ColumnChange, uuid: string): string[] {
   return [
     `ALTER COLUMN ${quoteIdent(ch.keepAs)} TYPE ${ch.column.type} USING ${col}`,
     `ALTER COLUMN ${col} TYPE uuid USING ${uuid}`,
-  ];
-}
-
-/** A key retyped in place gets the default the Drizzle schema gives it. */
-function newDefault(ch: ColumnChange): StepDraft[] {
-  if (ch.role !== 'key') return [];
-  const alter = alterOf(ch.table);
-  const col = quoteIdent(ch.column.name);
-  return [
-    ch.newDefault === null
-      ? alter(`${ch.column.name} has no default, as the Drizzle schema says`, `ALTER COLUMN ${col} DROP DEFAULT`)
-      : alter(
-          `${ch.column.name} defaults to ${ch.newDefault}, as the Drizzle schema says`,
-          `ALTER COLUMN ${col} SET DEFAULT ${ch.newDefault}`,
-        ),
   ];
 }
 

@@ -22,32 +22,87 @@ export function keepsPosition(change: ColumnChange): boolean {
 
 /** On the emptied table: the integers' new column, what generated them moved onto it, the type changed in place. */
 export function retypeColumn(change: ColumnChange): StepDraft[] {
+  const col = quoteIdent(change.column.name);
+  return [
+    ...keepIntegers(change, 'empty'),
+    alterOf(change.table)(
+      `${change.column.name} becomes uuid where it stands (no row to convert)`,
+      `ALTER COLUMN ${col} TYPE uuid USING NULL`,
+    ),
+    ...uuidDefault(change),
+  ];
+}
+
+/**
+ * Before a column becomes uuid where it stands: the column that will keep its integers, at the end of
+ * the table, then what generated a key's integers moved onto it, and a reference's default dropped.
+ * On an `empty` table the column is added as it will be; on a `filled` one (the keyed rewrite fills
+ * it) a key's is NOT NULL through a default every row reads until the rewrite writes it, dropped at
+ * once: no row is written either way.
+ */
+export function keepIntegers(change: ColumnChange, table: 'empty' | 'filled'): StepDraft[] {
   const { column } = change;
-  const col = quoteIdent(column.name);
   const kept = quoteIdent(change.keepAs);
   const alter = alterOf(change.table);
   const key = change.role === 'key';
+  const notNull = key && column.notNull;
+  const placeholder = notNull && table === 'filled';
+  const instant = table === 'empty' ? 'the table is empty: instant' : 'no row written: the rewrite fills it';
   return [
     alter(
-      `${change.keepAs} will keep the integers of ${column.name} (the table is empty: instant)`,
-      `ADD COLUMN ${kept} ${column.type}${key && column.notNull ? ' NOT NULL' : ''}`,
+      `${change.keepAs} will keep the integers of ${column.name} (${instant})`,
+      `ADD COLUMN ${kept} ${column.type}${notNull ? ' NOT NULL' : ''}${placeholder ? ' DEFAULT 0' : ''}`,
     ),
+    ...(placeholder ? [alter(`${change.keepAs} has no default of its own`, `ALTER COLUMN ${kept} DROP DEFAULT`)] : []),
     ...(key ? moveGenerator(change.table, column, column.name, change.keepAs) : []),
     ...(!key && column.default !== null
-      ? [alter(`drop the integer default of ${column.name}`, `ALTER COLUMN ${col} DROP DEFAULT`)]
+      ? [alter(`drop the integer default of ${column.name}`, `ALTER COLUMN ${quoteIdent(column.name)} DROP DEFAULT`)]
       : []),
-    alter(
-      `${column.name} becomes uuid where it stands (no row to convert)`,
-      `ALTER COLUMN ${col} TYPE uuid USING NULL`,
-    ),
-    ...(key
+  ];
+}
+
+/** A key that became uuid where it stands gets the default the Drizzle schema gives it. */
+export function uuidDefault(change: ColumnChange): StepDraft[] {
+  if (change.role !== 'key') return [];
+  const alter = alterOf(change.table);
+  const col = quoteIdent(change.column.name);
+  return [
+    change.newDefault === null
+      ? alter(`${change.column.name} has no default, as the Drizzle schema says`, `ALTER COLUMN ${col} DROP DEFAULT`)
+      : alter(
+          `${change.column.name} defaults to ${change.newDefault}, as the Drizzle schema says`,
+          `ALTER COLUMN ${col} SET DEFAULT ${change.newDefault}`,
+        ),
+  ];
+}
+
+/**
+ * Before the rewrite, at the end of the table: the uuid column of one that cannot change type where it
+ * stands, and the column that keeps the old values of orphans. No row is written.
+ */
+export function addColumns(change: ColumnChange): StepDraft[] {
+  return [
+    ...(keepsPosition(change)
+      ? []
+      : [
+          step(
+            'expand',
+            `add uuid column ${change.shadow}`,
+            `ALTER TABLE ${qualifyTable(change.table)} ADD COLUMN ${quoteIdent(change.shadow)} uuid`,
+            'ACCESS EXCLUSIVE',
+            change.table,
+          ),
+        ]),
+    ...(change.orphanColumn
       ? [
-          change.newDefault === null
-            ? alter(`${column.name} has no default, as the Drizzle schema says`, `ALTER COLUMN ${col} DROP DEFAULT`)
-            : alter(
-                `${column.name} defaults to ${change.newDefault}, as the Drizzle schema says`,
-                `ALTER COLUMN ${col} SET DEFAULT ${change.newDefault}`,
-              ),
+          step(
+            'orphans',
+            `add ${change.orphanColumn} for the old values of orphans`,
+            `ALTER TABLE ${qualifyTable(change.table)} ` +
+              `ADD COLUMN ${quoteIdent(change.orphanColumn)} ${change.column.type}`,
+            'ACCESS EXCLUSIVE',
+            change.table,
+          ),
         ]
       : []),
   ];
@@ -94,7 +149,7 @@ export function unretypeColumns(table: TableModel, changes: ColumnChange[]): Ste
  * name, options and position carried over, read at run time), or a default (a serial's `nextval`) and
  * the ownership of its sequence.
  */
-export function moveGenerator(table: TableModel, column: ColumnModel, from: string, to: string): StepDraft[] {
+function moveGenerator(table: TableModel, column: ColumnModel, from: string, to: string): StepDraft[] {
   const t = qualifyTable(table);
   const alter = alterOf(table);
   if (column.identity) return [moveIdentity(table, column.identity, from, to)];
@@ -144,7 +199,7 @@ function moveIdentity(table: TableModel, kind: 'always' | 'by default', from: st
 }
 
 /** `ALTER TABLE <table> ...` steps on one table, each with what it does. */
-export const alterOf =
+const alterOf =
   (table: TableModel) =>
   (what: string, sql: string): StepDraft =>
     step('column', what, `ALTER TABLE ${qualifyTable(table)} ${sql}`, 'ACCESS EXCLUSIVE', table);

@@ -12,7 +12,8 @@ export const rewrittenTables = (c: ComponentChanges) =>
 /**
  * Everything on a rewritten table that a bulk load would otherwise maintain row by row, or that
  * binds a converting column: all keys, indexes and foreign keys (in and out, including foreign keys
- * from tables outside the component, which TRUNCATE would refuse), plus what boundObjects finds.
+ * from tables outside the component, which hang on a key dropped here, and which a copy rewrite's
+ * TRUNCATE would refuse), plus what boundObjects finds.
  */
 export function bulkBound(
   c: ComponentChanges,

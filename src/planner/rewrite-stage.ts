@@ -7,7 +7,7 @@ import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { keyedFits, planKeyedRewrite } from './keyed-rewrite.js';
 import { lockTables } from './lock-order.js';
-import { keepsPosition, retypeColumn } from './retype-in-place.js';
+import { addColumns, keepsPosition, retypeColumn } from './retype-in-place.js';
 import { bulkBound, rewrittenTables, validatesAfter } from './rewrite-bound.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
@@ -94,30 +94,7 @@ export function planCopyRewrite(
       'ACCESS EXCLUSIVE',
       rewritten.length === 1 ? rewritten[0]! : null,
     ),
-    ...c.changes.flatMap((ch) => [
-      ...(keepsPosition(ch)
-        ? []
-        : [
-            step(
-              'expand',
-              `add uuid column ${ch.shadow} (the table is empty: instant)`,
-              `ALTER TABLE ${qualifyTable(ch.table)} ADD COLUMN ${quoteIdent(ch.shadow)} uuid`,
-              'ACCESS EXCLUSIVE',
-              ch.table,
-            ),
-          ]),
-      ...(ch.orphanColumn
-        ? [
-            step(
-              'orphans',
-              `add ${ch.orphanColumn} for the old values of orphans`,
-              `ALTER TABLE ${qualifyTable(ch.table)} ADD COLUMN ${quoteIdent(ch.orphanColumn)} ${ch.column.type}`,
-              'ACCESS EXCLUSIVE',
-              ch.table,
-            ),
-          ]
-        : []),
-    ]),
+    ...c.changes.flatMap(addColumns),
     ...c.changes.flatMap((ch) => (keepsPosition(ch) ? retypeColumn(ch) : swapColumn(ch))),
     ...c.changes.flatMap(columnAttributes),
     ...rewritten.map((t) =>

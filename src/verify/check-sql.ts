@@ -1,5 +1,5 @@
 import { qualify, qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js';
-import { sameTable, type TableModel, tableKey } from '../model/types.js';
+import { isKey, sameTable, type TableModel, tableKey } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { type KeyState, type LegacyValues, legacyValues } from './legacy-values.js';
@@ -172,16 +172,6 @@ function orphanJoin(
     )
     .map((ch) => `c.${quoteIdent(ch.orphanColumn!)} IS NOT NULL`);
   return { join, condition: [noParent, ...setAside].join(' OR ') };
-}
-
-/** Whether the columns are the table's primary key or one of its unique constraints or indexes. */
-function isKey(table: TableModel, columns: string[]): boolean {
-  const same = (key: string[]) => key.length === columns.length && key.every((c) => columns.includes(c));
-  return (
-    (table.primaryKey !== null && same(table.primaryKey.columns)) ||
-    table.uniques.some((u) => same(u.columns)) ||
-    table.indexes.some((i) => i.unique && i.predicate === null && same(i.columns))
-  );
 }
 
 /**

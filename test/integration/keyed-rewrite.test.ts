@@ -127,3 +127,14 @@ test('--orphans null: orphans written since the plan are set aside as the planne
   expect((await rollback({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
   expect(Object.fromEntries(await snapshotRows(db.sql, catalog))).toEqual(Object.fromEntries(before));
 });
+
+test('a reference to a reference whose orphans are set aside takes the copy rewrite, whose guard refuses', async () => {
+  const { made, catalog } = await planned('chain-orphans', 'null');
+  expect(made.blockers).toEqual([]);
+  const rewrite = made.plan.stages.find((s) => s.kind === 'rewrite')!;
+  expect(rewrite.steps.some((s) => s.sql.startsWith('TRUNCATE '))).toBe(true);
+  const before = await snapshotRows(db.sql, catalog);
+  const failed = await apply({ plan: made.planFile!, databaseUrl: db.url }).catch((e: unknown) => e);
+  expect(String(failed)).toMatch(/1 row\(s\) of public\.badges\.profile_user_id have no parent; nothing was changed/);
+  expect(Object.fromEntries(await snapshotRows(db.sql, catalog))).toEqual(Object.fromEntries(before));
+});
