@@ -138,7 +138,7 @@ function uuidFunctions(fn: { uuid: string; v4: string }): StepDraft[] {
     ),
     step(
       'setting',
-      'a uuid from (key, integer): a keyed hash whose secret the server draws here and no one sees',
+      'a uuid from (key, integer): a keyed hash whose secret the server draws here, in no statement sent',
       doBlock(`BEGIN EXECUTE format(${quoteLiteral(create)}, ${quoteLiteral(fn.uuid)}, ${body}); END`),
       'NONE',
       null,
