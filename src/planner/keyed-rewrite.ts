@@ -2,16 +2,16 @@ import { qualify, qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js'
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, isKey, tableKey } from '../model/types.js';
 import type { ReferenceWork } from '../model/work.js';
-import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
+import { columnAttributes, dropBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, rootKey, withChildren } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
 import { addColumns, keepIntegers, keepsPosition, uuidDefault } from './retype-in-place.js';
-import { bulkBound, rewrittenTables, validatesAfter } from './rewrite-bound.js';
+import { bulkBound, rebuildAfterRewrite, rewrittenTables } from './rewrite-bound.js';
 import { columnList, doBlock } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
-import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
+import { swapColumn } from './swap-stage.js';
 
 /**
  * Whether every converting reference of the component holds its parent key's own integer (directly,
@@ -95,14 +95,7 @@ export function planKeyedRewrite(
     ...lockTables(rewritten, c),
     ...uuidFunctions(fn),
     ...withoutForcedRowSecurity(rewritten, body),
-    ...rebuildBound(
-      bound,
-      'uuid',
-      c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)),
-      [...bound.declaredForeignKeys, ...bound.externalForeignKeys],
-      validatesAfter(partitioned),
-    ),
-    ...c.changes.flatMap(legacySequence),
+    ...rebuildAfterRewrite(c, bound, partitioned),
     step(
       'drop',
       'drop the functions that made the uuids (their secret goes with them)',

@@ -2,9 +2,11 @@ import { qualify, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { displayTable, referencedTable, tableKey } from '../model/types.js';
 import { type BoundObjects, boundObjects, type Named } from './bound-objects.js';
+import { rebuildBound } from './bound-steps.js';
 import type { ComponentChanges } from './component-changes.js';
 import type { Plan, Step } from './plan-schema.js';
 import { type StepDraft, step } from './step.js';
+import { legacySequence, legacyUnique } from './swap-stage.js';
 
 export const rewrittenTables = (c: ComponentChanges) =>
   c.tables.filter((t) => c.changes.some((ch) => tableKey(ch.table) === tableKey(t)));
@@ -49,6 +51,26 @@ export function bulkBound(
     .map(({ table, fk }) => ({ table, name: fk.name, definition: fk.definition!, into: referencedTable(fk) }));
   return { ...bound, externalForeignKeys };
 }
+
+/**
+ * The end of either rewrite: the keys (and each legacy column's unique constraint), indexes, views,
+ * policies and triggers built once, the foreign keys added NOT VALID where a validate stage follows
+ * (validatesAfter), and the sequence an application-supplied key's legacy column gets.
+ */
+export const rebuildAfterRewrite = (
+  c: ComponentChanges,
+  bound: ReturnType<typeof bulkBound>,
+  partitioned: Set<string>,
+): StepDraft[] => [
+  ...rebuildBound(
+    bound,
+    'uuid',
+    c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)),
+    [...bound.declaredForeignKeys, ...bound.externalForeignKeys],
+    validatesAfter(partitioned),
+  ),
+  ...c.changes.flatMap(legacySequence),
+];
 
 /** Every foreign key a rewrite stage adds at its end, as `Named`. */
 export const rebuiltForeignKeys = (b: ReturnType<typeof bulkBound>): Named[] => [

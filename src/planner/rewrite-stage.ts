@@ -1,17 +1,17 @@
 import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
 import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, tableKey } from '../model/types.js';
-import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
+import { columnAttributes, dropBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, rootKey, withChildren } from './component-changes.js';
 import { lostParentGuard } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { keyedFits, planKeyedRewrite } from './keyed-rewrite.js';
 import { lockTables } from './lock-order.js';
 import { addColumns, keepsPosition, retypeColumn } from './retype-in-place.js';
-import { bulkBound, rewrittenTables, validatesAfter } from './rewrite-bound.js';
+import { bulkBound, rebuildAfterRewrite, rewrittenTables } from './rewrite-bound.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
-import { legacySequence, legacyUnique, swapColumn } from './swap-stage.js';
+import { swapColumn } from './swap-stage.js';
 
 /**
  * The offline fast path, in one transaction per component, every table written once: the keyed
@@ -114,14 +114,7 @@ export function planCopyRewrite(
     ...lockTables(rewritten, c),
     ...separate,
     ...withoutForcedRowSecurity(rewritten, holdOff(withChildren(c), load, fireTriggers, rebuiltOf(bound), true)),
-    ...rebuildBound(
-      bound,
-      'uuid',
-      c.changes.filter((ch) => ch.role === 'key').map((ch) => legacyUnique(ch, c.tables)),
-      [...bound.declaredForeignKeys, ...bound.externalForeignKeys],
-      validatesAfter(partitioned),
-    ),
-    ...c.changes.flatMap(legacySequence),
+    ...rebuildAfterRewrite(c, bound, partitioned),
     // (No ANALYZE here: the load counts as new rows, so autovacuum analyzes the tables right after.)
     step(
       'drop',
