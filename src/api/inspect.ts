@@ -11,6 +11,7 @@ import { checkLegacyKeys } from '../preflight/legacy-keys.js';
 import { likelyReferenceWarnings } from '../preflight/likely-references.js';
 import { orphanBlockers } from '../preflight/orphan-policy.js';
 import { countOrphans } from '../preflight/orphans.js';
+import { partlySetBlockers } from '../preflight/partial-references.js';
 import { probeUuidRebuilds } from '../preflight/uuid-probe.js';
 import { resolveLegacySpecs } from './legacy-specs.js';
 import { resolveNotReferences, resolveReferenceSpecs } from './reference-specs.js';
@@ -62,6 +63,11 @@ export async function inspect(
     ...work.blockers,
     ...(await checkLegacyKeys(sql, work.references, lost)),
     ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
+    ...(await partlySetBlockers(
+      sql,
+      work.references.filter((r) => !lost.has(tableKey(r.parent))),
+      catalog.tables,
+    )),
   ];
   const options = {
     legacyColumn: legacy.default,

@@ -4,7 +4,7 @@ import { columnKey, isKey, tableKey } from '../model/types.js';
 import type { ReferenceWork } from '../model/work.js';
 import { columnAttributes, dropBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, rootKey, withChildren } from './component-changes.js';
-import { lostParentGuard } from './guard.js';
+import { lostParentGuard, partlySet } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
 import { addColumns, keepIntegers, keepsPosition, uuidDefault } from './retype-in-place.js';
@@ -175,7 +175,8 @@ function guard(t: TableModel, changes: ColumnChange[], tables: TableModel[]): St
     return `${allSet(ref)} AND p${i}.${quoteIdent(ref.joinColumns[0]!)} IS NULL`;
   };
   const columns = guarded.map((ch) => ch.column.name).join(', ');
-  return [step('guard', `check every ${columns} found its parent`, lostParentGuard(from, guarded, lost), 'NONE', t)];
+  const guardSql = lostParentGuard(from, guarded, lost, (ch) => partlySet(ch, t, 'c.'));
+  return [step('guard', `check every ${columns} found its parent`, guardSql, 'NONE', t)];
 }
 
 /** The rewrite's clauses for one column: where its integers go, and its uuid. */

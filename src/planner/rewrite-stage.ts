@@ -3,7 +3,7 @@ import type { ForeignKeyModel, TableModel } from '../model/types.js';
 import { columnKey, tableKey } from '../model/types.js';
 import { columnAttributes, dropBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, rootKey, withChildren } from './component-changes.js';
-import { lostParentGuard } from './guard.js';
+import { lostParentGuard, partlySet } from './guard.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { keyedFits, planKeyedRewrite } from './keyed-rewrite.js';
 import { lockTables } from './lock-order.js';
@@ -299,7 +299,13 @@ function guard(t: TableModel, refs: ColumnChange[], scratch: string): StepDraft[
   if (!refs.length) return [];
   const columns = refs.map((ch) => ch.column.name).join(', ');
   return [
-    step('guard', `check every ${columns} found its parent`, lostParentGuard(quoteIdent(scratch), refs), 'NONE', t),
+    step(
+      'guard',
+      `check every ${columns} found its parent`,
+      lostParentGuard(quoteIdent(scratch), refs, undefined, (ch) => partlySet(ch, t)),
+      'NONE',
+      t,
+    ),
   ];
 }
 

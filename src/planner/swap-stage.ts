@@ -4,7 +4,7 @@ import { planRefill } from './backfill-stage.js';
 import { boundObjects, legacyUniqueName } from './bound-objects.js';
 import { columnAttributes, dropBound, rebuildBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
-import { lostParentGuard } from './guard.js';
+import { lostParentGuard, partlySet } from './guard.js';
 import { holdOff, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
 import { columnList } from './sql-text.js';
@@ -43,9 +43,8 @@ function guards(c: ComponentChanges): StepDraft[] {
     if (!refs.length) return [];
     const columns = refs.map((ch) => ch.column.name).join(', ');
     const from = qualify(table.schema, table.name);
-    return [
-      step('guard', `check every ${columns} found its parent`, lostParentGuard(from, refs), 'ACCESS SHARE', table),
-    ];
+    const guard = lostParentGuard(from, refs, undefined, (ch) => partlySet(ch, table));
+    return [step('guard', `check every ${columns} found its parent`, guard, 'ACCESS SHARE', table)];
   });
 }
 

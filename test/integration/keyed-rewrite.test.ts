@@ -51,7 +51,9 @@ test('key-types: version 4 uuids that parents and children share; another run dr
   const { made, catalog } = await planned('key-types');
   expect(made.plan.stages.map((s) => s.kind)).toEqual(['rewrite', 'validate']);
   const before = await snapshotRows(db.sql, catalog);
-  const [{ last }] = await db.sql<{ last: string }[]>`SELECT max(id)::text AS last FROM devices`;
+  const [{ last }] = (await db.sql<{ last: string }[]>`SELECT max(id)::text AS last FROM devices`) as unknown as [
+    { last: string },
+  ];
   expect((await apply({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
   expect((await verify({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
   expect(Object.fromEntries(await translatedRows(db.sql, catalog, made.plan))).toEqual(Object.fromEntries(before));
@@ -102,6 +104,30 @@ test('composite-fk: a row written since the plan with no parent stops the rewrit
     /uuidmig: 1 row\(s\) of public\.tasks\.project_id have no parent; nothing was changed/,
   );
   expect(Object.fromEntries(await snapshotRows(db.sql, catalog))).toEqual(Object.fromEntries(before));
+});
+
+test('a composite reference written partly NULL since the plan stops each strategy at its guard', async () => {
+  await loadFixture(db.sql, 'composite-fk');
+  await db.sql`ALTER TABLE tasks ALTER COLUMN tenant_id DROP NOT NULL`;
+  const catalog = await readCatalog(db.sql);
+  const schema = fixturePath('composite-fk', 'schema.ts');
+  for (const strategy of ['rewrite', 'update'] as const) {
+    const made = await plan({ schema, databaseUrl: db.url, out: dir, strategy });
+    expect(made.blockers).toEqual([]);
+    // Project 2 exists, in tenant 1: the keyed rewrite would compute its uuid, but the row's reference as
+    // a whole (NULL, 2) finds no parent, and the checks that read it back would roll the stage back.
+    await db.sql`INSERT INTO tasks (tenant_id, project_id, title) VALUES (NULL, 2, 'partly null')`;
+    const before = await snapshotRows(db.sql, catalog);
+    const failed = await apply({ plan: made.planFile!, databaseUrl: db.url }).catch((e: unknown) => e);
+    expect(String(failed)).toMatch(
+      /uuidmig: 1 row\(s\) of public\.tasks\.project_id are set while another column of their reference is NULL/,
+    );
+    // The update strategy's swap refused: its expand and backfill committed before it, and roll back.
+    if (strategy === 'update') expect((await rollback({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
+    expect(Object.fromEntries(await snapshotRows(db.sql, catalog))).toEqual(Object.fromEntries(before));
+    await db.sql`DELETE FROM tasks WHERE title = 'partly null'`;
+    await db.sql`DROP SCHEMA uuidmig CASCADE`;
+  }
 });
 
 test('--orphans null: orphans written since the plan are set aside as the planned ones', async () => {

@@ -107,3 +107,36 @@ test('a database that already matches the schema has nothing to do', async () =>
     'table-not-in-database',
   ]);
 });
+
+test('a composite reference partly NULL with its converting column set blocks, naming its query', async () => {
+  await loadFixture(db.sql, 'composite-fk');
+  await db.sql`ALTER TABLE tasks ALTER COLUMN tenant_id DROP NOT NULL`;
+  // MATCH SIMPLE checks neither row: project 2 exists (in tenant 1), project 999 does not.
+  await db.sql`INSERT INTO tasks (tenant_id, project_id, title) VALUES (NULL, 2, 'partial'), (NULL, 999, 'dangling')`;
+  const schema = fixturePath('composite-fk', 'schema.ts');
+  for (const orphans of ['fail', 'null'] as const) {
+    const blocked = await plan({ schema, databaseUrl: db.url, write: false, orphans });
+    expect(blocked.blockers.map((b) => [b.kind, b.table.name, b.columns])).toEqual([
+      ['partly-null-reference', 'tasks', ['project_id']],
+    ]);
+    const message = blocked.blockers[0]!.message;
+    expect(message).toBe(
+      'public.tasks(tenant_id, project_id) -> public.projects(tenant_id, id): 2 row(s) of public.tasks hold ' +
+        'project_id while another column of the reference is NULL, so their foreign key checks no parent for them ' +
+        '(MATCH SIMPLE), and uuidmig, which finds each uuid through the whole reference, would find none. Find ' +
+        'them with SELECT * FROM "public"."tasks" AS c WHERE (c."project_id" IS NOT NULL) AND ' +
+        '(c."tenant_id" IS NULL); fill in the missing column, or set project_id to NULL, then plan again.',
+    );
+    // The query it gives finds exactly those rows.
+    const query = message.slice(message.indexOf('SELECT'), message.indexOf('; fill in'));
+    const found = await db.sql.unsafe<{ title: string }[]>(`${query} ORDER BY title`);
+    expect(found.map((r) => r.title)).toEqual(['dangling', 'partial']);
+  }
+  // Done as the message says: each row fixed, and a task with a tenant and no project (1, NULL) stays.
+  await db.sql`UPDATE tasks AS t SET tenant_id = p.tenant_id FROM projects AS p
+    WHERE p.id = t.project_id AND t.tenant_id IS NULL`;
+  await db.sql`UPDATE tasks SET project_id = NULL WHERE tenant_id IS NULL`;
+  const fixed = await plan({ schema, databaseUrl: db.url, write: false });
+  expect(fixed.blockers).toEqual([]);
+  await expectPlanPreservesRows(db, fixed);
+});
