@@ -4,11 +4,10 @@ import { finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
 import { planChanges } from '../planner/plan-changes.js';
 import type { Plan, Step } from '../planner/plan-schema.js';
 import { statementOf } from '../planner/seal.js';
-import { doBlock } from '../planner/sql-text.js';
+import { BREAKPOINT, doBlock, sqlComment } from '../planner/sql-text.js';
 import type { StepDraft } from '../planner/step.js';
 
-/** drizzle-orm's migrator splits a file on this (drizzle-kit writes it between statements). */
-export const BREAKPOINT = '--> statement-breakpoint';
+export { BREAKPOINT };
 
 /** The first line of every entry uuidmig writes into a team's folder: how plan knows its own. */
 export const ENTRY_MARK = '-- uuidmig entry of plan';
@@ -47,7 +46,7 @@ export function renderEntrySql(rewrite: Plan, planId: string): string {
     '-- On a database with rows it refuses: run `uuidmig apply` there, which migrates the rows and records this',
     "-- file in drizzle's migrations table, so drizzle-kit migrate skips it.",
   ].join('\n');
-  const chunks = statements.map((s) => `${s.comment ? `-- ${s.comment}\n` : ''}${s.sql};`);
+  const chunks = statements.map((s) => `${s.comment ? `${sqlComment(s.comment)}\n` : ''}${s.sql};`);
   return `${header}\n${chunks.join(`\n${BREAKPOINT}\n`)}\n`;
 }
 
@@ -57,7 +56,7 @@ const setLocal = (name: 'lock_timeout' | 'statement_timeout') => {
 };
 
 const fromStep = (step: Pick<Step, 'description' | 'sql' | 'batch'>): Statement => ({
-  comment: step.description.replace(/\s+/g, ' '),
+  comment: step.description,
   sql: statementOf(step),
 });
 

@@ -17,3 +17,15 @@ export function dollarQuoted(body: string): string {
   for (let n = 1; body.includes(`$${tag}$`); n++) tag = `uuidmig${n}`;
   return `$${tag}$ ${body} $${tag}$`;
 }
+
+/** drizzle-orm's migrator splits a file on this (drizzle-kit writes it between statements). */
+export const BREAKPOINT = '--> statement-breakpoint';
+
+/**
+ * `-- text` as one comment line, whatever names the text holds: a line break (or any control
+ * character) in a table's name would end the comment and make the rest of the name a statement.
+ */
+export function sqlComment(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
+  return `-- ${text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ')}`;
+}

@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan, Stage, Step } from '../planner/plan-schema.js';
 import { statementOf } from '../planner/seal.js';
+import { BREAKPOINT, sqlComment } from '../planner/sql-text.js';
 
-export const BREAKPOINT = '--> statement-breakpoint';
+export { BREAKPOINT };
 export const DIGEST_LABEL = 'uuidmig digest';
 
 /** One stage as a drizzle-kit migration file: each statement with its lock level as a comment. */
 export function renderStageSql(plan: Plan, stage: Stage): string {
   const header = [
-    `-- uuidmig plan ${plan.id}: stage ${stage.id} ${stage.name} (component ${stage.component})`,
+    sqlComment(`uuidmig plan ${plan.id}: stage ${stage.id} ${stage.name} (component ${stage.component})`),
     stage.transactional ? '-- Runs inside one transaction.' : '-- Runs outside a transaction, one statement at a time.',
     `-- ${DIGEST_LABEL} ${stage.digest} (of the statements below; uuidmig apply refuses a plan that differs from them)`,
   ].join('\n');
@@ -21,7 +22,7 @@ function renderStep(step: Step): string {
   const on = step.table
     ? ` on ${step.table}${step.estimatedRows === null ? '' : ` (~${step.estimatedRows} rows)`}`
     : '';
-  return `-- lock: ${step.lock}${on}: ${step.description}\n${statementOf(step)};`;
+  return `${sqlComment(`lock: ${step.lock}${on}: ${step.description}`)}\n${statementOf(step)};`;
 }
 
 /** `NNNN_name` tags, as drizzle-kit names its files. */
