@@ -1,14 +1,15 @@
 import type { Sql } from '../db/connect.js';
 import { forgetEntry } from '../drizzle/record.js';
 import { BlockedError } from '../errors.js';
+import { tableKey } from '../model/types.js';
 import { planOnlineValidate } from '../planner/online/online-attach.js';
 import { planReverseBuild, planReverseSwap } from '../planner/online/online-reverse.js';
 import { onlineStageIds, planOnlineCleanup } from '../planner/online/online-undo.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
-import { validateAgain } from '../planner/rewrite-bound.js';
-import { planCleanup, planRollback } from '../planner/rollback-stage.js';
+import { validateAgain, validatesAfter } from '../planner/rewrite-bound.js';
+import { planCleanup, planRollback, planRollbackValidate } from '../planner/rollback-stage.js';
 import { stage } from '../planner/step.js';
 import { checkPrivileges } from '../preflight/privileges.js';
 import {
@@ -72,6 +73,9 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
     await guard(() => checkPrivileges(conn, plan, 'roll back'));
     const ids = componentStageIds(plan);
     const stages: Stage[] = [];
+    const partitioned = new Set(plan.catalog.tables.filter((t) => t.kind === 'partitioned').map(tableKey));
+    // The foreign keys a rollback stage adds NOT VALID, as a rewrite does: validated after its commit.
+    const notValid = validatesAfter(partitioned);
     for (const changes of [...planChanges(plan)].reverse()) {
       const swapped = (await guard(() => componentState(conn, changes))) === 'uuid';
       const online = plan.options.strategy === 'online' ? onlineStageIds(plan, changes.component.id) : null;
@@ -87,19 +91,19 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
         if (validate.length) stages.push(stage(`${id}.3`, kind, slug, changes.component.id, validate, false));
         continue;
       }
-      const drafts = online
-        ? planOnlineCleanup(changes, online.expand)
-        : swapped
-          ? [
-              ...planRollback(
-                changes,
-                plan.options.fireTriggers,
-                plan.stages.some((s) => s.component === changes.component.id && s.kind === 'rewrite'),
-              ),
-              ...validateAgain(plan, changes.component.id),
-            ]
-          : planCleanup(changes);
+      if (online) {
+        stages.push(stage(id, kind, slug, changes.component.id, planOnlineCleanup(changes, online.expand)));
+        continue;
+      }
+      const rewritten = plan.stages.some((s) => s.component === changes.component.id && s.kind === 'rewrite');
+      const drafts = swapped
+        ? planRollback(changes, plan.options.fireTriggers, rewritten, notValid)
+        : planCleanup(changes);
       stages.push(stage(id, kind, slug, changes.component.id, drafts));
+      // After its commit, while writes go on (also after a rollback that stopped before them: a component
+      // rolled back already is cleaned up, and its keys still NOT VALID are validated here).
+      const validate = [...planRollbackValidate(changes, notValid), ...validateAgain(plan, changes.component.id)];
+      if (validate.length) stages.push(stage(`${id}.1`, kind, slug, changes.component.id, validate, false));
     }
     const timings: StageTiming[] = [];
     return {
@@ -115,7 +119,8 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
           const online = plan.options.strategy === 'online';
           if (online && s.kind === 'rollback' && s.transactional)
             await agreeBeforeSwapBack(handle.sql, plan, s.component);
-          const proof = s.kind === 'rollback' && !online ? provenRollback(plan, s.component, hooks) : {};
+          const proof =
+            s.kind === 'rollback' && s.transactional && !online ? provenRollback(plan, s.component, hooks) : {};
           const context = {
             planId: plan.id,
             run: record.run,

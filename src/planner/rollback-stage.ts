@@ -1,6 +1,6 @@
 import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
-import { columnKey, tableKey } from '../model/types.js';
-import { boundObjects, legacyUniqueName } from './bound-objects.js';
+import { columnKey, referencedTable, tableKey } from '../model/types.js';
+import { boundObjects, legacyUniqueName, type Named } from './bound-objects.js';
 import { dropBound, rebuildBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, changedTables, withChildren } from './component-changes.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
@@ -15,8 +15,15 @@ import { immediateConstraints, type StepDraft, step } from './step.js';
  * integer columns take their names back, the uuid columns go, and every constraint, index and view is
  * rebuilt from its original definition. A component the rewrite strategy migrated (`rewritten`) had its
  * columns retyped where they stand: they take their integers back there, so the columns keep their order.
+ * The foreign keys `notValid` picks are added NOT VALID (no scan under the lock: the stage's own checks
+ * prove its rows before it commits) and validated by the stage after it (planRollbackValidate).
  */
-export function planRollback(c: ComponentChanges, fireTriggers = false, rewritten = false): StepDraft[] {
+export function planRollback(
+  c: ComponentChanges,
+  fireTriggers = false,
+  rewritten = false,
+  notValid: (fk: Named) => boolean = () => false,
+): StepDraft[] {
   const bound = boundObjects(c);
   const legacyUniques = c.changes
     .filter((ch) => ch.role === 'key')
@@ -36,8 +43,33 @@ export function planRollback(c: ComponentChanges, fireTriggers = false, rewritte
     ),
     ...(rewritten ? unretype(c) : []),
     ...c.changes.filter((ch) => !(rewritten && keepsPosition(ch))).flatMap(unswapColumn),
-    ...rebuildBound(bound, 'integer'),
+    ...rebuildBound(bound, 'integer', [], [], notValid),
   ];
+}
+
+/**
+ * After a rollback stage, outside its lock: VALIDATE CONSTRAINT for each foreign key it added NOT VALID
+ * (SHARE UPDATE EXCLUSIVE: writes go on). Run again after an interrupted rollback, a key already valid
+ * costs nothing.
+ */
+export function planRollbackValidate(c: ComponentChanges, notValid: (fk: Named) => boolean): StepDraft[] {
+  return boundObjects(c)
+    .foreignKeys.map(({ table, fk }) => ({
+      table,
+      name: fk.name,
+      definition: fk.definition!,
+      into: referencedTable(fk),
+    }))
+    .filter(notValid)
+    .map((fk) =>
+      step(
+        'constraint',
+        `validate foreign key ${fk.name}: one scan, while writes go on (a key valid already costs nothing)`,
+        `ALTER TABLE ${qualify(fk.table.schema, fk.table.name)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`,
+        'SHARE UPDATE EXCLUSIVE',
+        fk.table,
+      ),
+    );
 }
 
 /** The columns a rewrite retyped where they stand take their integers back there, one rewrite per table. */
