@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { DatabaseError, UsageError } from '../errors.js';
-import { maskUrl } from './mask.js';
+import { maskUrl, misreadUrl } from './mask.js';
 
 export type Sql = postgres.Sql;
 
@@ -24,6 +24,7 @@ export function parseDatabaseUrl(url: string | undefined): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
+    if (misreadUrl(parsed)) throw new Error('misread');
   } catch {
     throw new UsageError(
       `The database URL ${maskUrl(url)} is not a valid URL: write it as postgres://user:password@host:port/database, ` +

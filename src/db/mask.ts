@@ -8,18 +8,27 @@
 const MASK = '***';
 
 /**
- * A URL with its password replaced. One that does not parse (an unencoded `@` or `/` in the password)
- * hides everything between the user name and the last `@`, where the password must end.
+ * A URL with its password replaced. One that does not parse (an unencoded `@` or `/` in the password),
+ * or parses only by reading part of its password as a fragment or a query (`p@ss#w0rd@host`: host
+ * `ss`, fragment `w0rd@host`; misread: misreadUrl), hides everything between the user name and the
+ * last `@`, where the password must end.
  */
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    if (misreadUrl(parsed)) throw new Error('misread');
     if (parsed.password) parsed.password = MASK;
     return parsed.toString();
   } catch {
     return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:).*@/i, `$1${MASK}@`);
   }
 }
+
+/**
+ * A database URL has no fragment, and no `@` after its host: either means an unencoded `#` or `?` in
+ * the password ended the host early, so what the URL names as host is part of the password.
+ */
+export const misreadUrl = (parsed: URL): boolean => parsed.hash !== '' || parsed.search.includes('@');
 
 const IN_TEXT: [RegExp, string][] = [
   // scheme://user:password@host: greedy up to the last @ of the URL (a password may hold an @).

@@ -68,6 +68,16 @@ describe('a database URL is parsed once, and a malformed one is a usage error', 
     expect(message).not.toContain('ss:w');
   });
 
+  test('an unencoded @ with a # or ? after it: the URL parses, with part of the password as its host', () => {
+    for (const url of ['postgres://postgres:p@ss#w0rd@127.0.0.1:55432/saas', 'postgres://u:p@ss?w0rd@host/db']) {
+      const message = usage(url);
+      expect(message).toMatch(/^The database URL postgres:\/\/[a-z]+:\*\*\*@[0-9a-z.:]+\/[a-z]+ is not a valid URL/);
+      expect(message).not.toMatch(/@ss|w0rd/);
+    }
+    // A query is fine where it holds no @.
+    expect(parseDatabaseUrl('postgres://u:p@host/db?sslmode=require').hostname).toBe('host');
+  });
+
   test('a % that starts no percent-encoded character', () => {
     expect(usage('postgres://u:p%zz@host/db')).toBe(
       'The password in the database URL postgres://u:***@host/db holds a % that does not start a ' +
