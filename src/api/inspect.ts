@@ -12,6 +12,7 @@ import { likelyReferenceWarnings } from '../preflight/likely-references.js';
 import { orphanBlockers } from '../preflight/orphan-policy.js';
 import { countOrphans } from '../preflight/orphans.js';
 import { partlySetBlockers } from '../preflight/partial-references.js';
+import { unfinishedPlans } from '../preflight/unfinished-plans.js';
 import { probeUuidRebuilds } from '../preflight/uuid-probe.js';
 import { resolveLegacySpecs } from './legacy-specs.js';
 import { resolveNotReferences, resolveReferenceSpecs } from './reference-specs.js';
@@ -60,6 +61,7 @@ export async function inspect(
     work.references.filter((r) => !lost.has(tableKey(r.parent))),
   );
   const blockers = [
+    ...(await unfinishedPlans(sql)),
     ...work.blockers,
     ...(await checkLegacyKeys(sql, work.references, lost)),
     ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),

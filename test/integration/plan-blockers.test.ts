@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { apply } from '../../src/executor/apply.js';
+import { rollback } from '../../src/executor/rollback.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
@@ -139,4 +144,32 @@ test('a composite reference partly NULL with its converting column set blocks, n
   const fixed = await plan({ schema, databaseUrl: db.url, write: false });
   expect(fixed.blockers).toEqual([]);
   await expectPlanPreservesRows(db, fixed);
+});
+
+test('a plan whose apply stopped halfway blocks a new plan until it is finished or rolled back', async () => {
+  await loadFixture(db.sql, 'composite-fk');
+  await db.sql`ALTER TABLE tasks ALTER COLUMN tenant_id DROP NOT NULL`;
+  const schema = fixturePath('composite-fk', 'schema.ts');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-unfinished-'));
+  try {
+    const first = await plan({ schema, databaseUrl: db.url, out });
+    // A row its guard refuses, written since the plan: the run stops, recorded as failed.
+    await db.sql`INSERT INTO tasks (tenant_id, project_id, title) VALUES (NULL, 2, 'partly null')`;
+    await expect(apply({ plan: first.planFile!, databaseUrl: db.url })).rejects.toThrow(/are set while another/);
+    await db.sql`DELETE FROM tasks WHERE title = 'partly null'`;
+    const again = await plan({ schema, databaseUrl: db.url, write: false });
+    const id = first.plan.id;
+    expect(again.blockers.map((b) => [b.kind, b.message])).toEqual([
+      [
+        'unfinished-plan',
+        `Plan ${id} stopped before its end on this database (status failed; some of its stages may have ` +
+          `committed), so a new plan would start from a mixed state; finish it with uuidmig apply --plan ` +
+          `plans/${id}.json, or undo it with uuidmig rollback --plan plans/${id}.json, then plan again.`,
+      ],
+    ]);
+    expect((await rollback({ plan: first.planFile!, databaseUrl: db.url })).ok).toBe(true);
+    expect((await plan({ schema, databaseUrl: db.url, write: false })).blockers).toEqual([]);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 });
