@@ -11,6 +11,7 @@ import {
   referenceWork,
 } from './references.js';
 import { conflictingReferences, drizzleWarnings, findMistakes, lostMappings } from './schema-findings.js';
+import { columnsWithTwoKeys } from './two-keys.js';
 import type { CatalogSnapshot, DrizzleSchemaModel, TableRef } from './types.js';
 import { columnKey, compareText, displayColumn, tableKey } from './types.js';
 import type { Finding, ReferenceWork, Work } from './work.js';
@@ -75,6 +76,7 @@ export function findWork(catalog: CatalogSnapshot, declared: DrizzleSchemaModel,
   const blockers = [
     ...lostMappings(works, mappingOf, (t) => legacyNameFor(names, t)),
     ...legacyTaken,
+    ...columnsWithTwoKeys(works),
     ...objects.blockers,
   ];
   const warnings = [

@@ -106,15 +106,11 @@ export function componentChanges(component: Component, input: ChangeInput): Comp
       legacySequence: appSupplied(column) ? sequenceName(table, conversion.legacyColumn) : null,
     });
   }
-  const seen = new Set<string>();
-  // A column in several references is filled once: from a single-column reference if it has one.
-  const ordered = [...references].sort((a, b) => a.columns.length - b.columns.length || compareText(a.id, b.id));
-  for (const ref of ordered) {
+  const fills = fillingReferences(references);
+  for (const ref of references) {
     const table = byKey.get(tableKey(ref.child))!;
     for (const name of ref.convertColumns) {
-      const key = columnKey(table, name);
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (fills.get(columnKey(table, name)) !== ref) continue;
       const column = table.columns.find((c) => c.name === name)!;
       const hasOrphans = (input.orphans.get(ref.id) ?? 0) > 0 && input.orphanPolicy !== 'fail';
       changes.push({
@@ -215,4 +211,20 @@ export function rootKey(ch: ColumnChange, c: ComponentChanges): string | null {
     current = next;
   }
   return null;
+}
+
+/**
+ * The reference each converting column is filled from (by columnKey): a column in several references
+ * is filled once, from a single-column reference if it has one (then the fewest columns, then the id).
+ */
+export function fillingReferences(references: ReferenceWork[]): Map<string, ReferenceWork> {
+  const fills = new Map<string, ReferenceWork>();
+  const ordered = [...references].sort((a, b) => a.columns.length - b.columns.length || compareText(a.id, b.id));
+  for (const ref of ordered) {
+    for (const name of ref.convertColumns) {
+      const key = columnKey(ref.child, name);
+      if (!fills.has(key)) fills.set(key, ref);
+    }
+  }
+  return fills;
 }

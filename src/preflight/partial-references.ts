@@ -1,18 +1,21 @@
 import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent } from '../db/quote.js';
-import { displayTable, type TableModel, tableKey } from '../model/types.js';
+import { columnKey, displayTable, type TableModel, tableKey } from '../model/types.js';
 import type { Finding, ReferenceWork } from '../model/work.js';
+import { fillingReferences } from '../planner/component-changes.js';
 
 /**
- * The rows of a composite reference's child that hold a value in a converting column while another of
- * its columns is NULL (`c`), or null when no row can: a single column, or the others all NOT NULL.
+ * The rows of a composite reference's child that hold a value in a column this reference fills
+ * (`filled`: not one a single-column reference fills, like tenant_id's own foreign key) while another
+ * of its columns is NULL (`c`), or null when no row can: a single column, none filled here, or the
+ * others all NOT NULL.
  */
-export function partlySetCondition(work: ReferenceWork, child: TableModel): string | null {
-  if (work.columns.length < 2) return null;
-  const only = work.convertColumns.length === 1 ? work.convertColumns[0] : null;
+export function partlySetCondition(work: ReferenceWork, child: TableModel, filled: string[]): string | null {
+  if (work.columns.length < 2 || !filled.length) return null;
+  const only = filled.length === 1 ? filled[0] : null;
   const nullable = work.columns.filter((col) => col !== only && !child.columns.find((c) => c.name === col)?.notNull);
   if (!nullable.length) return null;
-  const set = work.convertColumns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' OR ');
+  const set = filled.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' OR ');
   const nulls = nullable.map((col) => `c.${quoteIdent(col)} IS NULL`).join(' OR ');
   return `(${set}) AND (${nulls})`;
 }
@@ -29,9 +32,11 @@ export async function partlySetBlockers(
   tables: TableModel[],
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
+  const fills = fillingReferences(references);
   for (const work of references) {
     const child = tables.find((t) => tableKey(t) === tableKey(work.child));
-    const condition = child && partlySetCondition(work, child);
+    const filled = work.convertColumns.filter((col) => fills.get(columnKey(work.child, col)) === work);
+    const condition = child && partlySetCondition(work, child, filled);
     if (!condition) continue;
     const from = qualify(work.child.schema, work.child.name);
     const [row] = await sql.unsafe<{ n: bigint | number }[]>(
@@ -39,17 +44,18 @@ export async function partlySetBlockers(
     );
     const n = Number(row!.n);
     if (n === 0) continue;
-    const converting = work.convertColumns.join(', ');
+    const converting = filled.join(', ');
     findings.push({
       kind: 'partly-null-reference',
       table: work.child,
-      columns: work.convertColumns,
+      columns: filled,
       reference: work.id,
       message:
         `${work.id}: ${n} row(s) of ${displayTable(work.child)} hold ${converting} while another column of the ` +
         'reference is NULL, so their foreign key checks no parent for them (MATCH SIMPLE), and uuidmig, which ' +
         `finds each uuid through the whole reference, would find none. Find them with SELECT * FROM ${from} AS c ` +
-        `WHERE ${condition}; fill in the missing column, or set ${converting} to NULL, then plan again.`,
+        `WHERE ${condition}; fill in the missing column, set ${converting} to NULL, or give ${converting} a ` +
+        'reference of its own onto its key (a foreign key, or .references() in the Drizzle schema), then plan again.',
     });
   }
   return findings;

@@ -130,13 +130,27 @@ test('a composite reference partly NULL with its converting column set blocks, n
         'project_id while another column of the reference is NULL, so their foreign key checks no parent for them ' +
         '(MATCH SIMPLE), and uuidmig, which finds each uuid through the whole reference, would find none. Find ' +
         'them with SELECT * FROM "public"."tasks" AS c WHERE (c."project_id" IS NOT NULL) AND ' +
-        '(c."tenant_id" IS NULL); fill in the missing column, or set project_id to NULL, then plan again.',
+        '(c."tenant_id" IS NULL); fill in the missing column, set project_id to NULL, or give project_id a ' +
+        'reference of its own onto its key (a foreign key, or .references() in the Drizzle schema), then plan again.',
     );
     // The query it gives finds exactly those rows.
     const query = message.slice(message.indexOf('SELECT'), message.indexOf('; fill in'));
     const found = await db.sql.unsafe<{ title: string }[]>(`${query} ORDER BY title`);
     expect(found.map((r) => r.title)).toEqual(['dangling', 'partial']);
   }
+  // project_id given a reference of its own onto projects.id: it is filled from that one, so the partial
+  // row keeps project 2, and only the dangling one is left, an orphan like any other.
+  const ownReference = fs
+    .readFileSync(schema, 'utf8')
+    .replace("projectId: uuid('project_id'),", "projectId: uuid('project_id').references(() => projects.id),");
+  await withSchema(ownReference, async (file) => {
+    const own = await plan({ schema: file, databaseUrl: db.url, write: false });
+    expect(own.blockers.map((b) => [b.kind, b.reference])).toEqual([
+      ['orphans', 'public.tasks.project_id -> public.projects.id'],
+    ]);
+    // Set aside, the dangling row keeps 999 in project_id_legacy; every other row reads back as it was.
+    await expectPlanPreservesRows(db, await plan({ schema: file, databaseUrl: db.url, write: false, orphans: 'null' }));
+  });
   // Done as the message says: each row fixed, and a task with a tenant and no project (1, NULL) stays.
   await db.sql`UPDATE tasks AS t SET tenant_id = p.tenant_id FROM projects AS p
     WHERE p.id = t.project_id AND t.tenant_id IS NULL`;
@@ -173,3 +187,42 @@ test('a plan whose apply stopped halfway blocks a new plan until it is finished 
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('a relation giving a composite reference column another parent blocks, naming both', async () => {
+  await loadFixture(db.sql, 'composite-fk');
+  // As drizzle-kit pull writes it for the composite key: tenant_id onto projects.id. Tenant ids 1 and 2
+  // are project ids too, so the reference would find 0 orphans.
+  const schema = fs
+    .readFileSync(fixturePath('composite-fk', 'schema.ts'), 'utf8')
+    .replace("from 'drizzle-orm/pg-core';", "from 'drizzle-orm/pg-core';\nimport { relations } from 'drizzle-orm';")
+    .concat(
+      'export const tasksRelations = relations(tasks, ({ one }) => ({\n' +
+        '  project: one(projects, { fields: [tasks.tenantId], references: [projects.id] }),\n}));\n',
+    );
+  const blocked = await withSchema(schema, (file) => plan({ schema: file, databaseUrl: db.url, write: false }));
+  expect(blocked.blockers.map((b) => [b.kind, b.message])).toEqual([
+    [
+      'two-keys',
+      [
+        'public.tasks.tenant_id is given two parent columns: public.projects.tenant_id (through',
+        'public.tasks(tenant_id, project_id) -> public.projects(tenant_id, id), its foreign key,',
+        "the Drizzle schema's .references()) and public.projects.id (through public.tasks.tenant_id ->",
+        "public.projects.id, the Drizzle schema's relation); a column holds one column's values, so one of",
+        'these references is wrong (drizzle-kit pull writes a relation on one column of a composite foreign',
+        'key onto the wrong parent column): fix it, then plan again.',
+      ].join(' '),
+    ],
+  ]);
+});
+
+/** `text` as a schema file in a project of its own (this repository's node_modules), for `work`. */
+async function withSchema<T>(text: string, work: (file: string) => Promise<T>): Promise<T> {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), 'uuidmig-schema-'));
+  try {
+    fs.symlinkSync(path.resolve(fixturePath(''), '..', '..', 'node_modules'), path.join(project, 'node_modules'));
+    fs.writeFileSync(path.join(project, 'schema.ts'), text);
+    return await work(path.join(project, 'schema.ts'));
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+}
