@@ -105,15 +105,19 @@ export async function recordFailure(
     : `Stage ${stage.id} ${stage.name} failed a check inside its transaction`;
   const statement = step ? ` The statement was: ${oneLine(step.sql)}.` : '';
   const code = error instanceof postgres.PostgresError ? error.code : error instanceof LockBudgetSpent ? '55P03' : '';
+  const others = ctx.action === 'apply' ? ', or uuidmig rollback to undo the stages committed before it' : '';
   const hint =
     code === '40P01'
-      ? 'it deadlocked with other sessions on every try; retry when the database is quieter'
+      ? 'It deadlocked with other sessions on every try; retry when the database is quieter'
       : code === '55P03'
-        ? 'another session held a lock too long; retry when the database is quieter, or raise --lock-timeout'
-        : `fix the cause and run uuidmig ${ctx.action} again to resume`;
+        ? 'Another session held a lock too long; retry when the database is quieter, or raise --lock-timeout'
+        : error instanceof StageCheckError
+          ? "The checks found rows that would not keep their parent (the plan's warnings may name why): fix the " +
+            `cause, then run uuidmig ${ctx.action} again to resume${others}`
+          : `Fix the cause, then run uuidmig ${ctx.action} again to resume${others}`;
   return new StepFailedError(
     `${what}, and the stage was rolled back, so the database is as it was before that stage: ` +
-      `${reason.replace(/\.$/, '')}.${statement} Then ${hint}.`,
+      `${reason.replace(/\.$/, '')}.${statement} ${hint}.`,
     { stage, step, reason },
     { cause: error },
   );

@@ -114,9 +114,13 @@ function standing(row: Row, running: RunLockHolder | null): PlanStanding {
       return {
         ...base,
         state:
-          `apply was interrupted (no run holds the lock): ${progress}` +
+          `apply ${row.status === 'failed' ? 'failed' : 'was interrupted'} (no run holds the lock): ${progress}` +
           (row.status === 'failed' && row.failure ? `; it stopped on: ${row.failure}` : ''),
-        next: 'uuidmig apply (it resumes after the last committed stage), or uuidmig rollback',
+        next:
+          row.status === 'failed'
+            ? 'fix what it stopped on, then uuidmig apply (it resumes after the last committed stage); or ' +
+              'uuidmig rollback'
+            : 'uuidmig apply (it resumes after the last committed stage), or uuidmig rollback',
       };
     case 'applied':
       return { ...base, state: 'applied', next: 'uuidmig verify, then uuidmig finalize (or uuidmig rollback)' };

@@ -131,7 +131,10 @@ describe('a step that fails', () => {
           /The statement was: DO \$uuidmig\$/.source,
       ),
     );
-    expect(failed.stderr).toContain('run uuidmig apply again to resume.');
+    expect(failed.stderr).toContain(
+      'Fix the cause, then run uuidmig apply again to resume, or uuidmig rollback to undo the stages committed ' +
+        'before it.',
+    );
     // The swap did not happen: keys are integers, and every original column holds what it held.
     const [type] = await db.sql`
       SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute
@@ -235,7 +238,7 @@ describe('refusals', () => {
       await held.release();
       expect(r.code).toBe(4);
       expect(r.stderr).toContain('canceling statement due to lock timeout');
-      expect(r.stderr).toContain('another session held a lock too long');
+      expect(r.stderr).toContain('Another session held a lock too long');
       // Released once two attempts have waited on it (seen in pg_locks): the retry after that succeeds.
       const heldAgain = await holdLock();
       let finished = false;
