@@ -35,7 +35,7 @@ export function registerInit(program: Command, io: CliIo): void {
     .option('--json', 'machine-readable output on stdout, nothing else on stdout')
     .option('--verbose', 'print stack traces with errors')
     .action(async (flags: InitFlags) => {
-      const { schema } = await resolveInputs({ schema: flags.schema, config: flags.config });
+      const { schema } = await resolveInputs({ schema: flags.schema, config: flags.config }, false);
       // The TypeScript compiler loads only for init, not with every command.
       const { init } = await import('../init/init.js');
       const result = init({

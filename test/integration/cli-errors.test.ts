@@ -98,9 +98,24 @@ describe('exit 2: usage and configuration', () => {
     );
   });
 
+  test('--schema beside a config in the folder, no URL: the sentence says the config was not read', async () => {
+    // The schema path is checked first: a wrong one is the problem to name, not the URL.
+    const wrong = await runUuidmig(['plan', '--schema', 'nope.ts'], { cwd: tmp });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('The Drizzle schema path nope.ts does not exist');
+    const r = await runUuidmig(['plan', '--schema', schema], { cwd: tmp });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'uuidmig: No database URL: pass --database-url or set DATABASE_URL. drizzle.config.ts in this folder was ' +
+        'not read, because --schema was given without --config; add --config drizzle.config.ts to use its ' +
+        'dbCredentials.\n',
+    );
+  });
+
   test('a URL whose password breaks it (unencoded @, /, %): exit 2, the password not printed', async () => {
     for (const [url, shown] of [
       ['postgres://u:p@ss:w/rd%@127.0.0.1:1/app', 'is not a valid URL'],
+      ['postgres://u:p@ss#w0rd@127.0.0.1:1/app', 'is not a valid URL'],
       ['postgres://u:p%zz@127.0.0.1:1/app', 'holds a % that does not start a percent-encoded character'],
     ] as const) {
       const r = await runUuidmig(['plan', '--schema', schema, '--database-url', url]);
