@@ -9,6 +9,7 @@ import { BlockedError } from '../errors.js';
 import { openApply } from '../executor/apply.js';
 import { loadPlan } from '../executor/load-plan.js';
 import type { StageTiming } from '../executor/run-stage.js';
+import { displayTable } from '../model/types.js';
 import { timestamp } from '../planner/plan-migration.js';
 import type { OrphanPolicy, Plan, Strategy } from '../planner/plan-schema.js';
 import { batchProgress } from '../render/batch-progress.js';
@@ -147,6 +148,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearseResult
       timings: { verifyBeforeMs, applyMs, verifyAfterMs, totalMs: Date.now() - started },
       ...measured,
       verification: { ok: checked.ok, differences: checked.differences },
+      warnings: thePlan.warnings.map((w) => ({
+        kind: w.kind,
+        table: w.table.name ? displayTable(w.table) : '',
+        message: w.message,
+      })),
       estimate: ratio > 1.1 ? { ratio, applyMs: Math.round(applyMs * ratio) } : null,
       headline: {
         totalMs: Date.now() - started,

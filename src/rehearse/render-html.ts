@@ -91,6 +91,11 @@ ${card('Verification', 'verification', ok ? 'passed' : 'FAILED', `${checks} chec
 <ul>${headlineText(r)
     .map((l) => `<li>${escapeHtml(l)}</li>`)
     .join('')}</ul>
+<h2>Plan warnings</h2>${
+    r.warnings.length
+      ? `<ul class="warnings">${r.warnings.map((w) => `<li>${escapeHtml(w.message)}</li>`).join('')}</ul>`
+      : '<p>None.</p>'
+  }
 <h2>Timeline of apply: stages, and ACCESS EXCLUSIVE holds per table</h2>
 ${timeline(r)}
 <h2>Stages</h2>${table(

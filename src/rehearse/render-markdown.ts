@@ -29,6 +29,10 @@ Staging: ${staging} (PostgreSQL ${r.staging.serverVersion}), ${stagingSizes}.
 Copy: pg_dump ${r.pgDump} ${seconds(r.copy.dumpMs)}, pg_restore ${seconds(r.copy.restoreMs)} (${r.copy.jobs} job(s)).
 Plan: ${plan}.
 
+## Plan warnings
+
+${r.warnings.length ? r.warnings.map((w) => `- ${w.message.replaceAll('\n', ' ')}`).join('\n') : 'None.'}
+
 ## Stages
 
 ${table(

@@ -66,6 +66,11 @@ export const rehearsalReportSchema = z.object({
   locks: z.array(lockHoldSchema),
   fills: z.array(reportStepSchema),
   verification: z.object({ ok: z.boolean(), differences: z.array(checkDifferenceSchema) }),
+  /**
+   * The plan's warnings (what it could not prove safe: a trigger reading NEW.id, a reference nothing
+   * declares), which a passing rehearsal does not settle. Absent from reports before 2026-12-01.
+   */
+  warnings: z.array(z.object({ kind: z.string(), table: z.string(), message: z.string() })).default([]),
   /** When staging holds less data than the source: the apply time scaled to the source's size. */
   estimate: z.object({ ratio: z.number(), applyMs: z.number() }).nullable(),
   headline: z.object({

@@ -92,6 +92,12 @@ export function headlineText(r: RehearsalReport): string[] {
           .filter((d) => d.differs.length)
           .map((d) => d.name)
           .join(', ')}.`,
+    ...(r.warnings.length
+      ? [
+          `Plan warnings: ${r.warnings.length}, which this rehearsal does not settle (a trigger, view or reference ` +
+            'it could not prove safe): read them before apply.',
+        ]
+      : []),
     r.estimate
       ? `Estimate for the source's full size (${r.estimate.ratio.toFixed(1)}x the data on staging): apply about ` +
         `${seconds(r.estimate.applyMs)}.`

@@ -46,7 +46,7 @@ describe('--json', () => {
 
     const rolled = schemas.rollback.parse(JSON.parse((await uuidmig('rollback', '--json')).stdout));
     expect(rolled).toMatchObject({ command: 'rollback', verification: { ok: true } });
-    expect(rolled.stages.map((s) => s.stageId)).toEqual(['0001']);
+    expect(rolled.stages.map((s) => s.stageId)).toEqual(['0001', '0001.1']);
 
     expect((await uuidmig('apply', '--json')).code).toBe(0);
     const finalized = schemas.finalize.parse(JSON.parse((await uuidmig('finalize', '--json')).stdout));

@@ -62,6 +62,7 @@ describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
         /^Total: \d+\.\d\d s \(apply \d+\.\d\d s, verify \d+\.\d\d s, copy \d+\.\d\d s\)\.\n/.source +
           /Longest lock: \S+ held ACCESS EXCLUSIVE for \d+\.\d\d s \(stage 000\d \w+\)\.\n/.source +
           /Verification: passed; every row kept its parent\.\n/.source +
+          /Plan warnings: 1, which this rehearsal does not settle \(.*\): read them before apply\.\n/.source +
           // Staging on another major (14 rehearsed on 15) restores to another size: then the times are scaled.
           (STAGING === SERVER ? /Staging holds a full copy of the source/ : /(Staging holds|Estimate for)/).source,
       ),
@@ -101,6 +102,11 @@ describe.skipIf(!dumpable)('a rehearsal of the demo forum', () => {
       rowsPerSecond: expect.any(Number),
     });
     expect(report.verification.differences.every((d) => d.differs.length === 0)).toBe(true);
+    // The plan's warning travels with the report: a passing rehearsal does not settle it.
+    expect(report.warnings).toHaveLength(1);
+    expect(fs.readFileSync(path.join(folder, 'report.md'), 'utf8')).toContain(
+      `## Plan warnings\n\n- ${report.warnings[0]!.message}`,
+    );
     expect(fs.readFileSync(path.join(folder, 'report.md'), 'utf8')).toContain(
       '## Longest ACCESS EXCLUSIVE lock per table',
     );
