@@ -1,5 +1,8 @@
 -- Columns with their exact types, defaults, identity and owned sequences, and whether a column comes
--- from a parent (a partition's or an inheritance child's: it changes with the parent).
+-- from a parent (a partition's or an inheritance child's: it changes with the parent). An owned
+-- sequence's grants (in the ACL's order, which pg_dump prints them in; the owner's own left out;
+-- is_grantable::text is `true`, where format() alone prints `t`) and comment: what an identity made
+-- again on another column would lose.
 SELECT n.nspname AS schema,
        c.relname AS table,
        a.attname AS name,
@@ -9,7 +12,13 @@ SELECT n.nspname AS schema,
        a.attidentity AS identity,
        a.attgenerated <> '' AS generated,
        a.attinhcount > 0 AS inherited,
-       pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS owned_sequence,
+       seq.name AS owned_sequence,
+       sn.nspname AS sequence_schema,
+       s.relname AS sequence_name,
+       ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable::text)
+             FROM aclexplode(s.relacl) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, i)
+             WHERE g.grantee <> s.relowner ORDER BY g.i) AS sequence_grants,
+       obj_description(s.oid, 'pg_class') AS sequence_comment,
        col_description(a.attrelid, a.attnum) AS comment,
        ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable)
              FROM aclexplode(a.attacl) AS g ORDER BY 1) AS grants,
@@ -23,6 +32,9 @@ FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+CROSS JOIN LATERAL (SELECT pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS name) AS seq
+LEFT JOIN pg_class s ON s.oid = seq.name::regclass
+LEFT JOIN pg_namespace sn ON sn.oid = s.relnamespace
 WHERE c.relkind IN ('r', 'p')
   AND a.attnum > 0
   AND NOT a.attisdropped

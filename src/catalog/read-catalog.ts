@@ -218,11 +218,20 @@ function toColumn(row: Row): ColumnModel {
     identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : null,
     generated: Boolean(row.generated),
     ownedSequence: row.owned_sequence === null ? null : String(row.owned_sequence),
+    ...toSequence(row),
     comment: row.comment === null ? null : String(row.comment),
     grants: (row.grants as string[]).map(toGrant),
     generatedFrom: row.generated_from as string[],
     inherited: Boolean(row.inherited),
   };
+}
+
+/** An owned sequence's grants and comment, only when it has any: a catalog without them hashes as before. */
+function toSequence(row: Row): Pick<ColumnModel, 'sequence'> {
+  const grants = ((row.sequence_grants as string[] | null) ?? []).map(toGrant);
+  const comment = row.sequence_comment === null ? null : String(row.sequence_comment);
+  if (!grants.length && comment === null) return {};
+  return { sequence: { schema: String(row.sequence_schema), name: String(row.sequence_name), grants, comment } };
 }
 
 /** `grantee|privilege|grantable` (built in SQL, so no role name needs parsing here but the last two bars). */

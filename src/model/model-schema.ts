@@ -17,6 +17,7 @@ export const columnSchema = z.object({
   identity: z.enum(['always', 'by default']).nullable(),
   generated: z.boolean(),
   ownedSequence: z.string().nullable(),
+  sequence: tableRefSchema.extend({ grants: z.array(grantSchema), comment: z.string().nullable() }).optional(),
   comment: z.string().nullable().optional(),
   grants: z.array(grantSchema).optional(),
   generatedFrom: z.array(z.string()).optional(),

@@ -21,6 +21,8 @@ export interface ColumnModel {
   generated: boolean;
   /** Sequence owned by this column (serial or identity), schema-qualified, or null. */
   ownedSequence: string | null;
+  /** What the owned sequence holds that making it again would lose: only when it has grants or a comment. */
+  sequence?: SequenceModel;
   /** COMMENT ON COLUMN, and column-level grants; both stay with the old column on a rename. */
   comment?: string | null;
   grants?: GrantModel[];
@@ -28,6 +30,17 @@ export interface ColumnModel {
   generatedFrom?: string[];
   /** Comes from a parent table (a partition's or an inheritance child's column): it changes with it. */
   inherited?: boolean;
+}
+
+/**
+ * An owned sequence's grants and comment. An identity cannot move from one column to another: it is
+ * dropped with its sequence and made again under the same name, and the new sequence starts with the
+ * default privileges and no comment. (Its owner is the table's: PostgreSQL keeps them the same.)
+ */
+export interface SequenceModel extends TableRef {
+  /** Its ACL (aclexplode of pg_class.relacl) in the ACL's own order, without the owner's own privileges. */
+  grants: GrantModel[];
+  comment: string | null;
 }
 
 export interface GrantModel {

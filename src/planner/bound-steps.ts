@@ -164,7 +164,8 @@ export function rebuildBound(
   ];
 }
 
-const grantee = (g: GrantModel) => (g.grantee === 'PUBLIC' ? 'PUBLIC' : quoteIdent(g.grantee));
+/** A grant's role as SQL: PUBLIC, or the quoted role name. */
+export const grantee = (g: GrantModel) => (g.grantee === 'PUBLIC' ? 'PUBLIC' : quoteIdent(g.grantee));
 
 /** A view or materialized view as it was: definition, options, owner, comment, grants, indexes. */
 function recreateView(v: ViewModel, on: string): StepDraft[] {

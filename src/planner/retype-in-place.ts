@@ -1,7 +1,7 @@
-import { qualifyTable, quoteIdent, quoteLiteral } from '../db/quote.js';
+import { qualifyTable, quoteIdent } from '../db/quote.js';
 import type { ColumnModel, TableModel } from '../model/types.js';
 import type { ColumnChange } from './component-changes.js';
-import { doBlock } from './sql-text.js';
+import { moveIdentity } from './move-identity.js';
 import { type StepDraft, step } from './step.js';
 
 /**
@@ -146,13 +146,13 @@ export function unretypeColumns(table: TableModel, changes: ColumnChange[]): Ste
 
 /**
  * A key's generator moves with its integers from one column to the other: an identity (its sequence's
- * name, options and position carried over, read at run time), or a default (a serial's `nextval`) and
- * the ownership of its sequence.
+ * name, options and position carried over, read at run time, and its grants and comment from the
+ * catalog), or a default (a serial's `nextval`) and the ownership of its sequence.
  */
 function moveGenerator(table: TableModel, column: ColumnModel, from: string, to: string): StepDraft[] {
   const t = qualifyTable(table);
   const alter = alterOf(table);
-  if (column.identity) return [moveIdentity(table, column.identity, from, to)];
+  if (column.identity) return moveIdentity(table, column, from, to);
   if (column.default === null) return [];
   return [
     alter(`${to} takes the default of ${from}`, `ALTER COLUMN ${quoteIdent(to)} SET DEFAULT ${column.default}`),
@@ -169,33 +169,6 @@ function moveGenerator(table: TableModel, column: ColumnModel, from: string, to:
         ]
       : []),
   ];
-}
-
-/** PostgreSQL cannot move an identity: it is dropped from one column and made on the other, the same. */
-function moveIdentity(table: TableModel, kind: 'always' | 'by default', from: string, to: string): StepDraft {
-  const t = qualifyTable(table);
-  const body = [
-    `seq regclass := pg_get_serial_sequence(${quoteLiteral(t)}, ${quoteLiteral(from)})::regclass;`,
-    'name text; s pg_sequence; last bigint; called boolean;',
-    'BEGIN',
-    `SELECT format('%I.%I', n.nspname, c.relname) INTO name FROM pg_class AS c`,
-    '  JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE c.oid = seq;',
-    'SELECT * INTO s FROM pg_sequence WHERE seqrelid = seq;',
-    `EXECUTE format('SELECT last_value, is_called FROM %s', name) INTO last, called;`,
-    `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(from)} DROP IDENTITY;`,
-    `EXECUTE format('ALTER TABLE %s ALTER COLUMN %I ADD GENERATED ${kind === 'always' ? 'ALWAYS' : 'BY DEFAULT'} AS ` +
-      "IDENTITY (SEQUENCE NAME %s START %s INCREMENT %s MINVALUE %s MAXVALUE %s CACHE %s %s CYCLE)',",
-    `  ${quoteLiteral(t)}, ${quoteLiteral(to)}, name, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,`,
-    `  CASE WHEN s.seqcycle THEN '' ELSE 'NO' END);`,
-    'PERFORM setval(name, last, called);',
-  ];
-  return step(
-    'column',
-    `the identity of ${from} moves to ${to}, its sequence, options and position kept`,
-    doBlock(['DECLARE', ...body, 'END'].join('\n')),
-    'ACCESS EXCLUSIVE',
-    table,
-  );
 }
 
 /** `ALTER TABLE <table> ...` steps on one table, each with what it does. */
