@@ -20,7 +20,7 @@ SELECT n.nspname AS schema,
              WHERE g.grantee <> s.relowner ORDER BY g.i) AS sequence_grants,
        obj_description(s.oid, 'pg_class') AS sequence_comment,
        col_description(a.attrelid, a.attnum) AS comment,
-       ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable)
+       ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable::text)
              FROM aclexplode(a.attacl) AS g ORDER BY 1) AS grants,
        -- What a generated column reads: PG 15+ records it on the column's pg_attrdef, PG 14 on the column.
        ARRAY(SELECT DISTINCT r.attname::text FROM pg_depend dep JOIN pg_attribute r ON r.attrelid = dep.refobjid AND r.attnum = dep.refobjsubid

@@ -7,7 +7,7 @@ SELECT n.nspname AS schema,
        pg_get_userbyid(v.relowner) AS owner,
        obj_description(v.oid, 'pg_class') AS comment,
        coalesce(v.reloptions, '{}')::text[] AS options,
-       ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable)
+       ARRAY(SELECT format('%s|%s|%s', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable::text)
              FROM aclexplode(v.relacl) AS g WHERE g.grantee <> v.relowner ORDER BY 1) AS grants
 FROM pg_class v
 JOIN pg_namespace n ON n.oid = v.relnamespace

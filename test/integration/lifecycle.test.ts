@@ -39,15 +39,15 @@ describe('the whole journey, row for row', () => {
       afterApply: async () => {
         const views = await db.sql`
         SELECT c.relname, pg_get_userbyid(c.relowner) AS owner, obj_description(c.oid, 'pg_class') AS comment,
-               c.reloptions AS options, has_table_privilege('uuidmig_reader', c.oid, 'SELECT') AS reader
+               c.reloptions AS options, has_table_privilege('uuidmig_reader', c.oid, 'SELECT') AS reader,
+               has_table_privilege('uuidmig_reader', c.oid, 'SELECT WITH GRANT OPTION') AS regrants
         FROM pg_class c WHERE c.relname IN ('active_users', 'active_authors', 'post_counts') ORDER BY 1`;
-        expect(views.map((v) => [v.relname, v.owner === 'uuidmig_view_owner', v.comment, v.options, v.reader])).toEqual(
-          [
-            ['active_authors', true, 'authors with posts, active only', null, true],
-            ['active_users', false, null, ['security_barrier=true'], false],
-            ['post_counts', false, 'refreshed nightly', null, true],
-          ],
-        );
+        const seen = (v: (typeof views)[number]) => [v.owner === 'uuidmig_view_owner', v.comment, v.options, v.reader];
+        expect(views.map((v) => [v.relname, ...seen(v), v.regrants])).toEqual([
+          ['active_authors', true, 'authors with posts, active only', null, true, false],
+          ['active_users', false, null, ['security_barrier=true'], false, false],
+          ['post_counts', false, 'refreshed nightly', null, true, true],
+        ]);
         const [counts] = await db.sql`SELECT count(*)::int AS n, sum(n)::int AS posts FROM post_counts`;
         expect(counts).toEqual({ n: 3, posts: 4 });
         const [index] =
