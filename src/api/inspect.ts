@@ -64,7 +64,7 @@ export async function inspect(
     ...(await unfinishedPlans(sql)),
     ...work.blockers,
     ...(await checkLegacyKeys(sql, work.references, lost)),
-    ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables),
+    ...orphanBlockers(work.references, orphans, s.orphans, catalog.tables, contradicted(work.warnings)),
     ...(await partlySetBlockers(
       sql,
       work.references.filter((r) => !lost.has(tableKey(r.parent))),
@@ -94,6 +94,10 @@ export async function inspect(
   else plan.warnings.push(noTempWarning);
   return { plan, blockers, input };
 }
+
+/** The references a conflicting-reference warning names: the database's foreign key says otherwise. */
+const contradicted = (warnings: Finding[]): Set<string> =>
+  new Set(warnings.filter((w) => w.kind === 'conflicting-reference' && w.reference).map((w) => w.reference!));
 
 const noTempWarning: Finding = {
   kind: 'no-temp-privilege',

@@ -141,6 +141,7 @@ export function conflictingReferences(works: ReferenceWork[], dbTables: Map<stri
         kind: 'conflicting-reference',
         table: work.child,
         columns: work.columns,
+        reference: work.id,
         message:
           `${work.sources.includes('option') ? '--reference' : 'The Drizzle schema'} says ` +
           `${displayColumn(work.child, work.columns)} references ` +

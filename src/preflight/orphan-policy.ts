@@ -12,6 +12,8 @@ export function orphanBlockers(
   counts: OrphanCount[],
   policy: OrphanPolicy,
   tables: TableModel[],
+  /** References the database's own foreign key contradicts (conflicting-reference warnings). */
+  contradicted: Set<string> = new Set(),
 ): Finding[] {
   const findings: Finding[] = [];
   const byId = new Map(counts.map((c) => [c.reference, c.orphans]));
@@ -20,6 +22,20 @@ export function orphanBlockers(
     if (n === 0) continue;
     const child = tables.find((t) => tableKey(t) === tableKey(ref.child));
     const notNull = ref.convertColumns.filter((c) => child?.columns.find((col) => col.name === c)?.notNull);
+    if (contradicted.has(ref.id)) {
+      // The rows are likely right and the declaration wrong: no advice to delete or null them.
+      findings.push({
+        kind: 'orphans',
+        table: ref.child,
+        columns: ref.convertColumns,
+        reference: ref.id,
+        message:
+          `${ref.id}: ${n} row(s) point at no ${displayTable(ref.parent)} row through this reference, which the ` +
+          "database's own foreign key on the same columns contradicts (see the warning): fix the reference in the " +
+          'Drizzle schema (or --reference), not the rows, and plan again.',
+      });
+      continue;
+    }
     if (policy === 'fail') {
       // Both other policies set the orphans' reference to NULL: a NOT NULL column leaves fixing the rows.
       const otherwise = notNull.length

@@ -68,6 +68,16 @@ test('a Drizzle reference (or --reference) that disagrees with the foreign key i
       "database's foreign key posts_quoted_id_fkey on it references public.archived_posts.id; one of them is wrong " +
       '(ids that merely overlap look like 0 orphans): fix the Drizzle schema or the foreign key before the migration.',
   ]);
+  // Where the numbers do not overlap, the rows are fine by the foreign key: the blocker points at the
+  // reference, and gives no advice to delete or null the rows.
+  await db.sql`INSERT INTO archived_posts VALUES (999)`;
+  await db.sql`UPDATE posts SET quoted_id = 999 WHERE id = 1`;
+  const blocked = await plan({ schema: conflict, databaseUrl: db.url, write: false, ...settled });
+  expect(blocked.blockers.map((b) => b.message)).toEqual([
+    'public.posts.quoted_id -> public.posts.id: 1 row(s) point at no public.posts row through this reference, ' +
+      "which the database's own foreign key on the same columns contradicts (see the warning): fix the reference " +
+      'in the Drizzle schema (or --reference), not the rows, and plan again.',
+  ]);
 });
 
 test('--reference and --not-a-reference name a column of this database, or say why not', async () => {
