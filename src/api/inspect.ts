@@ -2,7 +2,7 @@ import { readCatalog } from '../catalog/read-catalog.js';
 import type { Sql } from '../db/connect.js';
 import { findWork } from '../model/find-work.js';
 import { likelyReferences } from '../model/likely-references.js';
-import { type DrizzleSchemaModel, tableKey } from '../model/types.js';
+import { type DrizzleSchemaModel, type TableRef, tableKey } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { onlineBlockers } from '../planner/online/online-blockers.js';
 import { changesOf, type PlanInput, planMigration } from '../planner/plan-migration.js';
@@ -30,6 +30,8 @@ export interface InspectSettings {
   orphans: OrphanPolicy;
   name: string;
   schemaFilter: string[];
+  /** drizzle's migrations table: read as if absent, and named in the plan (its bookkeeping, not its state). */
+  drizzleMigrations?: TableRef;
   now: Date;
 }
 
@@ -43,7 +45,8 @@ export async function inspect(
   schema: DrizzleSchemaModel,
   s: InspectSettings,
 ): Promise<{ plan: Plan; blockers: Finding[]; input: PlanInput }> {
-  const catalog = await readCatalog(sql, { schemas: s.schemaFilter });
+  const without = s.drizzleMigrations ? [s.drizzleMigrations] : [];
+  const catalog = await readCatalog(sql, { schemas: s.schemaFilter, without });
   const legacy = resolveLegacySpecs(s.legacyColumn, catalog);
   const given = resolveReferenceSpecs(s.reference, catalog);
   const settled = [...resolveNotReferences(s.notAReference, catalog), ...given.map((g) => g.child)];
@@ -80,7 +83,7 @@ export async function inspect(
     strategy: s.strategy,
     batchSize: s.batchSize,
   };
-  const input = { catalog, schema, work, orphans, options, now: s.now };
+  const input = { catalog, schema, work, orphans, options, now: s.now, drizzleMigrations: s.drizzleMigrations };
   if (s.strategy === 'online') {
     const online = changesOf(input).flatMap(onlineBlockers);
     if (online.length) blockers.push(...online);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { connect, parseDatabaseUrl, withDatabaseErrors } from '../db/connect.js';
 import { findTeamFolder } from '../drizzle/folder.js';
 import { type EntryForPlan, entryForPlan } from '../drizzle/plan-entry.js';
+import { migrationsOf } from '../drizzle/record.js';
 import { writeEntry } from '../drizzle/team-entry.js';
 import { UsageError } from '../errors.js';
 import type { Finding } from '../model/work.js';
@@ -105,6 +106,9 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
     options.out ? [options.out] : [configOut, configOut && configDir ? path.resolve(configDir, configOut) : undefined],
     cwd,
   );
+  // drizzle's migrations table is its bookkeeping: the plan is made (and bound) without it.
+  const migrations = migrationsOf(inputs.config);
+  const drizzleMigrations = { schema: migrations.schema, name: migrations.table };
   const imported = await importDrizzleSchema(inputs.schema, options.cwd);
   const schema = schemaModel(imported);
   const sql = await connect(url);
@@ -121,7 +125,7 @@ export async function plan(options: PlanOptions = {}): Promise<PlanResult> {
   let checking = false;
   try {
     const inspected = await withDatabaseErrors(url, () =>
-      inspect(sql, schema, { ...settings, schemaFilter: inputs.schemaFilter }),
+      inspect(sql, schema, { ...settings, schemaFilter: inputs.schemaFilter, drizzleMigrations }),
     );
     made = inspected;
     if (options.skipDdlCheck) {

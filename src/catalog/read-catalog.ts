@@ -48,6 +48,8 @@ const FK_MATCH: Record<string, ForeignKeyModel['match']> = { s: 'simple', f: 'fu
 export interface ReadCatalogOptions {
   /** Only these schemas (drizzle-kit's `schemaFilter`); all user schemas when empty. */
   schemas?: string[];
+  /** Tables read as if absent: drizzle's migrations table (its bookkeeping, as uuidmig's own schema is). */
+  without?: TableRef[];
 }
 
 /**
@@ -76,10 +78,12 @@ export async function readCatalogInTransaction(
 
 function buildSnapshot(r: Record<string, Row[]>, options: ReadCatalogOptions): CatalogSnapshot {
   const wanted = (schema: string) => !options.schemas?.length || options.schemas.includes(schema);
+  const without = new Set(options.without?.map(tableKey));
   const server = r.server![0]!;
   const tables = new Map<string, TableModel>();
   for (const row of r.tables!) {
-    if (!wanted(String(row.schema))) continue;
+    if (!wanted(String(row.schema)) || without.has(tableKey({ schema: String(row.schema), name: String(row.name) })))
+      continue;
     const t: TableModel = {
       schema: String(row.schema),
       name: String(row.name),

@@ -8,7 +8,7 @@ import type { Plan } from '../planner/plan-schema.js';
 import type { DrizzleConfig } from '../schema/load-config.js';
 import type { ImportedSchema } from '../schema/load-schema.js';
 import type { TeamFolder } from './folder.js';
-import { recordedMigrations } from './record.js';
+import { migrationsOf, recordedMigrations } from './record.js';
 import { ownUnrecordedEntry, type PreparedEntry, pendingEntries, prepareEntry } from './team-entry.js';
 
 export interface EntryForPlan {
@@ -32,7 +32,7 @@ export async function entryForPlan(
   config: DrizzleConfig | null,
   now: Date,
 ): Promise<EntryForPlan> {
-  const migrations = config?.migrations ?? { table: '__drizzle_migrations', schema: 'drizzle', prefix: 'index' };
+  const migrations = migrationsOf(config);
   const table = { migrationsSchema: migrations.schema, migrationsTable: migrations.table };
   const recorded = await recordedMigrations(sql, table);
   const replaced = ownUnrecordedEntry(team, recorded ?? []);

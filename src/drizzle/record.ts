@@ -3,8 +3,13 @@ import path from 'node:path';
 import type { Sql } from '../db/connect.js';
 import { qualify, quoteIdent, quoteLiteral } from '../db/quote.js';
 import type { DrizzleEntry, Stage } from '../planner/plan-schema.js';
+import type { DrizzleConfig } from '../schema/load-config.js';
 
 type Queryable = Pick<Sql, 'unsafe'>;
+
+/** Where drizzle's migrator records what it ran: the config's `migrations`, else drizzle-orm's defaults. */
+export const migrationsOf = (config: Pick<DrizzleConfig, 'migrations'> | null): DrizzleConfig['migrations'] =>
+  config?.migrations ?? { table: '__drizzle_migrations', schema: 'drizzle', prefix: 'index' };
 
 /** The hash drizzle-orm's readMigrationFiles gives a migration file: sha256 (hex) of its whole text. */
 export const migrationHash = (text: string): string => createHash('sha256').update(text).digest('hex');

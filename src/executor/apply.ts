@@ -3,6 +3,7 @@ import { type Sql, withDatabaseErrors } from '../db/connect.js';
 import { entryRecorder } from '../drizzle/record.js';
 import { checkEntryFile } from '../drizzle/reviewed-entry.js';
 import { planChanges } from '../planner/plan-changes.js';
+import { catalogOptionsOf } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { emptiesTables } from '../planner/rewrite-stage.js';
 import { checkPrivileges } from '../preflight/privileges.js';
@@ -129,6 +130,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
             run,
             action: 'apply',
             settings,
+            catalog: catalogOptionsOf(plan),
             watch: handle.watch,
             ...checks,
             ...recorder.inStage(stage, checks.beforeCommit),

@@ -2,7 +2,7 @@ import { readCatalog } from '../catalog/read-catalog.js';
 import type { Sql } from '../db/connect.js';
 import { BlockedError } from '../errors.js';
 import { type CatalogSnapshot, displayTable, type ForeignKeyModel } from '../model/types.js';
-import { catalogHash } from '../planner/plan-migration.js';
+import { catalogHash, catalogOptionsOf } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
 import { validatedKey } from '../planner/rewrite-bound.js';
 import { completedStages, findPlanRecord, type PlanRecord, planHash } from './bookkeeping.js';
@@ -69,7 +69,7 @@ export async function assessApply(sql: Sql, plan: Plan, onCopy = false): Promise
   // A throwaway copy (plan's DDL check) never resumes, and its hash is compared with nothing: the
   // plan's own stands in, and a 1,000-table catalog is not read once per pass.
   const fresh = !record || !['applying', 'failed'].includes(record.status);
-  const catalog = onCopy && fresh ? null : await readCatalog(sql);
+  const catalog = onCopy && fresh ? null : await readCatalog(sql, catalogOptionsOf(plan));
   const current = catalog ? catalogHash(catalog) : plan.source.catalogHash;
   if (record && record.planHash !== planHash(plan)) {
     throw new BlockedError(

@@ -4,7 +4,7 @@ import { columnKey, type TableRef, tableKey } from '../model/types.js';
 import { type FinalizeDrop, finalizeDrops, planFinalize } from '../planner/finalize-stage.js';
 import { onlineStageIds, withoutReverseSync } from '../planner/online/online-undo.js';
 import { planChanges } from '../planner/plan-changes.js';
-import { slugOf } from '../planner/plan-migration.js';
+import { catalogOptionsOf, slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
 import { stage } from '../planner/step.js';
 import { checkPrivileges } from '../preflight/privileges.js';
@@ -127,7 +127,7 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
         guard(async () => {
           const action = 'finalize' as const;
           const context = { planId: plan.id, run: record!.run, action, settings, watch: handle.watch, ...hooks };
-          const timing = await runStage(conn, s, context);
+          const timing = await runStage(conn, s, { ...context, catalog: catalogOptionsOf(plan) });
           timings.push(timing);
           return timing;
         }),

@@ -6,7 +6,7 @@ import { planOnlineValidate } from '../planner/online/online-attach.js';
 import { planReverseBuild, planReverseSwap } from '../planner/online/online-reverse.js';
 import { onlineStageIds, planOnlineCleanup } from '../planner/online/online-undo.js';
 import { planChanges } from '../planner/plan-changes.js';
-import { slugOf } from '../planner/plan-migration.js';
+import { catalogOptionsOf, slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
 import { validateAgain, validatesAfter } from '../planner/rewrite-bound.js';
 import { planCleanup, planRollback, planRollbackValidate } from '../planner/rollback-stage.js';
@@ -126,6 +126,7 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
             run: record.run,
             action: 'rollback' as const,
             settings,
+            catalog: catalogOptionsOf(plan),
             watch: handle.watch,
             ...hooks,
             ...proof,

@@ -1,5 +1,5 @@
 import type { ReservedSql } from 'postgres';
-import { readCatalogInTransaction } from '../catalog/read-catalog.js';
+import { type ReadCatalogOptions, readCatalogInTransaction } from '../catalog/read-catalog.js';
 import { isConnectionLost } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
 import { DatabaseError } from '../errors.js';
@@ -82,7 +82,7 @@ export async function runOutsideTransaction(conn: ReservedSql, stage: Stage, ctx
     ctx.onStep?.(step, timing);
   }
   await conn.unsafe('RESET lock_timeout').catch(() => {});
-  const hash = ctx.settings.hashCatalog !== false ? await catalogHashNow(conn) : null;
+  const hash = ctx.settings.hashCatalog !== false ? await catalogHashNow(conn, ctx.catalog) : null;
   await journal(conn, {
     planId: ctx.planId,
     run: ctx.run,
@@ -138,10 +138,10 @@ async function runAlone(conn: ReservedSql, step: Step, ctx: StageContext, attemp
 }
 
 /** The catalog's hash, read in a read-only transaction of its own (the reading sets its search_path there). */
-export async function catalogHashNow(conn: ReservedSql): Promise<string> {
+export async function catalogHashNow(conn: ReservedSql, options?: ReadCatalogOptions): Promise<string> {
   await conn.unsafe('BEGIN READ ONLY');
   try {
-    return catalogHash(await readCatalogInTransaction(conn));
+    return catalogHash(await readCatalogInTransaction(conn, options));
   } finally {
     await conn.unsafe('COMMIT').catch(() => {});
   }

@@ -1,5 +1,5 @@
 import postgres, { type ReservedSql } from 'postgres';
-import { readCatalogInTransaction } from '../catalog/read-catalog.js';
+import { type ReadCatalogOptions, readCatalogInTransaction } from '../catalog/read-catalog.js';
 import { isConnectionLost, type Sql } from '../db/connect.js';
 import { quoteLiteral } from '../db/quote.js';
 import { catalogHash } from '../planner/plan-migration.js';
@@ -98,6 +98,8 @@ export interface StageContext {
   run: number;
   action: Action;
   settings: RunSettings;
+  /** How the catalog is read for the journal's hash: as apply compares it (catalogOptionsOf the plan). */
+  catalog?: ReadCatalogOptions;
   onStep?: (step: Step, timing: StepTiming) => void;
   onRetry?: (attempt: number, waitMs: number, error: string) => void;
   /** A batch of a batched step committed: the step's rows so far, and the bound reached. */
@@ -183,7 +185,7 @@ async function lockWithinBudget(tx: Pick<Sql, 'unsafe'>, step: Step, ctx: StageC
  * resumed run then compares with an earlier stage's hash and refuses, saying so; nothing is lost.
  */
 async function hashAfterCommit(conn: ReservedSql, stage: Stage, ctx: StageContext): Promise<void> {
-  const hash = await catalogHashNow(conn);
+  const hash = await catalogHashNow(conn, ctx.catalog);
   await conn.unsafe(
     `UPDATE uuidmig.journal SET catalog_hash = $1 WHERE plan_id = $2 AND run = $3 AND action = $4
        AND stage_id = $5 AND step_id IS NULL AND status = 'done'`,
@@ -277,7 +279,8 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         const c1 = Date.now();
         await ctx.beforeCommit?.(tx);
         checkMs += Date.now() - c1;
-        const hash = ctx.settings.hashCatalog === true ? catalogHash(await readCatalogInTransaction(tx)) : null;
+        const hash =
+          ctx.settings.hashCatalog === true ? catalogHash(await readCatalogInTransaction(tx, ctx.catalog)) : null;
         // The steps' rows and the stage's own, written with the stage: they commit, or vanish, with it.
         await journalMany(tx, done);
         await journal(tx, { ...entryOf(ctx, stage, null), catalogHash: hash, startedAt: new Date(started) });

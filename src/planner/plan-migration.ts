@@ -1,5 +1,6 @@
+import type { ReadCatalogOptions } from '../catalog/read-catalog.js';
 import { descendantsOf } from '../model/inheritance.js';
-import type { CatalogSnapshot, DrizzleSchemaModel, ForeignKeyModel, TableModel } from '../model/types.js';
+import type { CatalogSnapshot, DrizzleSchemaModel, ForeignKeyModel, TableModel, TableRef } from '../model/types.js';
 import { referencedTable, tableKey } from '../model/types.js';
 import type { Component, Work } from '../model/work.js';
 import type { OrphanCount } from '../preflight/orphans.js';
@@ -39,6 +40,8 @@ export interface PlanInput {
   };
   /** When the plan is made; given, so the planner stays pure and testable. */
   now: Date;
+  /** drizzle's migrations table, which the catalog was read without (plan.source.drizzleMigrations). */
+  drizzleMigrations?: TableRef;
 }
 
 /**
@@ -53,6 +56,14 @@ export function catalogHash(catalog: CatalogSnapshot): string {
     functions: catalog.functions,
   });
 }
+
+/**
+ * How the catalog is read to compare with the plan's (apply, and each stage's journal hash): without
+ * drizzle's migrations table, as plan read it.
+ */
+export const catalogOptionsOf = (plan: Pick<Plan, 'source'>): ReadCatalogOptions => ({
+  without: plan.source.drizzleMigrations ? [plan.source.drizzleMigrations] : [],
+});
 
 export function schemaHash(schema: DrizzleSchemaModel): string {
   return sha256({ tables: schema.tables, enums: schema.enums });
@@ -126,6 +137,7 @@ export function planMigration(input: PlanInput): Plan {
       serverVersion: catalog.serverVersion,
       database: catalog.database,
       schemaFiles: input.schema.files,
+      ...(input.drizzleMigrations ? { drizzleMigrations: input.drizzleMigrations } : {}),
     },
     options: {
       legacyColumn: options.legacyColumn,

@@ -134,6 +134,12 @@ export const planSchema = z.object({
     serverVersion: z.string(),
     database: z.string(),
     schemaFiles: z.array(z.string()),
+    /**
+     * drizzle's migrations table (the config's `migrations`, else drizzle.__drizzle_migrations): its
+     * bookkeeping, left out of the catalog and its hash as uuidmig's own schema is, so apply creating it,
+     * or drizzle-kit migrate, is no change. Absent in older plans, whose hash counts it.
+     */
+    drizzleMigrations: tableRef.optional(),
   }),
   options: z.object({
     /** Where old integers live: this name, unless `legacyColumns` names a table's own. */

@@ -7,14 +7,17 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { apply } from '../../src/executor/apply.js';
+import { readCatalog } from '../../src/catalog/read-catalog.js';
+import { apply, openApply } from '../../src/executor/apply.js';
 import { finalize } from '../../src/executor/finalize.js';
 import { rollback } from '../../src/executor/rollback.js';
 import { init } from '../../src/init/init.js';
+import { verify } from '../../src/verify/verify.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { runKit, TEAM_ROWS } from '../helpers/drizzle-project.js';
 import { FIXTURES, fixturePath } from '../helpers/fixtures.js';
 import { plan } from '../helpers/plan.js';
+import { snapshotRows, translatedRows } from '../helpers/row-snapshot.js';
 
 /**
  * A project drizzle-kit made (integer keys, `out: './drizzle'`, migrated by drizzle-kit migrate), whose
@@ -287,4 +290,95 @@ test("a history that does not build this database's schema is a warning: fresh d
   } finally {
     await fresh.drop();
   }
+});
+
+/**
+ * The database built without drizzle-kit migrate (as a `drizzle-kit pull` baseline is): the team's
+ * folder has its journal and first entry, the database no drizzle schema. The uuid schema file in place.
+ */
+async function pulledDatabase(): Promise<void> {
+  expect(kit(['generate', '--name', 'init'], db.url).ok).toBe(true);
+  const first = fs.readFileSync(path.join(project, 'drizzle', '0000_init.sql'), 'utf8');
+  for (const statement of first.split('--> statement-breakpoint')) await db.sql.unsafe(statement);
+  await db.sql.unsafe(TEAM_ROWS);
+  fs.copyFileSync(fixturePath('drizzle-made', 'schema.ts'), path.join(project, 'src', 'schema.ts'));
+}
+
+/** Planned, with every row as it stands before apply, and how to compare the rows with them. */
+async function plannedWithRows(config: string) {
+  const made = await plan({ config, cwd: project, databaseUrl: db.url });
+  expect(made.blockers).toEqual([]);
+  const catalog = await readCatalog(db.sql);
+  const before = Object.fromEntries(await snapshotRows(db.sql, catalog));
+  const rowsKept = async () =>
+    expect(Object.fromEntries(await translatedRows(db.sql, catalog, made.plan))).toEqual(before);
+  const rowsBack = async () => expect(Object.fromEntries(await snapshotRows(db.sql, catalog))).toEqual(before);
+  return { made, rowsKept, rowsBack };
+}
+
+const exists = (sql: postgres.Sql, name: string) =>
+  sql<{ ok: boolean }[]>`SELECT to_regclass(${name}) IS NOT NULL AS ok`.then(([r]) => r!.ok);
+
+test("drizzle's migrations table apply made is not the database's state: apply, rollback, apply again", async () => {
+  await pulledDatabase();
+  expect(await exists(db.sql, 'drizzle.__drizzle_migrations')).toBe(false);
+  const config = path.join(project, 'drizzle.config.ts');
+  const { made, rowsKept, rowsBack } = await plannedWithRows(config);
+  const options = { plan: made.planFile!, databaseUrl: db.url };
+
+  // apply makes drizzle's schema and table for its entry; rollback forgets the entry, the table stays.
+  expect((await apply(options)).ok).toBe(true);
+  expect(await recorded(db.sql)).toEqual([{ hash: made.plan.drizzle!.hash, createdAt: made.plan.drizzle!.when }]);
+  await rowsKept();
+  expect((await verify(options)).ok).toBe(true);
+  await rollback(options);
+  expect(await recorded(db.sql)).toEqual([]);
+  await rowsBack();
+
+  // The state the plan was made for: planned now, the planner reads the same catalog (drizzle's table is
+  // not in it, so nothing of it is planned) and binds the plan to the same hash.
+  const again = await plan({ config, cwd: project, databaseUrl: db.url, skipDdlCheck: true, write: false });
+  expect(again.plan.source).toMatchObject({
+    catalogHash: made.plan.source.catalogHash,
+    drizzleMigrations: { schema: 'drizzle', name: '__drizzle_migrations' },
+  });
+
+  // So the same plan applies again, and records its entry again.
+  const second = await apply(options);
+  expect(second.ok).toBe(true);
+  expect(second.resumed).toBe(false);
+  expect((await recorded(db.sql)).map((r) => r.hash)).toEqual([made.plan.drizzle!.hash]);
+  await rowsKept();
+  expect((await verify(options)).ok).toBe(true);
+});
+
+test("drizzle's migrations table (the config's) made while an apply was interrupted: apply resumes", async () => {
+  fs.writeFileSync(
+    path.join(project, 'drizzle.config.ts'),
+    "export default { dialect: 'postgresql', schema: './src/schema.ts', out: './drizzle', " +
+      "dbCredentials: { url: process.env.DATABASE_URL ?? '' }, migrations: { schema: 'ops', table: 'applied' } };\n",
+  );
+  await pulledDatabase();
+  const { made, rowsKept } = await plannedWithRows(path.join(project, 'drizzle.config.ts'));
+  expect(made.plan.drizzle).toMatchObject({ migrationsSchema: 'ops', migrationsTable: 'applied' });
+  const options = { plan: made.planFile!, databaseUrl: db.url };
+  const session = await openApply(options);
+  try {
+    await session.before?.run();
+    expect(session.stages.length).toBeGreaterThan(1);
+    await session.runStage(session.stages[0]!);
+  } finally {
+    await session.close();
+  }
+  // Meanwhile a drizzle-kit migrate: it makes its table, then fails on the folder's first entry
+  // (its tables exist), and leaves the table behind, empty.
+  expect(kit(['migrate'], db.url).ok).toBe(false);
+  expect(await db.sql`SELECT count(*)::int AS n FROM ops.applied`).toEqual([{ n: 0 }]);
+
+  const resumed = await apply(options);
+  expect(resumed.resumed).toBe(true);
+  expect(resumed.ok).toBe(true);
+  expect(await db.sql`SELECT hash FROM ops.applied`).toEqual([{ hash: made.plan.drizzle!.hash }]);
+  await rowsKept();
+  expect((await verify(options)).ok).toBe(true);
 });
