@@ -83,7 +83,10 @@ export async function inspect(
     strategy: s.strategy,
     batchSize: s.batchSize,
   };
-  const input = { catalog, schema, work, orphans, options, now: s.now, drizzleMigrations: s.drizzleMigrations };
+  const input = {
+    ...{ catalog, schema, work, orphans, options, now: s.now },
+    ...{ drizzleMigrations: s.drizzleMigrations, schemaFilter: s.schemaFilter },
+  };
   if (s.strategy === 'online') {
     const online = changesOf(input).flatMap(onlineBlockers);
     if (online.length) blockers.push(...online);

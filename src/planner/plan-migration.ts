@@ -42,6 +42,8 @@ export interface PlanInput {
   now: Date;
   /** drizzle's migrations table, which the catalog was read without (plan.source.drizzleMigrations). */
   drizzleMigrations?: TableRef;
+  /** The schemas the catalog was read from (plan.source.schemaFilter); empty or absent: every user schema. */
+  schemaFilter?: string[];
 }
 
 /**
@@ -58,11 +60,12 @@ export function catalogHash(catalog: CatalogSnapshot): string {
 }
 
 /**
- * How the catalog is read to compare with the plan's (apply, and each stage's journal hash): without
- * drizzle's migrations table, as plan read it.
+ * How the catalog is read to compare with the plan's (apply, and each stage's journal hash): as plan
+ * read it, without drizzle's migrations table and only the schemas of the config's schemaFilter.
  */
 export const catalogOptionsOf = (plan: Pick<Plan, 'source'>): ReadCatalogOptions => ({
   without: plan.source.drizzleMigrations ? [plan.source.drizzleMigrations] : [],
+  schemas: plan.source.schemaFilter ?? [],
 });
 
 export function schemaHash(schema: DrizzleSchemaModel): string {
@@ -138,6 +141,7 @@ export function planMigration(input: PlanInput): Plan {
       database: catalog.database,
       schemaFiles: input.schema.files,
       ...(input.drizzleMigrations ? { drizzleMigrations: input.drizzleMigrations } : {}),
+      ...(input.schemaFilter?.length ? { schemaFilter: input.schemaFilter } : {}),
     },
     options: {
       legacyColumn: options.legacyColumn,

@@ -140,6 +140,11 @@ export const planSchema = z.object({
      * or drizzle-kit migrate, is no change. Absent in older plans, whose hash counts it.
      */
     drizzleMigrations: tableRef.optional(),
+    /**
+     * The config's `schemaFilter`, when it names schemas: the catalog (and its hash) holds only those, at
+     * plan and at apply alike. Absent when every user schema is read.
+     */
+    schemaFilter: z.array(z.string()).optional(),
   }),
   options: z.object({
     /** Where old integers live: this name, unless `legacyColumns` names a table's own. */
