@@ -26,11 +26,13 @@ export async function dryRunApply(planFile: string | Plan, databaseUrl?: string)
       await refuseDuringRun(sql, 'run apply');
       const assessed = await assessApply(sql, plan);
       await checkPrivileges(sql, plan, 'apply');
-      return assessed;
+      // The database connected to: a copy whose catalog matches the plan's may bear another name.
+      const [{ database }] = (await sql`SELECT current_database() AS database`) as unknown as [{ database: string }];
+      return { ...assessed, database };
     });
     const verdict =
       a.mode === 'fresh'
-        ? `apply would run all ${plan.stages.length} stage(s) on database ${plan.source.database}.`
+        ? `apply would run all ${plan.stages.length} stage(s) on database ${a.database}.`
         : `apply would resume the interrupted run: ${plan.stages.length - a.completed.size} stage(s) left.`;
     return { plan, verdict, refusal: null };
   } catch (error) {

@@ -36,7 +36,16 @@ describe('apply --dry-run', () => {
     const before = catalogHash(await readCatalog(db.sql));
     const r = await uuidmig('apply', '--dry-run');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('apply would run all 2 stage(s)');
+    expect(r.stdout).toContain(`apply would run all 2 stage(s) on database ${db.name}.`);
+    // On a copy of the same schema (another name), the verdict names the database connected to.
+    const copy = await createTestDatabase(`${db.name}_copy`);
+    try {
+      await loadFixture(copy.sql, 'self-reference');
+      const onCopy = await runUuidmig(['apply', '--dry-run', '--database-url', copy.url], { cwd: dir });
+      expect(onCopy.stdout).toContain(`apply would run all 2 stage(s) on database ${copy.name}.`);
+    } finally {
+      await copy.drop();
+    }
     expect(r.stdout).toMatch(
       new RegExp(
         /0000\.\d{3} {2}ACCESS EXCLUSIVE {5}public\.users\n {6}/.source +
