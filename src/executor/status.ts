@@ -98,7 +98,10 @@ function standing(row: Row, running: RunLockHolder | null): PlanStanding {
     return {
       ...base,
       state: `${what} is running now, in backend pid ${running.pid}; ${progress}`,
-      next: 'wait for it to finish, then run uuidmig status again',
+      next:
+        'wait for it to finish, then run uuidmig status again (if the uuidmig process that started it is gone, ' +
+        `its statement runs on in the server until it ends: SELECT pg_terminate_backend(${running.pid}) stops it, ` +
+        'and its stage rolls back)',
     };
   }
   if (row.status === 'applying' && row.next_kind === 'swap') {

@@ -88,6 +88,7 @@ test('a live run: status names it, verify and the dry run refuse to judge it, no
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain(`A uuidmig run is in progress now: backend pid ${pid} (uuidmig`);
     expect(status.stdout).toMatch(/apply is running now, in backend pid \d+; 0 of 2 stage\(s\) committed/);
+    expect(status.stdout).toContain(`SELECT pg_terminate_backend(${pid}) stops it, and its stage rolls back`);
 
     const verify = await uuidmig('verify');
     expect(verify.code).toBe(1);
