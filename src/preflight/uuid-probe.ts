@@ -12,6 +12,14 @@ const RULE_HINT =
   ', or, if it copies the value into an integer column of another table that holds the same ids, convert that ' +
   'column with it: --reference <table>.<column>=<parent table>.<key> (see the likely references among the warnings)';
 
+/** A policy dropped leaves its table open: the form that holds on both types keeps it in force. */
+const policyHint = (reads: string[]) =>
+  ` (dropped, it leaves the table open until it is back: rewritten to compare as text, which holds on integer and ` +
+  `uuid alike, ${reads[0]}::text = ..., it stays in force throughout)`;
+
+const hintFor = (p: Pick<Probe, 'what' | 'reads'>): string =>
+  p.what.startsWith('Rule') ? RULE_HINT : p.what.startsWith('Policy') ? policyHint(p.reads) : '';
+
 interface Probe {
   what: string;
   /** The converting columns the object reads. */
@@ -126,7 +134,7 @@ export async function probeUuidRebuilds(sql: Sql, plan: Plan): Promise<Finding[]
               message:
                 `${p.what} on ${displayTable(table)} cannot hold once ${p.reads.join(', ')} ` +
                 `${p.reads.length === 1 ? 'is' : 'are'} uuid (${(error as Error).message}); drop or rewrite it ` +
-                `before the migration${p.what.startsWith('Rule') ? RULE_HINT : ''}.`,
+                `before the migration${hintFor(p)}.`,
             });
           }
         }

@@ -49,7 +49,9 @@ test('each object that cannot become uuid-ready is refused in one sentence', asy
       'WHERE (author_id > 100)) on public.posts cannot hold once author_id is uuid ' +
       '(operator does not exist: uuid > integer); drop or rewrite it before the migration.',
     'Policy posts_mine on public.posts cannot hold once author_id is uuid ' +
-      '(operator does not exist: uuid = integer); drop or rewrite it before the migration.',
+      '(operator does not exist: uuid = integer); drop or rewrite it before the migration (dropped, it leaves ' +
+      'the table open until it is back: rewritten to compare as text, which holds on integer and uuid alike, ' +
+      'author_id::text = ..., it stays in force throughout).',
     'Trigger posts_positive (CREATE TRIGGER posts_positive BEFORE INSERT ON public.posts FOR EACH ROW ' +
       'WHEN ((new.author_id > 0)) EXECUTE FUNCTION public.noop()) on public.posts cannot hold once author_id is uuid ' +
       '(operator does not exist: uuid > integer); drop or rewrite it before the migration.',
