@@ -2,6 +2,7 @@ import type { ReservedSql } from 'postgres';
 import { type Sql, withDatabaseErrors } from '../db/connect.js';
 import { entryRecorder } from '../drizzle/record.js';
 import { checkEntryFile } from '../drizzle/reviewed-entry.js';
+import { BlockedError } from '../errors.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { catalogOptionsOf } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
@@ -221,9 +222,11 @@ function baselineChecks(
 async function agreeBeforeSwap(sql: Sql, plan: Plan, component: string): Promise<void> {
   const wrong = (await onlineAgreement(sql, plan, component)).filter((d) => d.rows > 0);
   if (wrong.length) {
-    throw new StageCheckError(
-      `before the swap, ${wrong.map((d) => `${d.rows} row(s) of ${d.column}`).join(', ')} hold a uuid that ` +
-        'disagrees with their integer; nothing was swapped',
+    throw new BlockedError(
+      `Before the swap, ${wrong.map((d) => `${d.rows} row(s) of ${d.column}`).join(', ')} hold a uuid that ` +
+        'disagrees with their integer, so nothing was swapped. Writes the sync trigger did not see do this (one ' +
+        'under session_replication_role = replica, or a trigger of your own that changes the column after it; ' +
+        "see the plan's warnings): stop them, then run uuidmig apply again, or uuidmig rollback.",
     );
   }
 }

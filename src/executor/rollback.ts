@@ -174,9 +174,11 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
 async function agreeBeforeSwapBack(sql: Sql, plan: Plan, component: string): Promise<void> {
   const wrong = (await onlineAgreement(sql, plan, component)).filter((d) => d.rows > 0);
   if (wrong.length) {
-    throw new StageCheckError(
-      `before the swap back, ${wrong.map((d) => `${d.rows} row(s) of ${d.column}`).join(', ')} hold an integer ` +
-        'that disagrees with their uuid; nothing was swapped back',
+    throw new BlockedError(
+      `Before the swap back, ${wrong.map((d) => `${d.rows} row(s) of ${d.column}`).join(', ')} hold an integer ` +
+        'that disagrees with their uuid, so nothing was swapped back. Writes the sync trigger did not see do this ' +
+        '(one under session_replication_role = replica, or a trigger of your own that changes the column after ' +
+        'it): stop them, then run uuidmig rollback again.',
     );
   }
 }

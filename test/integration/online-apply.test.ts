@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { UuidmigError } from '../../src/errors.js';
 import { apply } from '../../src/executor/apply.js';
 import { openRollback, rollback } from '../../src/executor/rollback.js';
 import { runSettingsFor, runStage, StepFailedError } from '../../src/executor/run-stage.js';
@@ -236,4 +237,45 @@ test('online rollback under writers: built beside, swapped back in a moment, eve
   const [valid] = await db.sql`SELECT count(*) FILTER (WHERE NOT convalidated)::int AS n FROM pg_constraint
     WHERE conrelid = 'posts'::regclass AND contype = 'f'`;
   expect(valid!.n).toBe(0);
+}, 240_000);
+
+test("the sync trigger fires after the table's own BEFORE triggers, so a value one fills gets its uuid", async () => {
+  // Named after uuidmig_sync: PostgreSQL fires BEFORE row triggers in name order.
+  await db.sql.unsafe(`CREATE FUNCTION fill_thread() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF NEW.thread_id IS NULL THEN NEW.thread_id := (SELECT id FROM threads ORDER BY title, id LIMIT 1); END IF;
+      RETURN NEW; END $$`);
+  await db.sql`CREATE TRIGGER zz_fill_thread BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION fill_thread()`;
+  const { plan: made, file } = await onlinePlan();
+  expect((await apply({ plan: file, databaseUrl: db.url, until: 'build' })).stoppedBeforeSwap).toBe(true);
+  const [sync] = await db.sql<{ names: string[] }[]>`SELECT array_agg(tgname::text ORDER BY tgname) AS names
+    FROM pg_trigger WHERE tgrelid = 'posts'::regclass AND NOT tgisinternal`;
+  expect(sync!.names).toEqual(['zz_fill_thread', 'zz_fill_thread_uuidmig_sync']);
+  // NOT NULL is checked after the BEFORE triggers: the row leaves thread_id to its trigger.
+  await db.sql`INSERT INTO posts (author_id, body) VALUES (NULL, 'filled by its trigger')`;
+  expect((await onlineAgreement(db.sql, made)).filter((a) => a.rows > 0)).toEqual([]);
+  expect((await apply({ plan: file, databaseUrl: db.url })).ok).toBe(true);
+  const [post] = await db.sql`SELECT t.title FROM posts p JOIN threads t ON t.id = p.thread_id
+    WHERE p.body = 'filled by its trigger'`;
+  const [first] = await db.sql`SELECT title FROM threads ORDER BY title, legacy_id LIMIT 1`;
+  expect(post!.title).toBe(first!.title);
+}, 240_000);
+
+test('a write the sync trigger did not see stops the swap with one sentence (exit 1), nothing swapped', async () => {
+  const { file } = await onlinePlan();
+  expect((await apply({ plan: file, databaseUrl: db.url, until: 'build' })).stoppedBeforeSwap).toBe(true);
+  await db.sql.begin(async (tx) => {
+    await tx`SET LOCAL session_replication_role = replica`;
+    // Its integer says the first thread, its uuid the last: what a trigger changing thread_id later leaves.
+    await tx`INSERT INTO posts (thread_id, thread_id__uuidmig_new, body)
+      SELECT (SELECT min(id) FROM threads), (SELECT id__uuidmig_new FROM threads ORDER BY id DESC LIMIT 1), 'unseen'`;
+  });
+  const failed = await apply({ plan: file, databaseUrl: db.url }).catch((e: unknown) => e);
+  expect(failed).toBeInstanceOf(UuidmigError);
+  expect((failed as UuidmigError).exitCode).toBe(1);
+  expect((failed as Error).message).toMatch(
+    // Its integer says the first thread, its uuid the last: what a trigger changing thread_id after it leaves.
+  );
+  const [type] = await db.sql`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute
+    WHERE attrelid = 'posts'::regclass AND attname = 'thread_id'`;
+  expect(type!.t).toBe('bigint');
 }, 240_000);

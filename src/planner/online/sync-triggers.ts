@@ -1,5 +1,5 @@
 import { deriveName } from '../../db/derived-names.js';
-import { qualify, qualifyTable, quoteIdent } from '../../db/quote.js';
+import { MAX_IDENTIFIER_BYTES, qualify, qualifyTable, quoteIdent } from '../../db/quote.js';
 import { type TableModel, tableKey } from '../../model/types.js';
 import type { ColumnChange, ComponentChanges } from '../component-changes.js';
 import { clauses, columnList, dollarQuoted } from '../sql-text.js';
@@ -8,6 +8,21 @@ import { batchKey } from './online-backfill.js';
 
 /** The trigger (on each table with a converting reference) that keeps its shadow columns right. */
 export const SYNC_TRIGGER = 'uuidmig_sync';
+
+/**
+ * The sync trigger's name on `table`: after every trigger of the table in name order. PostgreSQL fires
+ * a table's BEFORE row triggers in name order (byte order), so the sync trigger reads NEW as the
+ * table's own triggers leave it: one that fills a reference column (`zz_fill_owner`) runs first, and its
+ * value gets its uuid. `uuidmig_sync`, unless a trigger's name sorts after it; then that name extended
+ * (which sorts right after it), or, past 63 bytes, one led by `~` (after every ASCII name).
+ */
+export function syncTriggerName(table: TableModel): string {
+  const names = (table.triggers ?? []).map((t) => t.name);
+  const last = names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).at(-1);
+  if (last === undefined || Buffer.compare(Buffer.from(last), Buffer.from(SYNC_TRIGGER)) < 0) return SYNC_TRIGGER;
+  const extended = `${last}_${SYNC_TRIGGER}`;
+  return Buffer.byteLength(extended) <= MAX_IDENTIFIER_BYTES ? extended : `~${SYNC_TRIGGER}`;
+}
 
 /** One function per table, in schema uuidmig, named for the stage and the table's place in it. */
 export const syncFunction = (stageId: string, n: number): string =>
@@ -40,7 +55,7 @@ export function syncTriggers(c: ComponentChanges, stageId: string): StepDraft[] 
         `the application's writes to ${table.name} fill its shadow columns from here on`,
         clauses(
           // Without a primary key the backfill walks pages, and any UPDATE can move a row behind it.
-          `CREATE TRIGGER ${quoteIdent(SYNC_TRIGGER)} BEFORE INSERT OR UPDATE`,
+          `CREATE TRIGGER ${quoteIdent(syncTriggerName(table))} BEFORE INSERT OR UPDATE`,
           batchKey(table) && `OF ${columnList(watched)}`,
           `ON ${qualifyTable(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
         ),
@@ -85,7 +100,7 @@ export function dropSyncTriggers(c: ComponentChanges, stageId: string, ifExists 
     step(
       'drop',
       `stop filling ${table.name}'s shadow columns (the swap takes over)`,
-      `DROP TRIGGER${maybe} ${quoteIdent(SYNC_TRIGGER)} ON ${qualifyTable(table)}`,
+      `DROP TRIGGER${maybe} ${quoteIdent(syncTriggerName(table))} ON ${qualifyTable(table)}`,
       'ACCESS EXCLUSIVE',
       table,
     ),
@@ -116,7 +131,7 @@ export function reverseSyncTriggers(c: ComponentChanges, stageId: string): StepD
         'expand',
         `the application's writes to ${table.name} set the integers too, from here until finalize`,
         clauses(
-          `CREATE TRIGGER ${quoteIdent(SYNC_TRIGGER)} BEFORE INSERT OR UPDATE OF ${columnList(watched)}`,
+          `CREATE TRIGGER ${quoteIdent(syncTriggerName(table))} BEFORE INSERT OR UPDATE OF ${columnList(watched)}`,
           `ON ${qualifyTable(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
         ),
         'SHARE ROW EXCLUSIVE',
