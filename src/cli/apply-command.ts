@@ -5,7 +5,7 @@ import { dryRunApply } from '../executor/dry-run.js';
 import { renderAgreement } from '../render/agreement.js';
 import { renderDryRun } from '../render/dry-run.js';
 import { applyOutputSchema, dryRunOutputSchema, JSON_OUTPUT_VERSION } from '../render/json-output.js';
-import { renderSinceApply, WRITES_ONLY } from '../render/since-apply.js';
+import { renderSinceApply, writesOnly } from '../render/since-apply.js';
 import { renderVerifyReport } from '../render/verify-report.js';
 import { confirm } from './confirm.js';
 import { type CliIo, writeJson } from './io.js';
@@ -74,7 +74,8 @@ export function registerApply(program: Command, io: CliIo): void {
           );
         else io.stdout(renderVerifyReport('verify-after: before -> now', report.differences, report.sinceApply));
         if (report.sinceApply.length) io.stdout(renderSinceApply(report.sinceApply));
-        if (report.ok && report.differences.some((d) => d.differs.length)) io.stdout(`${WRITES_ONLY}\n`);
+        if (report.ok && report.differences.some((d) => d.differs.length))
+          io.stdout(`${writesOnly(report.sinceApply)}\n`);
         if (report.stoppedBeforeSwap)
           io.stdout(
             '\nThe application still writes integers. Run uuidmig apply again to swap, as its uuid release deploys.\n',

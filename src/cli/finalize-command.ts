@@ -16,11 +16,16 @@ export function registerFinalize(program: Command, io: CliIo): void {
     .description(
       'after verify passes, drop what only the migration needed (legacy columns the schema does not declare)',
     )
-    .action(async (flags: CommonOptions & RunFlags) => {
+    .option(
+      '--accept-moved',
+      "go on when rows of apply's time point at other parents since apply (verify counts them): the application's",
+    )
+    .action(async (flags: CommonOptions & RunFlags & { acceptMoved?: boolean }) => {
       const planFile = pickPlanFile(flags.plan, io, projectFolder(flags));
       const settings = runSettings(flags);
       await confirm(`Finalize ${planFile}: drop the legacy columns, after which rollback is impossible?`, flags.yes);
-      const session = await openFinalize({ plan: planFile, databaseUrl: await databaseUrlOf(flags), settings });
+      const databaseUrl = await databaseUrlOf(flags);
+      const session = await openFinalize({ plan: planFile, databaseUrl, settings, acceptMoved: flags.acceptMoved });
       const labels = new Map(session.stages.map((s) => [s.id, session.label(s)]));
       const report = await showSession(session, progressFor(io));
       if (flags.json) {

@@ -21,6 +21,8 @@ export interface FinalizeOptions {
   plan: string | Plan;
   databaseUrl?: string;
   settings?: Partial<RunSettings>;
+  /** Rows of apply's time re-pointed since (verify lists them) are the application's: go on. */
+  acceptMoved?: boolean;
 }
 
 export interface FinalizeReport {
@@ -113,11 +115,16 @@ export async function openFinalize(options: FinalizeOptions): Promise<RunSession
             const differences = all.filter((d) => d.differs.length);
             if (!differences.length) return;
             // Rows the application wrote around the rows of apply's time change nothing finalize drops.
-            if (explainedByWrites(all, await changesSinceApply(conn, plan, before, now))) return;
+            const since = await changesSinceApply(conn, plan, before, now);
+            if (explainedByWrites(all, since, options.acceptMoved)) return;
             const listed = differences.map((d) => `${d.name}: ${d.differs.join(', ')}`).join('; ');
+            const moved = since.some((c) => c.change === 'repointed')
+              ? ' If they are rows the application re-pointed since apply (verify counts them), ' +
+                'uuidmig finalize --accept-moved goes on.'
+              : '';
             throw new BlockedError(
-              `Verify finds differences (${listed}), ` +
-                'so finalize keeps the legacy columns that could explain them; run uuidmig verify for the details.',
+              `Verify finds differences (${listed}), so finalize keeps the legacy columns that could explain ` +
+                `them; run uuidmig verify for the details.${moved}`,
             );
           }),
       },

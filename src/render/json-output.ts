@@ -25,6 +25,8 @@ const sinceApply = z.array(
     inserted: z.number().nullable(),
     deleted: z.number().nullable(),
     change: z.enum(['none', 'rows', 'repointed', 'changed']),
+    /** Rows of apply's time that point at another parent now (`repointed`, on uuid keys); else null. */
+    moved: z.number().nullable().optional(),
   }),
 );
 

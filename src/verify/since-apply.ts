@@ -28,6 +28,8 @@ export interface ChangeSinceApply {
    * reference's table (or it has no converted key), so re-pointing cannot be told apart from them.
    */
   change: 'none' | 'rows' | 'repointed' | 'changed';
+  /** Rows of apply's time that point at another parent now, counted row by row (uuid keys); else null. */
+  moved: number | null;
 }
 
 const INTEGER = /^-?\d+$/;
@@ -67,20 +69,22 @@ export async function changesSinceApply(
         kept.set(tableKey(table), { where, deleted });
       }
       const change = n.rows === b.rows && !inserted && !deleted ? 'none' : 'rows';
-      result.push({ kind: 'table', name: b.name, rowsAtApply: b.rows, rowsNow: n.rows, inserted, deleted, change });
+      const counts = { rowsAtApply: b.rows, rowsNow: n.rows, inserted, deleted, moved: null };
+      result.push({ kind: 'table', name: b.name, ...counts, change });
     }
     for (const ref of plan.references.filter((r) => changes.references.some((x) => x.id === r.id))) {
       const [b, n] = [find(before, 'reference', ref.id), find(now, 'reference', ref.id)];
       if (!b || !n) continue;
       const base = { kind: 'reference' as const, name: ref.id, rowsAtApply: b.rows, rowsNow: n.rows };
       if (b.fingerprint === n.fingerprint && b.rows === n.rows && b.orphans === n.orphans) {
-        result.push({ ...base, inserted: null, deleted: null, change: 'none' });
+        result.push({ ...base, inserted: null, deleted: null, change: 'none', moved: null });
         continue;
       }
       const survivors = kept.get(tableKey(ref.child));
       let change: ChangeSinceApply['change'] = 'changed';
+      let moved: number | null = null;
       if (state === 'uuid') {
-        const moved = await movedSinceApply(sql, ref, changes);
+        moved = await movedSinceApply(sql, ref, changes);
         change = moved === null ? 'changed' : moved === 0 ? 'rows' : 'repointed';
       } else if (survivors && survivors.deleted === 0) {
         const child = changes.tables.find((t) => sameTable(t, ref.child))!;
@@ -88,7 +92,7 @@ export async function changesSinceApply(
         const [row] = await sql.unsafe<{ fingerprint: string }[]>(sqlText);
         change = String(row!.fingerprint) === b.fingerprint ? 'rows' : 'repointed';
       }
-      result.push({ ...base, inserted: null, deleted: null, change });
+      result.push({ ...base, inserted: null, deleted: null, change, moved });
     }
   }
   return result;
@@ -120,9 +124,18 @@ async function movedSinceApply(sql: Queryable, ref: Reference, changes: Componen
  * Whether every difference between apply's checks and now is rows written around the rows of apply's
  * time, which are provably as the migration left them ('rows'). A re-pointed row, deletions that hide
  * whether rows were re-pointed, or a check gone missing cannot be told apart from damage by the data.
+ * `acceptMoved`: rows of apply's time re-pointed since ('repointed', counted row by row) are taken as
+ * the application's writes too: each stage proved every row before it committed, and uuidmig writes
+ * nothing after, so only a writer of the database's own moved them (apply resuming, and finalize when
+ * the user says so after reading verify's list).
  */
-export function explainedByWrites(differences: CheckDifference[], since: ChangeSinceApply[]): boolean {
+export function explainedByWrites(
+  differences: CheckDifference[],
+  since: ChangeSinceApply[],
+  acceptMoved = false,
+): boolean {
+  const explained = (c: ChangeSinceApply) => c.change === 'rows' || (acceptMoved && c.change === 'repointed');
   return differences
     .filter((d) => d.differs.length)
-    .every((d) => since.some((c) => c.kind === d.kind && c.name === d.name && c.change === 'rows'));
+    .every((d) => since.some((c) => c.kind === d.kind && c.name === d.name && explained(c)));
 }

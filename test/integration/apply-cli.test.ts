@@ -77,9 +77,19 @@ describe('verify', () => {
       /public\.users\.invited_by -> public\.users\.id\s+5\s+0 \/ 0\s+differs\s+DIFFERS \(fingerprint\)/,
     );
     expect(r.stdout).toContain(
-      'public.users.invited_by -> public.users.id: 5 rows, some rows of apply time point at other parents',
+      'public.users.invited_by -> public.users.id: 5 rows, 1 row(s) of apply time point at other parents since ' +
+        'apply (each stage proved every row before it committed: moved by a writer of this database; once you ' +
+        'know it is the application, uuidmig finalize --accept-moved goes on)',
     );
     expect(r.stderr).toContain('uuidmig: Verify found differences between before and now (listed above) that rows');
+    // finalize keeps the legacy columns, and says how to go on once the move is known to be the application's.
+    const kept = await uuidmig('finalize', '--yes');
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toContain('uuidmig finalize --accept-moved goes on.');
+    const done = await uuidmig('finalize', '--yes', '--accept-moved');
+    expect(done.code, done.stderr).toBe(0);
+    const [moved] = await db.sql`SELECT p.name FROM users u JOIN users p ON p.id = u.invited_by WHERE u.name = 'cleo'`;
+    expect(moved!.name).toBe('eve');
   });
 
   test('a row inserted since apply, every row of apply time intact: exit 0, the writes reported', async () => {
