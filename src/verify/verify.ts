@@ -1,3 +1,4 @@
+import type { ReservedSql } from 'postgres';
 import { type Sql, withDatabaseErrors } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { refuseDuringRun } from '../executor/advisory-lock.js';
@@ -79,24 +80,45 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
         );
       }
       const finalized = record.status === 'finalized';
-      const now = await withDatabaseErrors(url, () =>
-        finalized ? runFinalizedChecks(conn, plan) : runChecks(conn, plan, undefined, formulaOf(before)),
-      );
-      await saveChecks(conn, plan.id, 'verify', now);
       if (finalized) {
+        const now = await withDatabaseErrors(url, () => runFinalizedChecks(conn, plan));
+        await saveChecks(conn, plan.id, 'verify', now);
         const differences = compareFinalized(before, now, notValidWhenPlanned(plan));
         const ok = differences.every((d) => d.differs.length === 0);
         return { plan, status: record.status, scope: 'finalized', differences, sinceApply: [], ok, uncompared: 0 };
       }
-      // A component apply has not swapped yet (an interrupted run) has no baseline: not compared, counted.
-      const baselined = now.filter((n) => before.some((b) => b.kind === n.kind && b.name === n.name));
-      const differences = compareChecks(before, baselined);
+      // Every check and what changed since apply at one snapshot: rows the application writes together in
+      // one transaction (an order and its items) are counted together.
+      const { now, baselined, differences, sinceApply } = await withDatabaseErrors(url, () =>
+        atOneSnapshot(conn, async () => {
+          const now = await runChecks(conn, plan, undefined, formulaOf(before));
+          // A component apply has not swapped yet (an interrupted run) has no baseline: not compared, counted.
+          const baselined = now.filter((n) => before.some((b) => b.kind === n.kind && b.name === n.name));
+          const differences = compareChecks(before, baselined);
+          const differs = differences.some((d) => d.differs.length);
+          const sinceApply = differs ? await changesSinceApply(conn, plan, before, baselined) : [];
+          return { now, baselined, differences, sinceApply };
+        }),
+      );
+      await saveChecks(conn, plan.id, 'verify', now);
       const differs = differences.some((d) => d.differs.length);
-      const sinceApply = differs ? await changesSinceApply(conn, plan, before, baselined) : [];
       const ok = !differs || explainedByWrites(differences, sinceApply);
       const uncompared = now.length - baselined.length;
       return { plan, status: record.status, scope: 'row-by-row', differences, sinceApply, ok, uncompared };
     },
     false,
   );
+}
+
+/** `work` in one REPEATABLE READ transaction: every query it makes reads the same snapshot. */
+async function atOneSnapshot<T>(conn: Pick<ReservedSql, 'unsafe'>, work: () => Promise<T>): Promise<T> {
+  await conn.unsafe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  try {
+    const result = await work();
+    await conn.unsafe('COMMIT');
+    return result;
+  } catch (error) {
+    await conn.unsafe('ROLLBACK').catch(() => {});
+    throw error;
+  }
 }
