@@ -5,6 +5,7 @@ import { tableKey } from '../model/types.js';
 import { planOnlineValidate } from '../planner/online/online-attach.js';
 import { planReverseBuild, planReverseSwap } from '../planner/online/online-reverse.js';
 import { onlineStageIds, planOnlineCleanup } from '../planner/online/online-undo.js';
+import { loadSqlParser } from '../planner/online/rewrite-sql.js';
 import { planChanges } from '../planner/plan-changes.js';
 import { catalogOptionsOf, slugOf } from '../planner/plan-migration.js';
 import type { Plan, Stage } from '../planner/plan-schema.js';
@@ -71,6 +72,8 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
       throw new BlockedError(`Plan ${plan.id} is already rolled back; there is nothing to undo.`);
     }
     await guard(() => checkPrivileges(conn, plan, 'roll back'));
+    // Online, the stages below rewrite index definitions through the SQL parser: wait until it has loaded.
+    if (plan.options.strategy === 'online') await loadSqlParser();
     const ids = componentStageIds(plan);
     const stages: Stage[] = [];
     const partitioned = new Set(plan.catalog.tables.filter((t) => t.kind === 'partitioned').map(tableKey));

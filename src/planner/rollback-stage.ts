@@ -81,14 +81,14 @@ function unretype(c: ComponentChanges): StepDraft[] {
 }
 
 /** Undo a component that never swapped (a failed run): drop what expand and backfill added. */
-export function planCleanup(c: ComponentChanges): StepDraft[] {
+export function planCleanup(c: ComponentChanges, added = 'added by the interrupted run'): StepDraft[] {
   return [
     ...lockTables(changedTables(c), c),
     ...c.changes.flatMap((ch) =>
       [ch.shadow, ...(ch.orphanColumn ? [ch.orphanColumn] : [])].map((column) =>
         step(
           'drop',
-          `drop ${column}, added by the interrupted run`,
+          `drop ${column}, ${added}`,
           `ALTER TABLE ${qualify(ch.table.schema, ch.table.name)} DROP COLUMN IF EXISTS ${quoteIdent(column)}`,
           'ACCESS EXCLUSIVE',
           ch.table,

@@ -1,11 +1,10 @@
-import { qualify } from '../../db/quote.js';
-import type { TableModel } from '../../model/types.js';
-import { legacyUniqueName } from '../bound-objects.js';
+import { qualify, qualifyTable, quoteIdent } from '../../db/quote.js';
+import { displayTable } from '../../model/types.js';
 import type { ComponentChanges } from '../component-changes.js';
 import type { Plan } from '../plan-schema.js';
 import { planCleanup } from '../rollback-stage.js';
 import { type StepDraft, step } from '../step.js';
-import { isPartitioned, partitionLegacyName, partitionsOf } from './online-partitions.js';
+import { planOnlineBuild } from './online-build.js';
 import { dropSyncTriggers } from './sync-triggers.js';
 
 /** The stages an online component's sync triggers are named for: its expand and its swap. */
@@ -22,29 +21,37 @@ const after = (drafts: StepDraft[], count: number, inserted: StepDraft[]) => [
 ];
 
 /**
- * Undo an online component that has not swapped: its sync triggers and their functions, the unique
- * index built on the legacy integer, and the shadow columns (their indexes, checks and foreign keys
- * go with them). Catalog only; every statement tolerates what an interrupted run never made.
+ * Undo an online component that has not swapped, stopped by `--until build` or by a failure: what its
+ * build made (taken from the build's own steps, each naming what it creates), then its sync triggers and
+ * their functions, then the shadow columns. Constraints go first: a foreign key on the shadows depends on
+ * the unique index on its parent's shadow, and would keep that column from being dropped. Catalog only;
+ * every statement tolerates what the run never made, so a cleanup run again after a failure goes on.
  */
 export function planOnlineCleanup(c: ComponentChanges, expandId: string): StepDraft[] {
-  const drop = (table: TableModel, name: string) =>
+  const tables = [...c.tables, ...c.children.map((ch) => ch.table)];
+  const built = planOnlineBuild(c).flatMap(({ kind, creates, table }) => {
+    if (!creates) return [];
+    const on = tables.find((t) => displayTable(t) === table);
+    if (!on) throw new Error(`no table ${table} in component ${c.component.id} for ${creates}`);
+    return [{ kind, name: creates, table: on }];
+  });
+  const drop = ({ kind, name, table }: (typeof built)[number]) =>
     step(
       'drop',
       `drop ${name}, built for the swap`,
-      `DROP INDEX IF EXISTS ${qualify(table.schema, name)}`,
+      kind === 'index'
+        ? `DROP INDEX IF EXISTS ${qualify(table.schema, name)}`
+        : `ALTER TABLE ${qualifyTable(table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(name)}`,
       'ACCESS EXCLUSIVE',
       table,
     );
-  const legacyIndexes = c.changes
-    .filter((ch) => ch.role === 'key')
-    .flatMap((ch) =>
-      isPartitioned(ch.table)
-        ? partitionsOf(c, ch.table).map((p) => drop(p, partitionLegacyName(p, ch)))
-        : [drop(ch.table, legacyUniqueName(ch, c.tables))],
-    );
-  const cleanup = planCleanup(c);
+  const cleanup = planCleanup(c, 'added by apply before its swap');
   const locked = cleanup[0]?.kind === 'lock' ? 1 : 0;
-  return after(cleanup, locked, [...dropSyncTriggers(c, expandId, true), ...legacyIndexes]);
+  return after(cleanup, locked, [
+    ...built.filter((b) => b.kind !== 'index').map(drop),
+    ...built.filter((b) => b.kind === 'index').map(drop),
+    ...dropSyncTriggers(c, expandId, true),
+  ]);
 }
 
 /** Finalize an online component: the reverse sync triggers go before the integers they fill. */
