@@ -20,6 +20,7 @@ import { type OrphanPolicy, PLAN_FORMAT_VERSION, type Plan, type Stage, type Str
 import { planRewriteValidate } from './rewrite-bound.js';
 import { planRewrite } from './rewrite-stage.js';
 import { sealPlan } from './seal.js';
+import { analyzeShadows } from './shadow-statistics.js';
 import { immediateConstraints, stage } from './step.js';
 import { planSwap } from './swap-stage.js';
 
@@ -88,9 +89,11 @@ export function planMigration(input: PlanInput): Plan {
       if (onlineBlockers(changes).length) continue; // named as blockers by inspect: the plan is not written
       const expand = n();
       stages.push(stage(expand, 'expand', slug, component.id, planOnlineExpand(changes, expand)));
-      stages.push(
-        stage(n(), 'backfill', slug, component.id, planOnlineBackfill(changes, options.batchSize, fire), false),
-      );
+      const backfill = [
+        ...planOnlineBackfill(changes, options.batchSize, fire),
+        ...analyzeShadows(changes, ['key', 'reference']),
+      ];
+      stages.push(stage(n(), 'backfill', slug, component.id, backfill, false));
       stages.push(stage(n(), 'build', slug, component.id, planOnlineBuild(changes), false));
       stages.push(stage(n(), 'swap', slug, component.id, planOnlineSwap(changes, expand, n())));
       const validate = planOnlineValidate(changes);
@@ -123,6 +126,7 @@ export function planMigration(input: PlanInput): Plan {
       stage(n(), 'backfill', slug, component.id, [
         immediateConstraints(),
         ...withoutForcedRowSecurity(changes.tables, holdOff(withChildren(changes), planBackfill(changes), fire)),
+        ...analyzeShadows(changes, ['reference']),
       ]),
     );
     stages.push(stage(n(), 'swap', slug, component.id, planSwap(changes, fire)));
