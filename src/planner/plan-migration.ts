@@ -9,6 +9,7 @@ import { type ComponentChanges, changedTables, componentChanges, withChildren } 
 import { planExpand } from './expand-stage.js';
 import { sha256 } from './hash.js';
 import { holdOff, withoutForcedRowSecurity } from './hold-off.js';
+import { inheritanceStrategyWarnings, strategyFor } from './inheritance-strategy.js';
 import { lockTables } from './lock-order.js';
 import { planOnlineValidate } from './online/online-attach.js';
 import { planOnlineBackfill } from './online/online-backfill.js';
@@ -162,7 +163,10 @@ export function planMigration(input: PlanInput): Plan {
       estimatedRows: rows.get(tableKey(r.child)) ?? null,
     })),
     mistakes: work.mistakes,
-    warnings: work.warnings,
+    warnings: [
+      ...work.warnings,
+      ...inheritanceStrategyWarnings(work.components, catalog, options.strategy ?? 'rewrite'),
+    ],
     components: work.components,
     stages,
   });
@@ -180,16 +184,6 @@ export function changesOf(input: PlanInput): ComponentChanges[] {
       orphanPolicy: input.options.orphans,
     }),
   );
-}
-
-/**
- * The rewrite empties and reloads whole tables; a table with inheritance children would take their
- * rows along (TRUNCATE reaches them, INSERT does not), so such a component is updated in place.
- */
-function strategyFor(component: Component, catalog: CatalogSnapshot, wanted: Strategy): Strategy {
-  const members = new Set(component.tables.map(tableKey));
-  const inherited = catalog.tables.some((t) => t.parent && !t.isPartition && members.has(tableKey(t.parent)));
-  return inherited ? 'update' : wanted;
 }
 
 /** Foreign keys from tables outside the component into it (onto a key that stays): TRUNCATE needs them gone. */

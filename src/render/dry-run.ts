@@ -32,9 +32,21 @@ export function renderDryRun(plan: Plan, verdict: string): string {
   return out.join('\n');
 }
 
+const REWRITE_LOCKS =
+  'each rewrite stage locks its component ACCESS EXCLUSIVE for as long as it rewrites it (the validate stage ' +
+  'after it locks no reader or writer)';
+
+const UPDATE_LOCKS =
+  'the expand stage locks the tables ACCESS EXCLUSIVE while it adds the uuid columns and gives every key its ' +
+  'uuid; the backfill updates every reference in one transaction, so writers to those rows wait for it; each ' +
+  'swap locks its component ACCESS EXCLUSIVE while it brings the backfill up to date and rebuilds its keys, ' +
+  'indexes and foreign keys';
+
 /**
- * What the strategy needs from the application, said before anything runs: both strategies are
- * offline at the swap (writers wait on its lock, then meet uuid columns).
+ * What the strategy needs from the application, said before anything runs: both offline strategies are
+ * offline at the swap (writers wait on its lock, then meet uuid columns). Said of the stages the plan
+ * has, per component: under `rewrite`, a component with inheritance children is updated in place
+ * (expand, backfill, swap; planner/inheritance-strategy.ts), and its locks are not a rewrite's.
  */
 export function applicationNote(plan: Plan): string {
   if (plan.options.strategy === 'online') {
@@ -46,14 +58,27 @@ export function applicationNote(plan: Plan): string {
       'reconnect or drop prepared statements from before the swap.'
     );
   }
-  const how =
-    plan.options.strategy === 'update'
-      ? 'The expand and backfill stages lock each table briefly; each swap locks its component ACCESS EXCLUSIVE'
-      : 'Each rewrite stage locks its component ACCESS EXCLUSIVE for as long as it rewrites it (the validate ' +
-        'stage after it locks no reader or writer)';
+  const having = (kind: string) =>
+    plan.components.filter((c) => plan.stages.some((s) => s.component === c.id && s.kind === kind)).map((c) => c.id);
+  const rewritten = having('rewrite');
+  const updated = having('swap');
+  // Components are named when the plan mixes the two, or updates some it was asked to rewrite.
+  const asked = plan.options.strategy === 'rewrite';
+  const of = (ids: string[], why = '') =>
+    (rewritten.length && updated.length) || why
+      ? `${ids.length === 1 ? 'Component' : 'Components'} ${ids.join(', ')}${why}: `
+      : '';
+  const parts = [
+    ...(rewritten.length ? [`${of(rewritten)}${REWRITE_LOCKS}`] : []),
+    ...(updated.length
+      ? [`${of(updated, asked ? ' (inheritance children: expand, backfill and swap)' : '')}${UPDATE_LOCKS}`]
+      : []),
+  ];
+  if (!parts.length) parts.push(asked ? REWRITE_LOCKS : UPDATE_LOCKS); // a plan with nothing to do
+  const sentences = parts.map((p) => p.charAt(0).toUpperCase() + p.slice(1));
   return (
-    `${how}: writers wait, then go on once it commits, and from then on the keys and references are uuid. ` +
-    'Stop the application writing, or deploy its uuid version at the swap: integer ids sent after it fail ' +
-    "with 'invalid input syntax for type uuid' (none is accepted silently)."
+    `${sentences.join('. ')}. Writers wait on each lock, then go on once it commits, and from then on the keys and ` +
+    'references are uuid. Stop the application writing, or deploy its uuid version at the swap: integer ids ' +
+    "sent after it fail with 'invalid input syntax for type uuid' (none is accepted silently)."
   );
 }

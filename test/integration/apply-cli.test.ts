@@ -59,6 +59,36 @@ describe('apply --dry-run', () => {
     expect(schema!.n).toBe(0);
     expect(catalogHash(await readCatalog(db.sql))).toBe(before);
   });
+
+  test('inheritance under rewrite: plan warns of the update strategy, the dry run describes its stages', async () => {
+    await loadFixture(db.sql, 'inheritance');
+    const planned = await uuidmig('plan', '--schema', fixturePath('inheritance', 'schema.ts'));
+    expect(planned.code, planned.stderr).toBe(0);
+    const warning =
+      'public.vehicles has inheritance children (old-style INHERITS: public.cars, public.trucks): its component ' +
+      'public.vehicles migrates by expand, backfill and swap, not by a rewrite';
+    expect(planned.stdout).toMatch(/\nWarnings\n {2}public\.vehicles has inheritance children/);
+    expect(planned.stdout).toContain(warning);
+    expect(planned.stdout).toContain('the backfill updates every row in one transaction, so writers to those rows');
+    // The plan asked for rewrite, and says so; its warnings say which component is updated in place.
+    const file = fs.readdirSync(path.join(dir, 'plans'))[0]!;
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'plans', file), 'utf8'));
+    expect(saved.options.strategy).toBe('rewrite');
+    const found = saved.warnings.filter((w: { kind: string }) => w.kind === 'inheritance-update');
+    expect(
+      found.map((w: { table: unknown; message: string }) => [w.table, w.message.slice(0, warning.length)]),
+    ).toEqual([[{ schema: 'public', name: 'vehicles' }, warning]]);
+    const r = await uuidmig('apply', '--dry-run');
+    expect(r.code, r.stderr).toBe(0);
+    expect(saved.stages.map((s: { kind: string }) => s.kind)).toEqual(['expand', 'backfill', 'swap']);
+    expect(r.stdout).toContain(
+      'Component public.vehicles (inheritance children: expand, backfill and swap): the expand stage locks the ' +
+        'tables ACCESS EXCLUSIVE',
+    );
+    expect(r.stdout).toContain('each swap locks its component ACCESS EXCLUSIVE');
+    expect(r.stdout).not.toContain('rewrite stage');
+    expect(r.stdout).not.toContain('validate stage');
+  });
 });
 
 describe('verify', () => {

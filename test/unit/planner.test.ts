@@ -8,6 +8,7 @@ import { planMigration } from '../../src/planner/plan-migration.js';
 import type { Plan, Stage, Strategy } from '../../src/planner/plan-schema.js';
 import { planCopyRewrite } from '../../src/planner/rewrite-stage.js';
 import { stage as numbered } from '../../src/planner/step.js';
+import { applicationNote } from '../../src/render/dry-run.js';
 import { catalogOf, drizzleOf, ref, type TableSpec } from '../helpers/model-builder.js';
 
 /** The pure planner on in-memory catalogs: components, lock order, key maps, stage splitting. */
@@ -221,6 +222,41 @@ describe('stage splitting', () => {
   test('a component with an inheritance child is updated in place even when rewrite is asked', () => {
     const plan = planOf([{ name: 'events' }, { name: 'special_events', parent: 'events' }]);
     expect(plan.stages.map((s) => s.kind)).toEqual(['expand', 'backfill', 'swap']);
+  });
+
+  test('rewrite asked: a component updated in place for its inheritance child is warned of, named in the note', () => {
+    const specs: TableSpec[] = [
+      { name: 'events' },
+      { name: 'special_events', parent: 'events' },
+      { name: 'users' },
+      { name: 'posts', refs: { author_id: 'users' } },
+    ];
+    const plan = planOf(specs);
+    expect(plan.options.strategy).toBe('rewrite');
+    expect(plan.stages.map((s) => `${s.kind} ${s.component}`)).toEqual([
+      'expand public.events',
+      'backfill public.events',
+      'swap public.events',
+      'rewrite public.posts',
+      'validate public.posts',
+    ]);
+    expect(plan.warnings.filter((w) => w.kind === 'inheritance-update').map((w) => w.message)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          /^public\.events has inheritance children \(old-style INHERITS: public\.special_events\): /.source +
+            /its component public\.events migrates by expand, backfill and swap/.source,
+        ),
+      ),
+    ]);
+    const note = applicationNote(plan);
+    expect(note).toMatch(/^Component public\.posts: each rewrite stage locks its component ACCESS EXCLUSIVE/);
+    expect(note).toContain(
+      '. Component public.events (inheritance children: expand, backfill and swap): the expand stage locks',
+    );
+    // Asked for update, nothing is a surprise: no warning, and the note names no component.
+    const updated = planOf(specs, 'update');
+    expect(updated.warnings.filter((w) => w.kind === 'inheritance-update')).toEqual([]);
+    expect(applicationNote(updated)).toMatch(/^The expand stage locks the tables ACCESS EXCLUSIVE/);
   });
 
   test('a key that stays integer is not converted, and its references are not touched', () => {
