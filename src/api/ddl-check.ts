@@ -17,6 +17,7 @@ import { displayTable } from '../model/types.js';
 import type { Finding } from '../model/work.js';
 import { slugOf } from '../planner/plan-migration.js';
 import type { Plan } from '../planner/plan-schema.js';
+import { oneLine } from '../planner/sql-text.js';
 import { checkClientTools } from '../rehearse/client-tools.js';
 import { copyDatabase, dumpSchema } from '../rehearse/copy-database.js';
 import { copyRoles, startEmbeddedStaging } from '../rehearse/staging.js';
@@ -130,14 +131,6 @@ async function runEntry(plan: Plan, entrySql: string, url: string): Promise<Find
     await conn.end({ timeout: 5 });
   }
 }
-
-const oneLine = (statement: string) =>
-  statement
-    .split('\n')
-    .filter((line) => !line.startsWith('--'))
-    .join(' ')
-    .replace(/\s+/g, ' ')
-    .trim();
 
 /**
  * apply, rollback, apply again, finalize: the first statement that fails, as a refusal. Rollback runs on

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { connect } from '../db/connect.js';
 import { scratchDatabase } from '../db/scratch-database.js';
 import type { Finding } from '../model/work.js';
+import { oneLine } from '../planner/sql-text.js';
 import { type EntryFailure, firstFailure } from './run-entry.js';
 import type { PreparedEntry } from './team-entry.js';
 
@@ -49,7 +50,7 @@ function warning(ours: boolean, tag: string, failed: EntryFailure, folder: strin
     columns: [],
     message:
       `drizzle-kit migrate on a fresh database would stop at ${tag} (statement ${failed.index}): ` +
-      `${failed.reason}: ${why}. This database can still be migrated with uuidmig apply; to build ` +
+      `${oneLine(failed.reason)}: ${why}. This database can still be migrated with uuidmig apply; to build ` +
       `fresh databases (CI, new developers) from ${folder}, make its entries build this schema.`,
   };
 }

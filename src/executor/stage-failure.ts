@@ -2,6 +2,7 @@ import postgres, { type ReservedSql } from 'postgres';
 import { quoteLiteral } from '../db/quote.js';
 import { ExitCode, UuidmigError } from '../errors.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
+import { oneLine } from '../planner/sql-text.js';
 import { type Action, journal } from './bookkeeping.js';
 import type { StageContext } from './run-stage.js';
 
@@ -73,8 +74,6 @@ export const retryReason = (e: unknown): string =>
 
 export const isLockTimeout = (e: unknown) =>
   e instanceof LockBudgetSpent || (e instanceof postgres.PostgresError && (e.code === '55P03' || e.code === '40P01'));
-const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
-
 export async function recordFailure(
   conn: ReservedSql,
   stage: Stage,

@@ -29,3 +29,12 @@ export function sqlComment(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
   return `-- ${text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ')}`;
 }
+
+/** SQL text (or a message quoting it) on one line: its `--` comment lines left out, whitespace runs as one space. */
+export const oneLine = (text: string): string =>
+  text
+    .split('\n')
+    .filter((line) => !line.startsWith('--'))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
