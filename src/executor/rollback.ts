@@ -105,7 +105,9 @@ export async function openRollback(options: RollbackOptions): Promise<RunSession
       stages.push(stage(id, kind, slug, changes.component.id, drafts));
       // After its commit, while writes go on (also after a rollback that stopped before them: a component
       // rolled back already is cleaned up, and its keys still NOT VALID are validated here).
-      const validate = [...planRollbackValidate(changes, notValid), ...validateAgain(plan, changes.component.id)];
+      // Each key once: apply's validate stage may name a key this rollback also adds NOT VALID.
+      const validations = [...planRollbackValidate(changes, notValid), ...validateAgain(plan, changes.component.id)];
+      const validate = [...new Map(validations.map((v) => [v.sql, v])).values()];
       if (validate.length) stages.push(stage(`${id}.1`, kind, slug, changes.component.id, validate, false));
     }
     const timings: StageTiming[] = [];

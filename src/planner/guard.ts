@@ -11,20 +11,22 @@ function lostCondition(change: ColumnChange): string {
 }
 
 /**
- * A row whose converting column is set while another column of its composite reference is NULL:
- * MATCH SIMPLE checks no parent for it, and the uuid is found through the whole reference, so it would
- * find none (preflight/partial-references.ts refuses such rows at plan time; this catches one written
- * since). Null when it cannot happen: a single column, or every other column NOT NULL in `table`.
- * `prefix` qualifies the columns (`c.`).
+ * A row whose `column` is set while another of its composite reference's `columns` is NULL: MATCH
+ * SIMPLE checks no parent for it, and the uuid is found through the whole reference, so it would find
+ * none (plan refuses such rows, preflight/partial-references.ts; a guard catches one written since).
+ * Null when it cannot happen: a single column, or every other column NOT NULL in `table`. `prefix`
+ * qualifies the columns (`c.`).
  */
-export function partlySet(change: ColumnChange, table: TableModel, prefix = ''): string | null {
-  const others = change.fillFrom!.columns.filter(
-    (col) => col !== change.column.name && !table.columns.find((c) => c.name === col)?.notNull,
-  );
+export function partlySetColumn(columns: string[], column: string, table: TableModel, prefix = ''): string | null {
+  const others = columns.filter((col) => col !== column && !table.columns.find((c) => c.name === col)?.notNull);
   if (!others.length) return null;
   const nulls = others.map((col) => `${prefix}${quoteIdent(col)} IS NULL`).join(' OR ');
-  return `${prefix}${quoteIdent(change.column.name)} IS NOT NULL AND (${nulls})`;
+  return `${prefix}${quoteIdent(column)} IS NOT NULL AND (${nulls})`;
 }
+
+/** partlySetColumn for a converting reference column, of the reference it is filled from. */
+export const partlySet = (change: ColumnChange, table: TableModel, prefix = ''): string | null =>
+  partlySetColumn(change.fillFrom!.columns, change.column.name, table, prefix);
 
 const MESSAGE = `'uuidmig: % row(s) of % have no parent; nothing was changed'`;
 const PARTLY =

@@ -72,17 +72,30 @@ export const rebuildAfterRewrite = (
   ...c.changes.flatMap(legacySequence),
 ];
 
+/** A bound foreign key as `Named` (with the table it points into). */
+export const namedForeignKey = ({ table, fk }: BoundObjects['foreignKeys'][number]): Named => ({
+  table,
+  name: fk.name,
+  definition: fk.definition!,
+  into: referencedTable(fk),
+});
+
 /** Every foreign key a rewrite stage adds at its end, as `Named`. */
 export const rebuiltForeignKeys = (b: ReturnType<typeof bulkBound>): Named[] => [
-  ...b.foreignKeys.map(({ table, fk }) => ({
-    table,
-    name: fk.name,
-    definition: fk.definition!,
-    into: referencedTable(fk),
-  })),
+  ...b.foreignKeys.map(namedForeignKey),
   ...b.declaredForeignKeys,
   ...b.externalForeignKeys,
 ];
+
+/** VALIDATE CONSTRAINT of a foreign key added NOT VALID, in a stage after (SHARE UPDATE EXCLUSIVE). */
+export const validateForeignKey = (fk: Named): StepDraft =>
+  step(
+    'constraint',
+    `validate foreign key ${fk.name}: one scan, while writes go on`,
+    `ALTER TABLE ${qualify(fk.table.schema, fk.table.name)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`,
+    'SHARE UPDATE EXCLUSIVE',
+    fk.table,
+  );
 
 /**
  * Whether the rewrite adds this foreign key NOT VALID and validates it after its commit: every one
@@ -110,15 +123,7 @@ export function planRewriteValidate(
 ): StepDraft[] {
   return rebuiltForeignKeys(bulkBound(c, rewrittenTables(c), external))
     .filter(validatesAfter(partitioned))
-    .map((fk) =>
-      step(
-        'constraint',
-        `validate foreign key ${fk.name}: one scan, while writes go on`,
-        `ALTER TABLE ${qualify(fk.table.schema, fk.table.name)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`,
-        'SHARE UPDATE EXCLUSIVE',
-        fk.table,
-      ),
-    );
+    .map(validateForeignKey);
 }
 
 /** The key a validate step validates, as `<table as displayed>\0<name>`; null for another statement. */

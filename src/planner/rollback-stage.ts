@@ -1,11 +1,12 @@
 import { qualify, qualifyTable, quoteIdent } from '../db/quote.js';
-import { columnKey, referencedTable, tableKey } from '../model/types.js';
+import { columnKey, tableKey } from '../model/types.js';
 import { boundObjects, legacyUniqueName, type Named } from './bound-objects.js';
 import { dropBound, rebuildBound } from './bound-steps.js';
 import { type ColumnChange, type ComponentChanges, changedTables, withChildren } from './component-changes.js';
 import { holdOff, rebuiltOf, withoutForcedRowSecurity } from './hold-off.js';
 import { lockTables } from './lock-order.js';
 import { keepsPosition, unretypeColumns } from './retype-in-place.js';
+import { namedForeignKey, validateForeignKey } from './rewrite-bound.js';
 import { clauses } from './sql-text.js';
 import { immediateConstraints, type StepDraft, step } from './step.js';
 
@@ -53,23 +54,7 @@ export function planRollback(
  * costs nothing.
  */
 export function planRollbackValidate(c: ComponentChanges, notValid: (fk: Named) => boolean): StepDraft[] {
-  return boundObjects(c)
-    .foreignKeys.map(({ table, fk }) => ({
-      table,
-      name: fk.name,
-      definition: fk.definition!,
-      into: referencedTable(fk),
-    }))
-    .filter(notValid)
-    .map((fk) =>
-      step(
-        'constraint',
-        `validate foreign key ${fk.name}: one scan, while writes go on (a key valid already costs nothing)`,
-        `ALTER TABLE ${qualify(fk.table.schema, fk.table.name)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`,
-        'SHARE UPDATE EXCLUSIVE',
-        fk.table,
-      ),
-    );
+  return boundObjects(c).foreignKeys.map(namedForeignKey).filter(notValid).map(validateForeignKey);
 }
 
 /** The columns a rewrite retyped where they stand take their integers back there, one rewrite per table. */

@@ -1,5 +1,6 @@
 import { qualifyTable } from '../db/quote.js';
-import { type TableModel, tableKey } from '../model/types.js';
+import { descendantsOf } from '../model/inheritance.js';
+import { sameTable, type TableModel } from '../model/types.js';
 import { type ColumnChange, type ComponentChanges, withChildren } from './component-changes.js';
 import { columnList } from './sql-text.js';
 import { type StepDraft, step } from './step.js';
@@ -17,11 +18,11 @@ import { type StepDraft, step } from './step.js';
  */
 export function analyzeShadows(c: ComponentChanges, filled: ColumnChange['role'][]): StepDraft[] {
   const tables = withChildren(c).filter((t) => !t.isPartition);
-  const byKey = new Map(tables.map((t) => [tableKey(t), t]));
+  // `table` has the shadow of a change on it, or on an inheritance ancestor.
+  const has = (ch: ColumnChange, table: TableModel) =>
+    sameTable(ch.table, table) || descendantsOf(tables, ch.table).some((d) => sameTable(d, table));
   return tables.flatMap((table) => {
-    const shadows = c.changes
-      .filter((ch) => filled.includes(ch.role) && reaches(ch.table, table, byKey))
-      .map((ch) => ch.shadow);
+    const shadows = c.changes.filter((ch) => filled.includes(ch.role) && has(ch, table)).map((ch) => ch.shadow);
     if (!shadows.length) return [];
     return [
       step(
@@ -33,13 +34,4 @@ export function analyzeShadows(c: ComponentChanges, filled: ColumnChange['role']
       ),
     ];
   });
-}
-
-/** `table` is `from` or an inheritance descendant of it: it has `from`'s shadow columns. */
-function reaches(from: TableModel, table: TableModel, byKey: Map<string, TableModel>): boolean {
-  for (let t: TableModel | undefined = table, hops = 0; t && hops < 64; hops++) {
-    if (tableKey(t) === tableKey(from)) return true;
-    t = t.parent ? byKey.get(tableKey(t.parent)) : undefined;
-  }
-  return false;
 }

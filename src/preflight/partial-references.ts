@@ -1,23 +1,18 @@
 import type { Sql } from '../db/connect.js';
-import { qualify, quoteIdent } from '../db/quote.js';
+import { qualify } from '../db/quote.js';
 import { columnKey, displayTable, type TableModel, tableKey } from '../model/types.js';
 import type { Finding, ReferenceWork } from '../model/work.js';
 import { fillingReferences } from '../planner/component-changes.js';
+import { partlySetColumn } from '../planner/guard.js';
 
 /**
  * The rows of a composite reference's child that hold a value in a column this reference fills
  * (`filled`: not one a single-column reference fills, like tenant_id's own foreign key) while another
- * of its columns is NULL (`c`), or null when no row can: a single column, none filled here, or the
- * others all NOT NULL.
+ * of its columns is NULL (`c`), or null when no row can.
  */
 export function partlySetCondition(work: ReferenceWork, child: TableModel, filled: string[]): string | null {
-  if (work.columns.length < 2 || !filled.length) return null;
-  const only = filled.length === 1 ? filled[0] : null;
-  const nullable = work.columns.filter((col) => col !== only && !child.columns.find((c) => c.name === col)?.notNull);
-  if (!nullable.length) return null;
-  const set = filled.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' OR ');
-  const nulls = nullable.map((col) => `c.${quoteIdent(col)} IS NULL`).join(' OR ');
-  return `(${set}) AND (${nulls})`;
+  const each = filled.map((col) => partlySetColumn(work.columns, col, child, 'c.')).filter((c) => c !== null);
+  return each.length ? each.map((c) => `(${c})`).join(' OR ') : null;
 }
 
 /**

@@ -129,8 +129,8 @@ test('a composite reference partly NULL with its converting column set blocks, n
       'public.tasks(tenant_id, project_id) -> public.projects(tenant_id, id): 2 row(s) of public.tasks hold ' +
         'project_id while another column of the reference is NULL, so their foreign key checks no parent for them ' +
         '(MATCH SIMPLE), and uuidmig, which finds each uuid through the whole reference, would find none. Find ' +
-        'them with SELECT * FROM "public"."tasks" AS c WHERE (c."project_id" IS NOT NULL) AND ' +
-        '(c."tenant_id" IS NULL); fill in the missing column, set project_id to NULL, or give project_id a ' +
+        'them with SELECT * FROM "public"."tasks" AS c WHERE (c."project_id" IS NOT NULL AND ' +
+        '(c."tenant_id" IS NULL)); fill in the missing column, set project_id to NULL, or give project_id a ' +
         'reference of its own onto its key (a foreign key, or .references() in the Drizzle schema), then plan again.',
     );
     // The query it gives finds exactly those rows.
