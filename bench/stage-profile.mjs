@@ -68,6 +68,7 @@ async function profileUuidmig() {
       locked: timing.transactionMs > 0,
       ms: timing.ms,
       parts: split(captured, timing.ms),
+      statements: longest(captured),
     });
   }
   await session.after.run();
@@ -93,8 +94,14 @@ async function profileFloor() {
   const ms = Date.now() - t0;
   await db.end();
   await admin.unsafe('DROP DATABASE profile_floor');
-  return { name: 'floor', locked: true, ms, parts: split(text, ms) };
+  return { name: 'floor', locked: true, ms, parts: split(text, ms), statements: longest(text) };
 }
+
+/** The statements that took 100 ms or more, in order: [ms, the first 240 characters]. */
+const longest = (text) =>
+  statements(text)
+    .filter(([ms]) => ms >= 100)
+    .map(([ms, q]) => [Math.round(ms), q.slice(0, 240)]);
 
 /** The stage's time by part; what no statement accounts for goes to the rest. */
 function split(text, total) {

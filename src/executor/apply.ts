@@ -22,6 +22,7 @@ import { type ChangeSinceApply, changesSinceApply, explainedByWrites } from '../
 import { assessApply } from './assess.js';
 import { ensureBookkeeping, loadChecks, saveChecks, setStatus, startRun } from './bookkeeping.js';
 import { loadPlan } from './load-plan.js';
+import { provenGuards } from './proven-guards.js';
 import { openRun } from './run-handle.js';
 import {
   ConnectionLostError,
@@ -184,16 +185,18 @@ function baselineChecks(
   plan: Plan,
   stage: Plan['stages'][number],
   inLock: Map<string, CheckRow[]>,
-): Pick<StageContext, 'afterLock' | 'afterLockBefore' | 'beforeCommit'> {
+): Pick<StageContext, 'afterLock' | 'afterLockBefore' | 'beforeCommit' | 'proven'> {
   const component = stage.component;
+  const changes = planChanges(plan).find((c) => c.component.id === component);
   // Under FORCE ROW LEVEL SECURITY the stage copies every row (it lifts FORCE for its load) while the
-  // checks at commit see what the policies show the owner: both checks then read the tables, as before.
-  const forced = planChanges(plan)
-    .find((c) => c.component.id === component)
-    ?.tables.some((t) => t.rowSecurity?.forced);
+  // checks at commit see what the policies show the owner: both checks then read the tables, as before
+  // (and the guards, which see every row, run).
+  const forced = changes?.tables.some((t) => t.rowSecurity?.forced);
   const rewrite = stage.kind === 'rewrite' && !forced;
   let baseline: CheckRow[] = [];
   return {
+    // The baseline counts every reference's orphans as a keyed rewrite's guards would, at their snapshot.
+    ...(rewrite ? { proven: provenGuards(changes, () => baseline) } : {}),
     // A rewrite stage reads every row into its copies first: verify-before reads the copies, just
     // before the tables are emptied, rather than the tables a second time.
     ...(rewrite ? { afterLockBefore: emptiesTables } : {}),

@@ -114,6 +114,12 @@ export interface StageContext {
    * rewrite stage's verify-before reads the copies it made, just before it empties its tables.
    */
   afterLockBefore?: (step: Step) => boolean;
+  /**
+   * A step that afterLock's checks proved already, at the same snapshot (provenGuards): journaled as
+   * done, with a note, and not sent.
+   */
+  proven?: (step: Step) => boolean;
+  onNote?: (line: string) => void;
   /** Runs inside the stage's transaction after its last statement; throwing rolls the stage back. */
   beforeCommit?: (tx: Queryable) => Promise<void>;
   /** Watches a statement from another connection while it runs (statementWatch), for onStatement. */
@@ -228,13 +234,20 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         // The index of the step afterLock follows (-1: before the first).
         const checkAfter = picked > lockedAt ? picked - 1 : lockedAt;
         const done: JournalEntry[] = [];
+        /** A step the checks after the lock proved: said once, and not sent. */
+        const isProven = (step: Step) => {
+          if (!ctx.proven?.(step)) return false;
+          ctx.onNote?.(`${step.id} ${step.description}: proven by the check after the lock (same snapshot), not sent`);
+          return true;
+        };
         const c0 = Date.now();
         if (checkAfter < 0) await ctx.afterLock?.(tx);
         checkMs += Date.now() - c0;
         /** Steps sent in one round trip: journaled, with no time of their own. */
         const together = async (part: Step[]) => {
           const t0 = Date.now();
-          if (part.length) await tx.unsafe(part.map((step) => step.sql).join(';\n'));
+          const sent = part.filter((step) => !isProven(step));
+          if (sent.length) await tx.unsafe(sent.map((step) => step.sql).join(';\n'));
           for (const step of part) {
             const timing = { stepId: step.id, offsetMs: t0 - attemptStart, ms: 0, rows: null };
             steps.push(timing);
@@ -253,6 +266,13 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         for (const [index, step] of oneByOne.entries()) {
           current = step;
           const t0 = Date.now();
+          if (isProven(step)) {
+            const timing = { stepId: step.id, offsetMs: t0 - attemptStart, ms: 0, rows: null };
+            steps.push(timing);
+            done.push({ ...entryOf(ctx, stage, step.id), startedAt: new Date(t0) });
+            ctx.onStep?.(step, timing);
+            continue;
+          }
           const budgeted = step.kind === 'lock' && !escalated(ctx.settings, attempt);
           const watch = ctx.watch ?? unwatched;
           const result = budgeted

@@ -54,9 +54,14 @@ test('key-types: version 4 uuids that parents and children share; another run dr
   const [{ last }] = (await db.sql<{ last: string }[]>`SELECT max(id)::text AS last FROM devices`) as unknown as [
     { last: string },
   ];
-  expect((await apply({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
+  const notes: string[] = [];
+  expect((await apply({ plan: made.planFile!, databaseUrl: db.url }, { onNote: (l) => notes.push(l) })).ok).toBe(true);
   expect((await verify({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
   expect(Object.fromEntries(await translatedRows(db.sql, catalog, made.plan))).toEqual(Object.fromEntries(before));
+  // No orphan in the baseline taken after the lock: each guard's scan would count what it counted.
+  const guards = made.plan.stages[0]!.steps.filter((s) => s.kind === 'guard');
+  expect(guards.length).toBeGreaterThan(0);
+  expect(notes).toEqual(guards.map((g) => expect.stringMatching(`^${g.id} .*proven by the check after the lock`)));
   const tables = ['accounts', 'regions', 'devices', 'sessions'];
   const first = await uuidsByLegacy(tables);
   expect(Object.keys(first)).toHaveLength(4 + 2 + 2 + 3);
