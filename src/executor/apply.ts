@@ -195,12 +195,13 @@ function baselineChecks(
   const rewrite = stage.kind === 'rewrite' && !forced;
   let baseline: CheckRow[] = [];
   return {
-    // The baseline counts every reference's orphans as a keyed rewrite's guards would, at their snapshot.
-    ...(rewrite ? { proven: provenGuards(changes, () => baseline) } : {}),
+    // The baseline counts every reference's orphans as a keyed rewrite's guards would, under the same lock.
+    ...(rewrite ? { proven: provenGuards(stage, changes, () => baseline) } : {}),
     // A rewrite stage reads every row into its copies first: verify-before reads the copies, just
     // before the tables are emptied, rather than the tables a second time.
     ...(rewrite ? { afterLockBefore: emptiesTables } : {}),
     afterLock: async (tx) => {
+      baseline = []; // an earlier attempt's, rolled back, proves nothing of this one
       baseline = rewrite ? await checksFromCopies(tx, plan, component, stage.id) : await runChecks(tx, plan, component);
       if (!baseline.length) throw new StageCheckError(`no checks found for component ${component}`);
       await saveChecks(tx, plan.id, 'before', baseline, true);

@@ -115,7 +115,7 @@ export interface StageContext {
    */
   afterLockBefore?: (step: Step) => boolean;
   /**
-   * A step that afterLock's checks proved already, at the same snapshot (provenGuards): journaled as
+   * A step after afterLock that its checks proved already, under the same lock (provenGuards): journaled as
    * done, with a note, and not sent.
    */
   proven?: (step: Step) => boolean;
@@ -225,6 +225,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
     const steps: StepTiming[] = [];
     const attemptStart = Date.now();
     let checkMs = 0;
+    const proven: Step[] = [];
     try {
       const commitMs = await inTransaction(conn, stage, ctx.action, async (tx) => {
         await tx.unsafe(lockWaitSql(ctx.settings, attempt));
@@ -234,14 +235,20 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         // The index of the step afterLock follows (-1: before the first).
         const checkAfter = picked > lockedAt ? picked - 1 : lockedAt;
         const done: JournalEntry[] = [];
-        /** A step the checks after the lock proved: said once, and not sent. */
+        // The check after the lock ran in this attempt: from here on, it may have proven a step.
+        let checked = false;
+        const afterLock = async () => {
+          await ctx.afterLock?.(tx);
+          checked = true;
+        };
+        /** A step after the check that the check proved, in this attempt: journaled, said after commit, not sent. */
         const isProven = (step: Step) => {
-          if (!ctx.proven?.(step)) return false;
-          ctx.onNote?.(`${step.id} ${step.description}: proven by the check after the lock (same snapshot), not sent`);
+          if (!checked || stage.steps.indexOf(step) <= checkAfter || !ctx.proven?.(step)) return false;
+          proven.push(step);
           return true;
         };
         const c0 = Date.now();
-        if (checkAfter < 0) await ctx.afterLock?.(tx);
+        if (checkAfter < 0) await afterLock();
         checkMs += Date.now() - c0;
         /** Steps sent in one round trip: journaled, with no time of their own. */
         const together = async (part: Step[]) => {
@@ -258,7 +265,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         if (batch) {
           // Up to the lock and its check, then the rest: two round trips for the whole stage.
           await together(stage.steps.slice(0, checkAfter + 1));
-          if (checkAfter >= 0) await ctx.afterLock?.(tx);
+          if (checkAfter >= 0) await afterLock();
           await together(stage.steps.slice(checkAfter + 1));
         }
         const held = batchHeld && lockedAt >= 0 ? stage.steps.slice(checkAfter + 1) : [];
@@ -290,7 +297,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           if (index === checkAfter) {
             current = null; // what fails now is the check, not the lock statement
             const l0 = Date.now();
-            await ctx.afterLock?.(tx);
+            await afterLock();
             checkMs += Date.now() - l0;
           }
         }
@@ -306,6 +313,8 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
         await journal(tx, { ...entryOf(ctx, stage, null), catalogHash: hash, startedAt: new Date(started) });
       });
       const transactionMs = Date.now() - attemptStart;
+      for (const step of proven)
+        ctx.onNote?.(`${step.id} ${step.description}: proven by the check after the lock, not sent`);
       if (ctx.settings.hashCatalog === 'after-commit') await hashAfterCommit(conn, stage, ctx);
       return {
         stageId: stage.id,
