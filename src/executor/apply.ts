@@ -42,6 +42,7 @@ export interface ApplyOptions {
   /**
    * Run the plan on a copy made for it (plan's DDL check), without asking whether its catalog is
    * the one the plan was made from: a server of another version may print a definition differently.
+   * Every statement is sent, the guards the stage's checks prove too: the check is there to run them.
    */
   onCopy?: boolean;
   /** Online: stop after the build stages, before any swap (`apply --until build`); a later apply swaps. */
@@ -126,7 +127,7 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
         try {
           if (online && stage.kind === 'swap') await agreeBeforeSwap(handle.sql, plan, stage.component);
           const proven = !online && (stage.kind === 'swap' || stage.kind === 'rewrite');
-          const checks = proven ? baselineChecks(plan, stage, inLock) : {};
+          const checks = proven ? baselineChecks(plan, stage, inLock, !options.onCopy) : {};
           const timing = await runStage(conn, stage, {
             planId: plan.id,
             run,
@@ -179,12 +180,14 @@ export async function openApply(options: ApplyOptions): Promise<RunSession<Apply
  * verify-before of the component a stage swaps, taken inside that stage's transaction right after its
  * lock: from there until commit nothing else can write its tables, so the rows compared before commit
  * are exactly the rows the baseline saw. Writers that came meanwhile wait on the lock and go on after
- * commit. The baseline commits (in uuidmig.checks) with the stage, or vanishes with it.
+ * commit. The baseline commits (in uuidmig.checks) with the stage, or vanishes with it. `skipProven`:
+ * the guards the baseline proved are not sent (provenGuards); plan's DDL check sends them all.
  */
 function baselineChecks(
   plan: Plan,
   stage: Plan['stages'][number],
   inLock: Map<string, CheckRow[]>,
+  skipProven: boolean,
 ): Pick<StageContext, 'afterLock' | 'afterLockBefore' | 'beforeCommit' | 'proven'> {
   const component = stage.component;
   const changes = planChanges(plan).find((c) => c.component.id === component);
@@ -196,7 +199,7 @@ function baselineChecks(
   let baseline: CheckRow[] = [];
   return {
     // The baseline counts every reference's orphans as a keyed rewrite's guards would, under the same lock.
-    ...(rewrite ? { proven: provenGuards(stage, changes, () => baseline) } : {}),
+    ...(rewrite && skipProven ? { proven: provenGuards(stage, changes, () => baseline) } : {}),
     // A rewrite stage reads every row into its copies first: verify-before reads the copies, just
     // before the tables are emptied, rather than the tables a second time.
     ...(rewrite ? { afterLockBefore: emptiesTables } : {}),

@@ -95,6 +95,17 @@ test('key-types: version 4 uuids that parents and children share; another run dr
   expect((await verify({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
 });
 
+test("plan's DDL check (apply on a copy) sends every guard: it is there to run them", async () => {
+  const { made } = await planned('key-types');
+  const notes: string[] = [];
+  const report = await apply(
+    { plan: made.planFile!, databaseUrl: db.url, onCopy: true },
+    { onNote: (l) => notes.push(l) },
+  );
+  expect(report.ok).toBe(true);
+  expect(notes.filter((n) => n.includes('proven'))).toEqual([]);
+});
+
 test('composite-fk: a row written since the plan with no parent stops the rewrite before any change', async () => {
   const { made, catalog } = await planned('composite-fk');
   // Written past the foreign key (as a restore or a replica-role writer can): project 1 exists, but not
