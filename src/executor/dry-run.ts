@@ -30,10 +30,14 @@ export async function dryRunApply(planFile: string | Plan, databaseUrl?: string)
       const [{ database }] = (await sql`SELECT current_database() AS database`) as unknown as [{ database: string }];
       return { ...assessed, database };
     });
+    const left = plan.stages.length - a.completed.size;
     const verdict =
       a.mode === 'fresh'
         ? `apply would run all ${plan.stages.length} stage(s) on database ${a.database}.`
-        : `apply would resume the interrupted run: ${plan.stages.length - a.completed.size} stage(s) left.`;
+        : a.record?.status === 'failed'
+          ? `apply would go on after the failed run's last committed stage: ${left} stage(s) left. The stage that ` +
+            'failed rolled back; until its cause is fixed (uuidmig status shows it) it fails the same way.'
+          : `apply would resume the interrupted run: ${left} stage(s) left.`;
     return { plan, verdict, refusal: null };
   } catch (error) {
     if (!(error instanceof UuidmigError) || error.exitCode === 3) throw error;

@@ -256,7 +256,13 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           const sent = part.filter((step) => !isProven(step));
           if (sent.length) await tx.unsafe(sent.map((step) => step.sql).join(';\n'));
           for (const step of part) {
-            const timing = { stepId: step.id, offsetMs: t0 - attemptStart, ms: 0, rows: null };
+            const timing = {
+              stepId: step.id,
+              offsetMs: t0 - attemptStart,
+              ms: 0,
+              rows: null,
+              ...(proven.includes(step) ? { proven: true } : {}),
+            };
             steps.push(timing);
             done.push({ ...entryOf(ctx, stage, step.id), startedAt: new Date(t0) });
             ctx.onStep?.(step, timing);
@@ -274,7 +280,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
           current = step;
           const t0 = Date.now();
           if (isProven(step)) {
-            const timing = { stepId: step.id, offsetMs: t0 - attemptStart, ms: 0, rows: null };
+            const timing = { stepId: step.id, offsetMs: t0 - attemptStart, ms: 0, rows: null, proven: true };
             steps.push(timing);
             done.push({ ...entryOf(ctx, stage, step.id), startedAt: new Date(t0) });
             ctx.onStep?.(step, timing);
@@ -314,7 +320,7 @@ export async function runStage(conn: ReservedSql, stage: Stage, ctx: StageContex
       });
       const transactionMs = Date.now() - attemptStart;
       for (const step of proven)
-        ctx.onNote?.(`${step.id} ${step.description}: proven by the check after the lock, not sent`);
+        ctx.onNote?.(`${step.id} ${step.table}: ${step.description}: proven by the check after the lock, not sent`);
       if (ctx.settings.hashCatalog === 'after-commit') await hashAfterCommit(conn, stage, ctx);
       return {
         stageId: stage.id,

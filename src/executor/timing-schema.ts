@@ -6,6 +6,8 @@ export const stepTimingSchema = z.object({
   offsetMs: z.number(),
   ms: z.number(),
   rows: z.number().nullable(),
+  /** Not sent: the stage's check after its lock proved what it checks (a keyed rewrite's guard). */
+  proven: z.boolean().optional(),
 });
 
 export const stageTimingSchema = z.object({

@@ -1,4 +1,5 @@
 import type { Plan } from '../planner/plan-schema.js';
+import { emptiesTables } from '../planner/rewrite-stage.js';
 
 /** `apply --dry-run`: every statement, grouped by stage, with its lock level, table and estimated rows. */
 export function renderDryRun(plan: Plan, verdict: string): string {
@@ -20,16 +21,39 @@ export function renderDryRun(plan: Plan, verdict: string): string {
       `Stage ${stage.id} ${stage.name} (${stage.transactional ? 'one transaction' : 'no transaction'}, component ` +
         `${stage.component})`,
     );
-    for (const step of stage.steps) {
+    const checkAt = baselineAt(plan, stage);
+    const keyed = stage.kind === 'rewrite' && !stage.steps.some(emptiesTables);
+    for (const [index, step] of stage.steps.entries()) {
       const where = step.table
         ? `${step.table}${step.estimatedRows === null ? '' : ` ~${step.estimatedRows} rows`}`
         : '-';
+      if (index === checkAt) out.push(`  ${BASELINE}`);
       out.push(`  ${step.id}  ${step.lock.padEnd(19)}  ${where}`);
+      if (keyed && step.kind === 'guard') out.push(`      ${PROVEN}`);
       out.push(...step.sql.split('\n').map((line) => `      ${line}`));
     }
     out.push('');
   }
   return out.join('\n');
+}
+
+const BASELINE =
+  "(here apply reads verify-before inside the transaction: every table's rows, each reference's orphans and " +
+  'fingerprint; the same checks before COMMIT must agree, or the stage rolls back)';
+const PROVEN =
+  '-- apply does not send this guard when verify-before counted no orphan of its references (the same ' +
+  'condition, on the same rows under the same lock; not under FORCE ROW LEVEL SECURITY); it says so ' +
+  '("proven by the check after the lock")';
+
+/**
+ * Where apply takes an offline stage's verify-before: before the step that empties a copy rewrite's
+ * tables (its copies hold every row), else after its last lock step; -1 for a stage without one.
+ */
+function baselineAt(plan: Plan, stage: Plan['stages'][number]): number {
+  if (plan.options.strategy === 'online' || (stage.kind !== 'rewrite' && stage.kind !== 'swap')) return -1;
+  const empties = stage.steps.findIndex(emptiesTables);
+  const locked = stage.steps.findLastIndex((s) => s.kind === 'lock');
+  return empties > locked ? empties : locked + 1;
 }
 
 const REWRITE_LOCKS =

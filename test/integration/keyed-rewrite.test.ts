@@ -55,13 +55,16 @@ test('key-types: version 4 uuids that parents and children share; another run dr
     { last: string },
   ];
   const notes: string[] = [];
-  expect((await apply({ plan: made.planFile!, databaseUrl: db.url }, { onNote: (l) => notes.push(l) })).ok).toBe(true);
+  const applied = await apply({ plan: made.planFile!, databaseUrl: db.url }, { onNote: (l) => notes.push(l) });
+  expect(applied.ok).toBe(true);
   expect((await verify({ plan: made.planFile!, databaseUrl: db.url })).ok).toBe(true);
   expect(Object.fromEntries(await translatedRows(db.sql, catalog, made.plan))).toEqual(Object.fromEntries(before));
   // No orphan in the baseline taken after the lock: each guard's scan would count what it counted.
   const guards = made.plan.stages[0]!.steps.filter((s) => s.kind === 'guard');
   expect(guards.length).toBeGreaterThan(0);
-  expect(notes).toEqual(guards.map((g) => expect.stringMatching(`^${g.id} .*proven by the check after the lock`)));
+  expect(notes).toEqual(guards.map((g) => expect.stringMatching(`^${g.id} ${g.table}: .*proven by the check after`)));
+  const unsent = applied.stages[0]!.steps.filter((t) => t.proven).map((t) => t.stepId);
+  expect(unsent).toEqual(guards.map((g) => g.id));
   const tables = ['accounts', 'regions', 'devices', 'sessions'];
   const first = await uuidsByLegacy(tables);
   expect(Object.keys(first)).toHaveLength(4 + 2 + 2 + 3);

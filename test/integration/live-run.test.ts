@@ -60,6 +60,14 @@ test('an interrupted run: status says interrupted and resume, dry run says apply
   ]);
   const dry = await uuidmig('apply', '--dry-run');
   expect(dry.stdout).toContain('apply would resume the interrupted run: 2 stage(s) left.');
+  // Where apply reads verify-before, and which guards it may leave unsent, are said with the statements.
+  expect(dry.stdout).toMatch(/\n {2}\(here apply reads verify-before inside the transaction: .*\n {2}0000\.\d+ /);
+  expect(dry.stdout).toContain('-- apply does not send this guard when verify-before counted no orphan');
+  // A run that failed: the same stages are left, and the stage that failed fails again until its cause is fixed.
+  await db.sql`UPDATE uuidmig.plans SET status = 'failed'`;
+  const failed = await uuidmig('apply', '--dry-run');
+  expect(failed.stdout).toContain("apply would go on after the failed run's last committed stage: 2 stage(s) left.");
+  expect(failed.stdout).toContain('until its cause is fixed (uuidmig status shows it) it fails the same way');
 });
 
 test('a live run: status names it, verify and the dry run refuse to judge it, nothing is saved', async () => {
