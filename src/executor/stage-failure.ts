@@ -99,6 +99,18 @@ export async function recordFailure(
     error: reason,
     startedAt: new Date(),
   }).catch(() => {});
+  const refused = guardRefusal(step, error);
+  if (refused !== null) {
+    const others = ctx.action === 'apply' ? ' (or uuidmig rollback to undo the stages committed before it)' : '';
+    return new StepFailedError(
+      `Stage ${stage.id} ${stage.name} stopped at its guard (step ${step!.id}, ${step!.table}) and was rolled ` +
+        `back, so the database is as it was before that stage: ${refused}, written since the plan. Fix or ` +
+        `delete those rows, or plan again (a reference with orphans then, under --orphans null, sets them ` +
+        `aside), then run uuidmig ${ctx.action} again${others}.`,
+      { stage, step, reason },
+      { cause: error },
+    );
+  }
   const what = step
     ? `Step ${step.id} (${step.description}) of stage ${stage.id} ${stage.name} failed`
     : `Stage ${stage.id} ${stage.name} failed a check inside its transaction`;
@@ -120,6 +132,16 @@ export async function recordFailure(
     { stage, step, reason },
     { cause: error },
   );
+}
+
+/**
+ * A guard's own refusal (planner/guard.ts: `uuidmig: <n> row(s) of <column> ...; nothing was changed`)
+ * as the middle of a sentence, or null for any other failure. Its SQL says nothing a user needs.
+ */
+function guardRefusal(step: Step | null, error: unknown): string | null {
+  if (step?.kind !== 'guard' || !(error instanceof postgres.PostgresError)) return null;
+  const said = /^uuidmig: (.*?); nothing was changed$/s.exec(error.message);
+  return said ? said[1]! : null;
 }
 
 /** The wait before retry `attempt` (from 0): doubling, at most 10 s, with jitter so retries do not march in step. */
