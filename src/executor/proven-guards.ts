@@ -1,9 +1,8 @@
 import { displayTable, sameTable } from '../model/types.js';
 import type { ComponentChanges } from '../planner/component-changes.js';
 import { partlySet } from '../planner/guard.js';
-import { keyedFits } from '../planner/keyed-rewrite.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
-import { emptiesTables } from '../planner/rewrite-stage.js';
+import { isKeyedRewrite } from '../planner/rewrite-stage.js';
 import type { CheckRow } from '../verify/check-schema.js';
 
 /**
@@ -18,7 +17,7 @@ import type { CheckRow } from '../verify/check-schema.js';
  * copies after their fill, which the baseline did not see: they always run.
  */
 export function provenGuards(stage: Stage, changes: ComponentChanges | undefined, baseline: () => CheckRow[]) {
-  if (!changes || !keyedFits(changes) || stage.steps.some(emptiesTables)) return () => false;
+  if (!changes || !isKeyedRewrite(stage)) return () => false;
   return (step: Step): boolean => {
     if (step.kind !== 'guard') return false;
     const table = changes.tables.find((t) => displayTable(t) === step.table);

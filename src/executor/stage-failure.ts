@@ -1,6 +1,7 @@
 import postgres, { type ReservedSql } from 'postgres';
 import { quoteLiteral } from '../db/quote.js';
 import { ExitCode, UuidmigError } from '../errors.js';
+import { guardSaid } from '../planner/guard.js';
 import type { Stage, Step } from '../planner/plan-schema.js';
 import { oneLine } from '../planner/sql-text.js';
 import { type Action, journal } from './bookkeeping.js';
@@ -134,15 +135,9 @@ export async function recordFailure(
   );
 }
 
-/**
- * A guard's own refusal (planner/guard.ts: `uuidmig: <n> row(s) of <column> ...; nothing was changed`)
- * as the middle of a sentence, or null for any other failure. Its SQL says nothing a user needs.
- */
-function guardRefusal(step: Step | null, error: unknown): string | null {
-  if (step?.kind !== 'guard' || !(error instanceof postgres.PostgresError)) return null;
-  const said = /^uuidmig: (.*?); nothing was changed$/s.exec(error.message);
-  return said ? said[1]! : null;
-}
+/** A guard's own refusal (guardSaid), or null for any other failure. Its SQL says nothing a user needs. */
+const guardRefusal = (step: Step | null, error: unknown): string | null =>
+  step?.kind === 'guard' && error instanceof postgres.PostgresError ? guardSaid(error.message) : null;
 
 /** The wait before retry `attempt` (from 0): doubling, at most 10 s, with jitter so retries do not march in step. */
 export function retryWait(settings: { retryDelayMs: number }, attempt: number): number {

@@ -33,6 +33,10 @@ const PARTLY =
   `'uuidmig: % row(s) of % are set while another column of their reference is NULL (MATCH SIMPLE checks ` +
   `no parent for them, and their uuid is found through the whole reference); nothing was changed'`;
 
+/** What a guard's refusal (MESSAGE, PARTLY, as PostgreSQL reports it) says between its prefix and end; else null. */
+export const guardSaid = (message: string): string | null =>
+  /^uuidmig: (.*?); nothing was changed$/s.exec(message)?.[1] ?? null;
+
 /**
  * One scan of `from` (a table, or its temporary copy) that stops the transaction if any reference
  * column lost its parent (a row written since the plan): `lost` says, for each column, which rows of

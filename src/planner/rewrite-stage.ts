@@ -141,6 +141,13 @@ export const rewriteCopies = (c: ComponentChanges, stageId: string): Map<string,
 export const emptiesTables = (step: { kind: string; sql: string }): boolean =>
   step.kind === 'drop' && step.sql.startsWith('TRUNCATE ');
 
+/**
+ * A keyed rewrite stage (planKeyedRewrite): a rewrite that never empties its tables. Told from the
+ * stage itself, so a plan made before the keyed rewrite (every rewrite a copy rewrite) reads right.
+ */
+export const isKeyedRewrite = (stage: { kind: string; steps: { kind: string; sql: string }[] }): boolean =>
+  stage.kind === 'rewrite' && !stage.steps.some(emptiesTables);
+
 /** Temporary table names, unique across a plan (drizzle-kit's migrator runs all stages in one transaction). */
 class NameSource {
   private n = 0;

@@ -1,5 +1,5 @@
 import type { Plan } from '../planner/plan-schema.js';
-import { emptiesTables } from '../planner/rewrite-stage.js';
+import { emptiesTables, isKeyedRewrite } from '../planner/rewrite-stage.js';
 
 /** `apply --dry-run`: every statement, grouped by stage, with its lock level, table and estimated rows. */
 export function renderDryRun(plan: Plan, verdict: string): string {
@@ -22,7 +22,7 @@ export function renderDryRun(plan: Plan, verdict: string): string {
         `${stage.component})`,
     );
     const checkAt = baselineAt(plan, stage);
-    const keyed = stage.kind === 'rewrite' && !stage.steps.some(emptiesTables);
+    const keyed = isKeyedRewrite(stage);
     for (const [index, step] of stage.steps.entries()) {
       const where = step.table
         ? `${step.table}${step.estimatedRows === null ? '' : ` ~${step.estimatedRows} rows`}`
